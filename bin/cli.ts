@@ -1,0 +1,150 @@
+// heaplens CLI: the same engine and kernels as the app, under Node worker threads.
+//   heaplens analyze CORE [--bin FILE ...] [--json] [--top N] [--workers N] [--out FILE]
+//   heaplens map CORE [--json]
+import { writeFile } from 'node:fs/promises';
+import { analyze, openInputs, toJSON, type AnalysisJSON } from '../src/engine/analyze';
+import type { ByteSource } from '../src/engine/bytesource';
+import { isAbort } from '../src/engine/errors';
+import { bytes } from '../src/engine/format';
+import type { Progress } from '../src/engine/pipeline';
+import { renderAnalysis } from '../src/engine/report-text';
+import { nodePool } from '../src/workers/node-pool';
+import { initNodeDemangler } from '../src/workers/node-runtime';
+import { NodeFileSource } from '../src/workers/node-source';
+
+const USAGE = `heaplens — find memory leaks in C/C++ core dumps, offline
+
+Usage:
+  heaplens analyze CORE [--bin FILE]... [--json] [--top N] [--workers N] [--out FILE]
+  heaplens map CORE [--bin FILE]... [--json]
+
+  CORE        an ELF core (gcore or kernel), ELF64 or ELF32, little-endian
+  --bin FILE  the executable or a shared library of the process (symbols; repeatable)
+  --json      print the JSON document (docs/json.md) instead of tables
+  --top N     rows of the word census to show (default 30 in tables, 1000 in JSON)
+  --workers N worker threads (default: available cores, at most 8)
+  --out FILE  write the output to FILE instead of stdout
+`;
+
+interface Args {
+  cmd: string;
+  file?: string;
+  bins: string[];
+  json: boolean;
+  top?: number;
+  workers?: number;
+  out?: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { cmd: argv[0] ?? '', bins: [], json: false };
+  for (let i = 1; i < argv.length; i++) {
+    const x = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${x} needs a value`);
+      return v;
+    };
+    if (x === '--bin' || x === '-b') a.bins.push(val());
+    else if (x === '--json') a.json = true;
+    else if (x === '--top') a.top = Number(val());
+    else if (x === '--workers' || x === '-j') a.workers = Number(val());
+    else if (x === '--out' || x === '-o') a.out = val();
+    else if (x.startsWith('-')) throw new UsageError(`unknown option ${x}`);
+    else if (!a.file) a.file = x;
+    else a.bins.push(x);
+  }
+  return a;
+}
+
+class UsageError extends Error {}
+
+async function openSource(path: string): Promise<ByteSource> {
+  try {
+    return await NodeFileSource.open(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(err.code === 'ENOENT' ? `${path}: no such file` : `${path}: ${err.message}`);
+  }
+}
+
+function progressPrinter(): (p: Progress) => void {
+  if (!process.stderr.isTTY) return () => {};
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 200 && p.done < p.total) return;
+    last = now;
+    const mbps = p.elapsedMs > 0 ? p.done / 1e6 / (p.elapsedMs / 1000) : 0;
+    const left = mbps > 0 ? (p.total - p.done) / 1e6 / mbps : 0;
+    process.stderr.write(`\r${p.phase}: ${bytes(p.done)} / ${bytes(p.total)}  ${mbps.toFixed(0)} MB/s  ${left.toFixed(1)} s left   `);
+    if (p.done >= p.total) process.stderr.write('\n');
+  };
+}
+
+async function emit(a: Args, text: string): Promise<void> {
+  if (a.out) await writeFile(a.out, text);
+  else process.stdout.write(text);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`heaplens: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!args.cmd || args.cmd === '--help' || args.cmd === '-h' || args.cmd === 'help') {
+    process.stdout.write(USAGE);
+    return args.cmd ? 0 : 2;
+  }
+  if (args.cmd === '--version') {
+    process.stdout.write('heaplens 0.1.0\n');
+    return 0;
+  }
+  if (args.cmd !== 'analyze' && args.cmd !== 'map') {
+    process.stderr.write(`heaplens: unknown command ${args.cmd}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!args.file) {
+    process.stderr.write(`heaplens: ${args.cmd} needs a core file\n\n${USAGE}`);
+    return 2;
+  }
+  const sources: NodeFileSource[] = [];
+  try {
+    await initNodeDemangler();
+    const core = (await openSource(args.file)) as NodeFileSource;
+    sources.push(core);
+    const bins: ByteSource[] = [];
+    for (const b of args.bins) bins.push(await openSource(b));
+    const opened = await openInputs(core, bins);
+    if (args.cmd === 'map') {
+      const j = toJSON(opened);
+      await emit(args, args.json ? JSON.stringify(j, null, 2) + '\n' : renderAnalysis(j, { top: 0 }));
+      return 0;
+    }
+    const pool = await nodePool(core.path, args.workers);
+    const ac = new AbortController();
+    const onSig = () => ac.abort();
+    process.once('SIGINT', onSig);
+    let result: AnalysisJSON;
+    try {
+      result = await analyze(opened, pool, { signal: ac.signal, onProgress: progressPrinter(), census: { topN: args.json ? (args.top ?? 1000) : Math.max(args.top ?? 30, 200) } });
+    } finally {
+      process.off('SIGINT', onSig);
+      pool.dispose();
+    }
+    await emit(args, args.json ? JSON.stringify(result, null, 2) + '\n' : renderAnalysis(result, { top: args.top ?? 30 }));
+    return 0;
+  } catch (e) {
+    if (isAbort(e)) {
+      process.stderr.write('\nheaplens: cancelled\n');
+      return 130;
+    }
+    process.stderr.write(`heaplens: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    for (const s of sources) await s.close().catch(() => {});
+  }
+}

@@ -1,0 +1,192 @@
+// The engine's front door: open a core (and optional binaries), build the memory map, run
+// the word census on a kernel pool, and produce the JSON document that the CLI prints, the
+// app renders and caches, and the user exports. Documented in docs/json.md.
+import type { ByteSource } from './bytesource';
+import { type CensusOptions, type WordCensus, type WordEntry, runCensus } from './census';
+import { type CoreDump, CoreMemory, openCore } from './elf/core';
+import { type Binary, openBinary } from './elf/symbols';
+import { type Diagnostic, HeaplensError } from './errors';
+import { hex } from './format';
+import type { KernelPool } from './kernel-api';
+import { type MemoryMap, type RegionLabel, buildMemoryMap, regionAt } from './memmap';
+import type { ProgressFn } from './pipeline';
+import { type AttachedBinary, Symbolizer, attachBinaries, symbolText } from './symbolize';
+
+export const JSON_VERSION = 1;
+
+export interface OpenedCore {
+  core: CoreDump;
+  memory: CoreMemory;
+  map: MemoryMap;
+  binaries: AttachedBinary[];
+  symbolizer: Symbolizer;
+  diagnostics: Diagnostic[];
+}
+
+/** Reads headers and notes, the map and the binaries. Fast: touches kilobytes, not the dump. */
+export async function openInputs(coreSource: ByteSource, binarySources: ByteSource[] = []): Promise<OpenedCore> {
+  const core = await openCore(coreSource);
+  const memory = new CoreMemory(core);
+  const map = await buildMemoryMap(core, memory);
+  const diagnostics = [...core.diagnostics];
+  const bins: Binary[] = [];
+  for (const b of binarySources) {
+    try {
+      bins.push(await openBinary(b));
+    } catch (e) {
+      diagnostics.push(e instanceof HeaplensError ? { ...e.toDiagnostic(), level: 'warning' } : { level: 'warning', code: 'binary.unreadable', message: `${b.name}: ${(e as Error).message}` });
+    }
+  }
+  const binaries = attachBinaries(map, bins, diagnostics);
+  return { core, memory, map, binaries, symbolizer: new Symbolizer(map, binaries), diagnostics };
+}
+
+export interface AnalyzeOptions {
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+  census?: Omit<CensusOptions, 'signal' | 'onProgress'>;
+}
+
+export async function analyze(opened: OpenedCore, pool: KernelPool, opts: AnalyzeOptions = {}): Promise<AnalysisJSON> {
+  const census = await runCensus(opened.core, opened.map, pool, { ...opts.census, signal: opts.signal, onProgress: opts.onProgress });
+  return toJSON(opened, census);
+}
+
+// ---- JSON ------------------------------------------------------------------------
+
+export interface RegionJSON {
+  start: string;
+  end: string;
+  size: number;
+  perms: string;
+  file?: string;
+  fileOffset?: string;
+  label: RegionLabel;
+  detail?: string;
+  tid?: number;
+  module?: string;
+  inCore: number;
+}
+
+export interface WordJSON {
+  value: string;
+  count: number;
+  approx?: boolean;
+  maxError?: number;
+  kind: WordEntry['kind'];
+  vtableCandidate?: boolean;
+  target?: { label: RegionLabel; region: string; file?: string; module?: string; detail?: string; symbol?: string; mangled?: string };
+}
+
+export interface AnalysisJSON {
+  format: 'elf64-core' | 'elf32-core';
+  version: number;
+  generator: string;
+  input: { name: string; size: number; fingerprint?: string };
+  wordSize: 4 | 8;
+  machine: string;
+  process: { pid?: number; ppid?: number; uid?: number; command?: string; args?: string; signal?: number };
+  regions: RegionJSON[];
+  totals: { label: RegionLabel; count: number; size: number; inCore: number }[];
+  modules: { path: string; name: string; start: string; end: string; bias?: string; buildId?: string; executable: boolean; binary?: { name: string; matchedBy: string; symbols: number; stripped: boolean } }[];
+  threads: { index: number; tid: number; signal: number; sp?: string; ip?: string; tp?: string; ipSymbol?: string; stack?: string; registers: Record<string, string> }[];
+  auxv: { name: string; value: string }[];
+  notes: { name: string; type: string; size: number }[];
+  /** Absent when only the map was asked for (heaplens map). */
+  words?: {
+    method: string;
+    bytesScanned: number;
+    regionsScanned: number;
+    words: number;
+    zeroWords: number;
+    smallWords: number;
+    pointerWords: number;
+    distinctPointers: number;
+    otherWords: number;
+    overflowWords: number;
+    maxError: number;
+    elapsedMs: number;
+    workers: number;
+    top: WordJSON[];
+    topPointers: WordJSON[];
+    vtableCandidates: WordJSON[];
+    pointersByLabel: { label: RegionLabel; words: number; distinct: number }[];
+  };
+  diagnostics: Diagnostic[];
+}
+
+const GENERATOR = 'heaplens 0.1.0';
+
+export function toJSON(o: OpenedCore, census?: WordCensus): AnalysisJSON {
+  const { core, map, symbolizer } = o;
+  const regionName = (i: number) => hex(map.regions[i].start);
+  const word = (e: WordEntry): WordJSON => {
+    const w: WordJSON = { value: hex(e.value), count: e.count, kind: e.kind };
+    if (e.approx) {
+      w.approx = true;
+      w.maxError = e.maxError;
+    }
+    if (e.vtableCandidate) w.vtableCandidate = true;
+    if (e.region !== undefined) {
+      const r = map.regions[e.region];
+      const sym = symbolizer.lookup(e.value, r);
+      w.target = { label: r.label, region: regionName(r.index) };
+      if (r.file) w.target.file = r.file;
+      if (r.module !== undefined) w.target.module = map.modules[r.module].name;
+      if (r.detail) w.target.detail = r.detail;
+      if (sym) {
+        w.target.symbol = symbolText(sym);
+        w.target.mangled = sym.name;
+      }
+    }
+    return w;
+  };
+  const attached = new Map(o.binaries.map((b) => [b.module, b]));
+  return {
+    format: core.wordSize === 8 ? 'elf64-core' : 'elf32-core',
+    version: JSON_VERSION,
+    generator: GENERATOR,
+    input: { name: core.source.name, size: core.source.size },
+    wordSize: core.wordSize,
+    machine: core.machineName,
+    process: { pid: core.process.pid, ppid: core.process.ppid, uid: core.process.uid, command: core.process.command, args: core.process.args, signal: core.signal },
+    regions: map.regions.map((r) => ({
+      start: hex(r.start), end: hex(r.end), size: Number(r.end - r.start), perms: r.perms,
+      ...(r.file !== undefined ? { file: r.file, fileOffset: hex(r.fileOffset ?? 0n) } : {}),
+      label: r.label, ...(r.detail ? { detail: r.detail } : {}), ...(r.tid !== undefined ? { tid: r.tid } : {}),
+      ...(r.module !== undefined ? { module: map.modules[r.module].name } : {}),
+      inCore: r.inCore,
+    })),
+    totals: map.totals.map((t) => ({ label: t.label, count: t.count, size: Number(t.size), inCore: t.inCore })),
+    modules: map.modules.map((m) => {
+      const a = attached.get(m.index);
+      return {
+        path: m.path, name: m.name, start: hex(m.start), end: hex(m.end), ...(m.bias !== undefined ? { bias: hex(m.bias) } : {}),
+        ...(m.buildId ? { buildId: m.buildId } : {}), executable: m.isExecutable,
+        ...(a ? { binary: { name: a.binary.name, matchedBy: a.matchedBy, symbols: a.binary.symbols.names.length, stripped: a.binary.stripped } } : {}),
+      };
+    }),
+    threads: core.threads.map((t) => {
+      const stack = t.sp !== undefined ? regionAt(map.regions, t.sp) : undefined;
+      const ipSym = t.ip !== undefined ? symbolizer.lookup(t.ip) : undefined;
+      return {
+        index: t.index, tid: t.tid, signal: t.signal,
+        ...(t.sp !== undefined ? { sp: hex(t.sp) } : {}), ...(t.ip !== undefined ? { ip: hex(t.ip) } : {}), ...(t.tp !== undefined ? { tp: hex(t.tp) } : {}),
+        ...(ipSym ? { ipSymbol: symbolText(ipSym) } : {}),
+        ...(stack ? { stack: hex(stack.start) } : {}),
+        registers: Object.fromEntries(t.registers.map((r) => [r.name, hex(r.value)])),
+      };
+    }),
+    auxv: core.auxv.map((a) => ({ name: a.name, value: hex(a.value) })),
+    notes: core.notes.map((n) => ({ name: n.name, type: n.typeName, size: n.size })),
+    words: census && {
+      method: census.method, bytesScanned: census.bytesScanned, regionsScanned: census.regionsScanned,
+      words: census.words, zeroWords: census.zeroWords, smallWords: census.smallWords, pointerWords: census.pointerWords,
+      distinctPointers: census.distinctPointers, otherWords: census.otherWords, overflowWords: census.overflowWords,
+      maxError: census.maxError, elapsedMs: Math.round(census.elapsedMs), workers: census.workers,
+      top: census.top.map(word), topPointers: census.topPointers.map(word), vtableCandidates: census.vtableCandidates.map(word),
+      pointersByLabel: census.pointersByLabel,
+    },
+    diagnostics: o.diagnostics,
+  };
+}

@@ -1,0 +1,86 @@
+// Streaming: cut the core's segments into spans of the file and feed them to the workers,
+// each pulling the next span as soon as it is free. Progress and cancellation live here.
+import { AbortedError, throwIfAborted } from './errors';
+import type { Segment } from './elf/core';
+import type { KernelWorker, Span } from './kernel-api';
+
+export const DEFAULT_SPAN_BYTES = 32 << 20;
+
+export interface Progress {
+  phase: string;
+  done: number;
+  total: number;
+  /** Milliseconds since the phase started. */
+  elapsedMs: number;
+}
+
+export type ProgressFn = (p: Progress) => void;
+
+/**
+ * Plans spans over the present bytes of the given segments. Pieces keep word alignment
+ * relative to each segment's address; adjacent segments that are adjacent in the file share
+ * a span, so many small mappings cost one read.
+ */
+export function planSpans(segments: Segment[], wordSize: number, maxSpan = DEFAULT_SPAN_BYTES): Span[] {
+  const pieces: { file: number; len: number }[] = [];
+  for (const s of segments) {
+    let len = s.available - (s.available % wordSize);
+    let file = s.fileOffset;
+    while (len > 0) {
+      const n = Math.min(len, maxSpan - (maxSpan % wordSize));
+      pieces.push({ file, len: n });
+      file += n;
+      len -= n;
+    }
+  }
+  pieces.sort((a, b) => a.file - b.file);
+  const spans: Span[] = [];
+  let cur: Span | undefined;
+  for (const p of pieces) {
+    if (cur && p.file >= cur.fileStart + cur.length && p.file + p.len - cur.fileStart <= maxSpan && p.file - (cur.fileStart + cur.length) < 4096) {
+      cur.pieces.push({ offset: p.file - cur.fileStart, length: p.len });
+      cur.length = p.file + p.len - cur.fileStart;
+    } else {
+      cur = { fileStart: p.file, length: p.len, pieces: [{ offset: 0, length: p.len }] };
+      spans.push(cur);
+    }
+  }
+  return spans;
+}
+
+export function spanBytes(spans: Span[]): number {
+  let n = 0;
+  for (const s of spans) for (const p of s.pieces) n += p.length;
+  return n;
+}
+
+/** Runs `work` for every span on the workers (dynamic assignment), reporting progress. */
+export async function runSpans(
+  workers: KernelWorker[],
+  spans: Span[],
+  work: (w: KernelWorker, s: Span) => Promise<number>,
+  opts: { phase: string; signal?: AbortSignal; onProgress?: ProgressFn },
+): Promise<void> {
+  const total = spanBytes(spans);
+  const t0 = performance.now();
+  let next = 0;
+  let done = 0;
+  opts.onProgress?.({ phase: opts.phase, done: 0, total, elapsedMs: 0 });
+  let failed: unknown;
+  const loop = async (w: KernelWorker) => {
+    while (failed === undefined) {
+      if (opts.signal?.aborted) throw new AbortedError();
+      const i = next++;
+      if (i >= spans.length) return;
+      try {
+        done += await work(w, spans[i]);
+      } catch (e) {
+        failed ??= e;
+        throw e;
+      }
+      opts.onProgress?.({ phase: opts.phase, done, total, elapsedMs: performance.now() - t0 });
+    }
+  };
+  await Promise.all(workers.map(loop));
+  throwIfAborted(opts.signal);
+}

@@ -1,0 +1,63 @@
+// Plain-text tables from the analysis JSON, for the CLI (and anything that wants text).
+import type { AnalysisJSON, WordJSON } from './analyze';
+import { bytes } from './format';
+
+function table(headers: string[], rows: string[][], right: boolean[] = []): string {
+  const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
+  return [line(headers), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n') + '\n';
+}
+
+const kib = (n: number) => String(Math.ceil(n / 1024));
+
+export function wordTarget(w: WordJSON): string {
+  if (!w.target) return w.kind === 'zero' ? 'zero' : w.kind === 'small' ? 'small integer' : 'not a pointer';
+  const t = w.target;
+  const where = t.module ? `${t.module} ${t.label}` : t.detail ? `${t.label} (${t.detail})` : t.label;
+  return t.symbol ? `${where}: ${t.symbol}` : where;
+}
+
+export function renderAnalysis(j: AnalysisJSON, opts: { top: number }): string {
+  const out: string[] = [];
+  const p = j.process;
+  out.push(`${j.input.name}: ${j.format}, ${j.machine}, ${bytes(j.input.size)}`);
+  if (p.pid !== undefined) out.push(`process ${p.pid}${p.command ? ` (${p.command})` : ''}${p.args ? `: ${p.args}` : ''}${p.signal ? `, signal ${p.signal}` : ''}`);
+  out.push('');
+  out.push('Memory map');
+  out.push(
+    table(
+      ['Address', 'Kbytes', 'InCore', 'Mode', 'Label', 'Mapping'],
+      j.regions.map((r) => [r.start.slice(2).padStart(j.wordSize * 2, '0'), kib(r.size), kib(r.inCore), r.perms, r.label + (r.detail ? ` (${r.detail})` : ''), r.file ?? '']),
+      [false, true, true],
+    ),
+  );
+  out.push('Totals by label');
+  out.push(table(['Label', 'Mappings', 'Kbytes', 'InCore'], j.totals.map((t) => [t.label, String(t.count), kib(t.size), kib(t.inCore)]), [false, true, true, true]));
+  const bins = j.modules.filter((m) => m.binary);
+  if (bins.length) {
+    out.push('Binaries');
+    out.push(table(['Module', 'Binary', 'Matched by', 'Symbols'], bins.map((m) => [m.path, m.binary!.name, m.binary!.matchedBy, String(m.binary!.symbols)])));
+  }
+  out.push(`Threads (${j.threads.length})`);
+  out.push(table(['#', 'TID', 'SP', 'IP', 'Where'], j.threads.map((t) => [String(t.index), String(t.tid), t.sp ?? '', t.ip ?? '', t.ipSymbol ?? ''])));
+  const w = j.words;
+  if (w && opts.top > 0) {
+    out.push(`Word census: ${w.words.toLocaleString('en-US')} words in ${bytes(w.bytesScanned)} (${w.regionsScanned} regions), ${w.elapsedMs} ms on ${w.workers} workers`);
+    out.push(`  zero ${w.zeroWords.toLocaleString('en-US')}, small ${w.smallWords.toLocaleString('en-US')}, into mappings ${w.pointerWords.toLocaleString('en-US')} (${w.distinctPointers.toLocaleString('en-US')} distinct), other ${w.otherWords.toLocaleString('en-US')}`);
+    out.push(`  ${w.method}`);
+    out.push('');
+    const rows = (list: WordJSON[]) => list.slice(0, opts.top).map((x) => [x.value, (x.approx ? '≥' : '') + x.count.toLocaleString('en-US'), wordTarget(x)]);
+    out.push('Top words');
+    out.push(table(['Value', 'Count', 'Points to'], rows(w.top), [false, true]));
+    if (w.vtableCandidates.length) {
+      out.push('Top vtable candidates (word-aligned pointers into module read-only data)');
+      out.push(table(['Value', 'Count', 'Points to'], rows(w.vtableCandidates), [false, true]));
+    }
+  }
+  if (j.diagnostics.length) {
+    out.push('Diagnostics');
+    for (const d of j.diagnostics) out.push(`  ${d.level}: ${d.message}${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
+    out.push('');
+  }
+  return out.join('\n');
+}

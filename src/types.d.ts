@@ -1,0 +1,4 @@
+declare module 'gecko-profiler-demangle/index_bg.js' {
+  export function demangle_any(name: string): string;
+  export function __wbg_set_wasm(exports: unknown): void;
+}

@@ -1,0 +1,118 @@
+// Runs an analysis for the views: sorts the dropped files (core, binaries) by content, checks
+// the cache, drives the worker pool, stores the result. Views only see AnalysisJSON.
+import demangleUrl from 'gecko-profiler-demangle/index_bg.wasm?url';
+import { type AnalysisJSON, analyze, openInputs } from '../engine/analyze';
+import { BlobSource } from '../engine/bytesource';
+import { initDemangler } from '../engine/demangle';
+import { detectKind } from '../engine/detect';
+import { AbortedError, HeaplensError } from '../engine/errors';
+import { fingerprint } from '../engine/fingerprint';
+import type { Progress } from '../engine/pipeline';
+import { browserPool } from '../workers/browser-pool';
+import { loadCached, saveCached } from './cache';
+
+export interface SortedInputs {
+  core?: File;
+  binaries: File[];
+  rejected: { file: File; why: string }[];
+}
+
+export async function sortInputs(files: File[]): Promise<SortedInputs> {
+  const out: SortedInputs = { binaries: [], rejected: [] };
+  for (const f of files) {
+    let kind = await detectKind(new BlobSource(f));
+    let file = f;
+    if (kind === 'gzip') {
+      file = await gunzip(f);
+      kind = await detectKind(new BlobSource(file));
+    }
+    if (kind === 'core') {
+      if (out.core) out.rejected.push({ file: f, why: `a second core (${out.core.name} is already the core); open one core at a time` });
+      else out.core = file;
+    } else if (kind === 'binary') out.binaries.push(file);
+    else out.rejected.push({ file: f, why: 'not an ELF file (no \\x7fELF magic at offset 0) and not gzip' });
+  }
+  return out;
+}
+
+/** Decompresses a .gz in the browser (streams; the sample core ships gzipped). */
+export async function gunzip(f: File): Promise<File> {
+  const stream = f.stream().pipeThrough(new DecompressionStream('gzip'));
+  const blob = await new Response(stream).blob();
+  return new File([blob], f.name.replace(/\.gz$/, ''), { lastModified: f.lastModified });
+}
+
+let demanglerReady: Promise<void> | undefined;
+function ensureDemangler(): Promise<void> {
+  demanglerReady ??= fetch(demangleUrl)
+    .then((r) => r.arrayBuffer())
+    .then((b) => initDemangler(b))
+    .catch(() => {
+      demanglerReady = undefined;
+    });
+  return demanglerReady;
+}
+
+export interface RunCallbacks {
+  onStage?: (stage: string) => void;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface RunResult {
+  json: AnalysisJSON;
+  fromCache: boolean;
+  cacheKey: string;
+  /** Set when the result could not be cached. */
+  cacheWarning?: string;
+}
+
+export interface RunHandle {
+  promise: Promise<RunResult>;
+  cancel(): void;
+}
+
+export function runAnalysis(files: File[], cb: RunCallbacks = {}): RunHandle {
+  const ac = new AbortController();
+  const promise = (async (): Promise<RunResult> => {
+    cb.onStage?.('Reading the files');
+    const inputs = await sortInputs(files);
+    if (!inputs.core) {
+      const why = inputs.rejected.map((r) => `${r.file.name}: ${r.why}`).join('; ');
+      throw new HeaplensError('input.no-core', `No core dump among the dropped files${why ? ` (${why})` : ''}. Drop an ELF core (from gcore or the kernel), optionally with its executable and libraries.`);
+    }
+    const core = inputs.core;
+    const fps = [await fingerprint(new BlobSource(core), core.lastModified)];
+    for (const b of inputs.binaries) fps.push(await fingerprint(new BlobSource(b), b.lastModified));
+    const cacheKey = fps[0] + (fps.length > 1 ? '+' + fps.slice(1).sort().join('+') : '');
+    const cached = await loadCached(cacheKey);
+    if (cached) return { json: cached, fromCache: true, cacheKey };
+    if (ac.signal.aborted) throw new AbortedError();
+    cb.onStage?.('Reading headers and notes');
+    await ensureDemangler();
+    const opened = await openInputs(new BlobSource(core), inputs.binaries.map((b) => new BlobSource(b)));
+    for (const r of inputs.rejected) opened.diagnostics.push({ level: 'warning', code: 'input.ignored', message: `${r.file.name} ignored: ${r.why}` });
+    cb.onStage?.('Scanning');
+    const pool = await browserPool(core);
+    let json: AnalysisJSON;
+    try {
+      json = await analyze(opened, pool, { signal: ac.signal, onProgress: cb.onProgress });
+    } finally {
+      pool.dispose();
+    }
+    json.input.fingerprint = fps[0];
+    const cacheWarning = await saveCached(cacheKey, json, inputs.binaries.map((b) => b.name));
+    return { json, fromCache: false, cacheKey, cacheWarning };
+  })();
+  return { promise, cancel: () => ac.abort() };
+}
+
+export function downloadJSON(json: AnalysisJSON): void {
+  const blob = new Blob([JSON.stringify(json, null, 2)], { type: 'application/json' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = `heaplens-${json.input.name}.json`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}

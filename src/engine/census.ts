@@ -85,10 +85,12 @@ export function rangeTable(map: MemoryMap): { ranges: BigUint64Array; regionOf: 
 }
 
 /** Indices of the k largest counts among those accepted by `keep`, largest first. */
-export function topIndices(counts: ArrayLike<number>, k: number, keep?: (i: number) => boolean): number[] {
-  const heap: number[] = []; // min-heap of indices by count
+export function topIndices(counts: ArrayLike<number>, k: number, keep?: (i: number) => boolean, keys?: ArrayLike<bigint>): number[] {
+  const heap: number[] = []; // min-heap of indices by (count, then smaller key first)
   const c = counts;
-  const less = (a: number, b: number) => c[a] < c[b] || (c[a] === c[b] && a > b);
+  // Ties go to the smaller key (or index), so the result does not depend on table layout.
+  const tieLess = keys ? (a: number, b: number) => keys[a] > keys[b] : (a: number, b: number) => a > b;
+  const less = (a: number, b: number) => c[a] < c[b] || (c[a] === c[b] && tieLess(a, b));
   const up = (i: number) => {
     while (i > 0) {
       const p = (i - 1) >> 1;
@@ -110,7 +112,7 @@ export function topIndices(counts: ArrayLike<number>, k: number, keep?: (i: numb
     }
   };
   for (let i = 0; i < c.length; i++) {
-    if (heap.length === k && c[i] <= c[heap[0]]) continue;
+    if (heap.length === k && !less(heap[0], i)) continue;
     if (keep && !keep(i)) continue;
     if (heap.length < k) {
       heap.push(i);
@@ -120,7 +122,7 @@ export function topIndices(counts: ArrayLike<number>, k: number, keep?: (i: numb
       down(0);
     }
   }
-  return heap.sort((a, b) => c[b] - c[a] || a - b);
+  return heap.sort((a, b) => (less(a, b) ? 1 : less(b, a) ? -1 : 0));
 }
 
 export function isVtableCandidate(value: bigint, region: Region | undefined, wordSize: number): boolean {
@@ -178,9 +180,9 @@ function summarize(part: CensusPart, map: MemoryMap, regionOf: Int32Array, ws: 4
   });
   const smallEntry = (i: number): WordEntry => ({ value: BigInt(i), count: smallCounts[i], approx: false, maxError: 0, kind: i === 0 ? 'zero' : 'small', vtableCandidate: false });
 
-  const topPtr = topIndices(part.ptrCounts, topN).map(pointerEntry);
-  const vt = topIndices(part.ptrCounts, topN, (i) => isVtableCandidate(part.ptrKeys[i], regionFor(part.ptrRange[i]), ws)).map(pointerEntry);
-  const topMg = topIndices(part.mgCounts, topN).map(mgEntry);
+  const topPtr = topIndices(part.ptrCounts, topN, undefined, part.ptrKeys).map(pointerEntry);
+  const vt = topIndices(part.ptrCounts, topN, (i) => isVtableCandidate(part.ptrKeys[i], regionFor(part.ptrRange[i]), ws), part.ptrKeys).map(pointerEntry);
+  const topMg = topIndices(part.mgCounts, topN, undefined, part.mgKeys).map(mgEntry);
   const topSmall = topIndices(smallCounts, topN, (i) => smallCounts[i] > 0).map(smallEntry);
   const top = [...topPtr, ...topMg, ...topSmall].sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1)).slice(0, topN);
 

@@ -1,0 +1,120 @@
+// Builds fixture programs from test/fixtures at test time, runs them until they print READY,
+// dumps them with gdb's gcore, and returns the core with the truth the program wrote.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+export const ROOT = resolve(here, '..', '..');
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+export const WORK = join(ROOT, 'test', '.work');
+
+export interface BuildOptions {
+  bits?: 32 | 64;
+  flags?: string[];
+  /** Link libraries, e.g. ['-lpthread']. */
+  libs?: string[];
+}
+
+function requireTool(tool: string, pkg: string): void {
+  const found = (process.env.PATH ?? '').split(':').some((d) => d && existsSync(join(d, tool)));
+  if (!found) throw new Error(`${tool} is not installed: the tests need it (apt-get install ${pkg}; .ci/run does this)`);
+}
+
+/** Compiles test/fixtures/<source> (C or C++), cached by source, options and compiler. */
+export async function buildFixture(source: string, opts: BuildOptions = {}): Promise<string> {
+  const bits = opts.bits ?? 64;
+  const cxx = /\.(cc|cpp)$/.test(source);
+  const compiler = cxx ? 'g++' : 'gcc';
+  requireTool(compiler, cxx ? 'g++' : 'gcc');
+  const src = join(FIXTURES, source);
+  const flags = ['-O1', '-g', '-fno-omit-frame-pointer', '-pthread', ...(bits === 32 ? ['-m32'] : []), ...(opts.flags ?? [])];
+  const h = createHash('sha256').update(readFileSync(src)).update(readFileSync(join(FIXTURES, 'truth.h'))).update(flags.join(' ')).update((opts.libs ?? []).join(' ')).digest('hex').slice(0, 12);
+  const dir = join(WORK, 'bin');
+  mkdirSync(dir, { recursive: true });
+  const exe = join(dir, `${source.replace(/\.\w+$/, '')}-${bits}-${h}`);
+  if (existsSync(exe)) return exe;
+  const tmp = `${exe}.tmp${process.pid}`;
+  try {
+    await run(compiler, [...flags, '-I', FIXTURES, '-o', tmp, src, ...(opts.libs ?? [])]);
+  } catch (e) {
+    const err = e as { stderr?: string };
+    if (bits === 32 && /gnu\/stubs-32|cannot find -l|skipping incompatible/.test(err.stderr ?? '')) {
+      throw new Error(`32-bit build failed: install gcc-multilib and g++-multilib (.ci/run does this)\n${err.stderr}`);
+    }
+    throw new Error(`compiling ${source} failed:\n${err.stderr ?? e}`);
+  }
+  renameSync(tmp, exe);
+  return exe;
+}
+
+export interface Dumped<T> {
+  exe: string;
+  core: string;
+  truth: T;
+  pid: number;
+}
+
+let seq = 0;
+
+/** Runs exe until it prints READY, gcore's it, kills it. */
+export async function dumpFixture<T = Record<string, unknown>>(exe: string, args: string[] = [], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Dumped<T>> {
+  requireTool('gdb', 'gdb');
+  const dir = join(WORK, 'cores');
+  mkdirSync(dir, { recursive: true });
+  const tag = `${process.pid}-${Date.now()}-${seq++}`;
+  const truthPath = join(dir, `truth-${tag}.json`);
+  const child = spawn(exe, [truthPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  try {
+    const pid = await waitReady(child, opts.timeoutMs ?? 60000);
+    const prefix = join(dir, `core-${tag}`);
+    try {
+      await run('gcore', ['-o', prefix, String(pid)], { timeout: 300000, maxBuffer: 64 << 20 });
+    } catch (e) {
+      throw new Error(`gcore failed on pid ${pid}: ${(e as { stderr?: string }).stderr ?? e}`);
+    }
+    const core = `${prefix}.${pid}`;
+    if (!existsSync(core) || statSync(core).size === 0) throw new Error(`gcore wrote no core at ${core}`);
+    const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as T;
+    return { exe, core, truth, pid };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+function waitReady(child: ChildProcess, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`fixture did not print READY within ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /READY (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`fixture exited with ${code} before READY; stderr: ${err}`));
+    });
+  });
+}
+
+/** Parses the /proc/self/maps text a fixture recorded. */
+export function parseMaps(text: string) {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const m = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S{4})\s+([0-9a-f]+)\s+\S+\s+\d+\s*(.*)$/.exec(line);
+      if (!m) throw new Error(`bad maps line: ${line}`);
+      return { start: BigInt('0x' + m[1]), end: BigInt('0x' + m[2]), perms: m[3], offset: BigInt('0x' + m[4]), path: m[5].trim() };
+    });
+}

@@ -1,4 +1,13 @@
 import { render } from 'solid-js/web';
-import { runAnalysis } from './ui/session';
-(window as unknown as { __run: typeof runAnalysis }).__run = runAnalysis;
-render(() => <p>heaplens</p>, document.getElementById('root')!);
+import { App } from './ui/App';
+import './ui/styles.css';
+
+render(() => <App />, document.getElementById('root')!);
+
+// Offline support: the service worker precaches the whole build. Production only (the dev
+// server's modules are not precached), and a relative URL so any sub-path works.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('./sw.js').catch((e) => console.warn('heaplens: service worker not registered:', e));
+  });
+}

@@ -1,0 +1,293 @@
+// The app shell: start page, running panel, results; errors and notices above them.
+// Owns the run lifecycle: one run at a time, a run that was cancelled or replaced is ignored
+// whatever it later resolves to, and a failed run never replaces the results on screen.
+import { type JSX, Show, createSignal, onCleanup, onMount } from 'solid-js';
+import type { Progress } from '../engine/pipeline';
+import { isAbort } from '../engine/errors';
+import { type RecentEntry, clearCache, forget, listRecent, loadCached } from './cache';
+import { type RunResult, runAnalysis } from './session';
+import { errorMessage } from './fmt';
+import { Results } from './Results';
+import { RunPanel, type RunState } from './RunPanel';
+import { StartPage } from './StartPage';
+
+export interface Shown {
+  result: RunResult;
+  /** Names of the files the user gave (core first), for the header. */
+  files?: string[];
+}
+
+interface Notice {
+  kind: 'info' | 'warn';
+  text: string;
+}
+
+export function App(): JSX.Element {
+  const [screen, setScreen] = createSignal<'start' | 'results'>('start');
+  const [shown, setShown] = createSignal<Shown>();
+  const [run, setRun] = createSignal<RunState>();
+  const [error, setError] = createSignal<{ message: string; code?: string; title?: string }>();
+  const [notice, setNotice] = createSignal<Notice>();
+  const [recent, setRecent] = createSignal<RecentEntry[]>([]);
+  const [dragging, setDragging] = createSignal(false);
+  let runSeq = 0;
+
+  const refreshRecent = async () => setRecent(await listRecent());
+  onMount(() => void refreshRecent());
+
+  // The running panel appears only when a run lasts (cache hits and bad input answer in
+  // milliseconds): until then, and again after a failure or a cancel, the page underneath
+  // stays mounted with its filters and scroll position.
+  const [runVisible, setRunVisible] = createSignal(false);
+  let savedScroll = 0;
+  const endRun = (restore: boolean) => {
+    setRun(undefined);
+    if (!runVisible()) return;
+    setRunVisible(false);
+    if (restore) requestAnimationFrame(() => window.scrollTo(0, savedScroll));
+  };
+
+  /** Starts a run; `getFiles` may itself take time (the sample is fetched) and fail. */
+  async function start(label: string, getFiles: () => Promise<File[]>, firstStage = 'Opening the files') {
+    run()?.cancel(true);
+    const id = ++runSeq;
+    const alive = () => run()?.id === id;
+    setError(undefined);
+    setNotice(undefined);
+    let handle: { cancel(): void } | undefined;
+    setRun({
+      id,
+      label,
+      stage: firstStage,
+      startedAt: performance.now(),
+      cancel: (silent?: boolean) => {
+        if (!alive()) return;
+        handle?.cancel();
+        if (silent) setRun(undefined);
+        else {
+          endRun(true);
+          setNotice({ kind: 'info', text: `Cancelled: ${label} was not analyzed; nothing changed.` });
+        }
+      },
+    });
+    setTimeout(() => {
+      if (!alive() || runVisible()) return;
+      savedScroll = window.scrollY;
+      setRunVisible(true);
+      window.scrollTo(0, 0);
+    }, 150);
+    const patch = (p: Partial<RunState>) => {
+      const r = run();
+      if (r && r.id === id) setRun({ ...r, ...p });
+    };
+    try {
+      const files = await getFiles();
+      if (!alive()) return;
+      label = files.map((f) => f.name).join(' + ');
+      patch({ label });
+      const h = runAnalysis(files, {
+        onStage: (stage) => patch({ stage }),
+        onProgress: (progress: Progress) => patch({ progress }),
+      });
+      handle = h;
+      const result = await h.promise;
+      if (!alive()) return;
+      setShown({ result, files: files.map((f) => f.name) });
+      setScreen('results');
+      endRun(false);
+      window.scrollTo(0, 0);
+      if (result.cacheWarning) setNotice({ kind: 'warn', text: result.cacheWarning });
+      void refreshRecent();
+    } catch (e) {
+      if (!alive()) return;
+      endRun(true);
+      if (isAbort(e)) setNotice({ kind: 'info', text: `Cancelled: ${label} was not analyzed; nothing changed.` });
+      else setError({ message: errorMessage(e), code: (e as { code?: string })?.code });
+    }
+  }
+
+  const openFiles = (files: File[]) => {
+    if (files.length === 0) return;
+    void start(files.map((f) => f.name).join(' + '), async () => files);
+  };
+
+  const openSample = () =>
+    void start('the sample', async () => {
+      const base = new URL('./sample/', document.baseURI);
+      let res: Response;
+      try {
+        res = await fetch(new URL('manifest.json', base));
+      } catch (e) {
+        throw new Error(`The sample could not be loaded: fetching ./sample/manifest.json failed (${errorMessage(e)}).`);
+      }
+      if (!res.ok) throw new Error(`The sample is not available: ./sample/manifest.json answered ${res.status} ${res.statusText || ''}`.trim() + '. This build ships without the sample files.');
+      let manifest: { files?: { name?: unknown }[]; description?: string };
+      try {
+        manifest = await res.json();
+      } catch {
+        throw new Error('The sample manifest (./sample/manifest.json) is not valid JSON.');
+      }
+      const names = (manifest.files ?? []).map((f) => f.name).filter((n): n is string => typeof n === 'string' && n.length > 0 && !n.includes('/'));
+      if (names.length === 0) throw new Error('The sample manifest (./sample/manifest.json) lists no files.');
+      const files: File[] = [];
+      for (const name of names) {
+        const r = await fetch(new URL(encodeURIComponent(name), base));
+        if (!r.ok) throw new Error(`The sample file ./sample/${name} answered ${r.status} ${r.statusText}`.trim() + '.');
+        const blob = await r.blob();
+        files.push(new File([blob], name, { lastModified: Date.parse(r.headers.get('last-modified') ?? '') || 0 }));
+      }
+      return files;
+    }, 'Fetching the sample');
+
+  const openRecent = async (e: RecentEntry) => {
+    setError(undefined);
+    setNotice(undefined);
+    const json = await loadCached(e.key);
+    if (!json) {
+      setError({ title: 'Could not open', message: `${e.name}: this analysis is no longer in the browser's cache (it may have been evicted). Drop the core again to re-analyze it.` });
+      void refreshRecent();
+      return;
+    }
+    setShown({ result: { json, fromCache: true, cacheKey: e.key }, files: [e.name, ...e.binaries] });
+    setScreen('results');
+  };
+
+  const removeRecent = async (e: RecentEntry) => {
+    await forget(e.key);
+    await refreshRecent();
+  };
+
+  const clearAll = async () => {
+    try {
+      await clearCache();
+    } catch (e) {
+      setError({ title: 'Could not clear the cache', message: `The cache could not be cleared: ${errorMessage(e)}` });
+    }
+    setRecent([]);
+  };
+
+  // Drag & drop anywhere on the window.
+  let depth = 0;
+  const hasFiles = (e: DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
+  const onDragEnter = (e: DragEvent) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    depth++;
+    setDragging(true);
+  };
+  const onDragOver = (e: DragEvent) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+  };
+  const onDragLeave = (e: DragEvent) => {
+    if (!hasFiles(e)) return;
+    depth = Math.max(0, depth - 1);
+    if (depth === 0) setDragging(false);
+  };
+  const onDrop = (e: DragEvent) => {
+    if (!e.dataTransfer) return;
+    e.preventDefault();
+    depth = 0;
+    setDragging(false);
+    openFiles(Array.from(e.dataTransfer.files));
+  };
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Escape' && error()) setError(undefined);
+  };
+  onMount(() => {
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('dragenter', onDragEnter);
+    window.addEventListener('dragover', onDragOver);
+    window.addEventListener('dragleave', onDragLeave);
+    window.addEventListener('drop', onDrop);
+  });
+  onCleanup(() => {
+    window.removeEventListener('keydown', onKey);
+    window.removeEventListener('dragenter', onDragEnter);
+    window.removeEventListener('dragover', onDragOver);
+    window.removeEventListener('dragleave', onDragLeave);
+    window.removeEventListener('drop', onDrop);
+  });
+
+  return (
+    <div class="app">
+      <header class="topbar">
+        <button type="button" class="brand" onClick={() => !run() && setScreen('start')} title="Start page">
+          heaplens
+        </button>
+        <span class="tagline">memory leaks from C/C++ core dumps · offline</span>
+        <span class="spacer" />
+        <span class="offline-badge" title="Everything runs in this tab: no byte of your files leaves this machine.">
+          local only
+        </span>
+      </header>
+
+      <main class="main">
+        <Show when={error() || notice()}>
+          <div class="messages">
+            <Show when={error()}>
+              {(err) => (
+                <div class="panel error-panel" role="alert">
+                  <div class="error-body">
+                    <strong class="error-title">{err().title ?? 'Could not analyze'}</strong>
+                    <p data-testid="error" class="error-message">
+                      {err().message}
+                    </p>
+                    <Show when={err().code}>
+                      <span class="muted mono small">code: {err().code}</span>
+                    </Show>
+                    <Show when={shown() && screen() === 'results'}>
+                      <span class="muted small">The results below are unchanged.</span>
+                    </Show>
+                  </div>
+                  <button type="button" class="btn" data-testid="dismiss-error" title="Dismiss (Esc)" onClick={() => setError(undefined)}>
+                    Dismiss
+                  </button>
+                </div>
+              )}
+            </Show>
+            <Show when={notice()}>
+              {(n) => (
+                <div class={`panel notice notice-${n().kind}`} role="status" data-testid="notice">
+                  <span>{n().text}</span>
+                  <button type="button" class="btn small" onClick={() => setNotice(undefined)}>
+                    Dismiss
+                  </button>
+                </div>
+              )}
+            </Show>
+          </div>
+        </Show>
+
+        <Show when={runVisible() && run()}>{(r) => <RunPanel run={r()} />}</Show>
+        <div class="content" hidden={runVisible()}>
+          <Show
+            when={screen() === 'results' && shown()}
+            keyed
+            fallback={
+              <StartPage
+                onFiles={openFiles}
+                onSample={openSample}
+                recent={recent()}
+                onOpenRecent={(e) => void openRecent(e)}
+                onRemoveRecent={(e) => void removeRecent(e)}
+                onClearAll={() => void clearAll()}
+                previous={shown()?.result.json.input.name}
+                onBackToResults={() => setScreen('results')}
+              />
+            }
+          >
+            {(s) => <Results shown={s} onNew={() => setScreen('start')} onFiles={openFiles} />}
+          </Show>
+        </div>
+      </main>
+
+      <Show when={dragging()}>
+        <div class="drop-overlay" aria-hidden="true">
+          <div>Drop the core (and its executable and .so files)</div>
+        </div>
+      </Show>
+    </div>
+  );
+}

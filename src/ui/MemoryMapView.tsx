@@ -1,0 +1,197 @@
+// Memory map, like `pmap -x`: totals per label, label filter chips, a text / address filter,
+// and the mappings in pages (cores can have thousands).
+import { For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
+import type { AnalysisJSON, RegionJSON } from '../engine/analyze';
+import { LABEL_DESCRIPTIONS, type RegionLabel } from '../engine/memmap';
+import { LabelChip, Pager } from './common';
+import { bytes, kib, num, padHex, parseHexQuery } from './fmt';
+
+const PAGE = 200;
+
+export function MemoryMapView(props: { json: AnalysisJSON; query: string; onQuery: (q: string) => void }): JSX.Element {
+  const ws = () => props.json.wordSize;
+  const [selected, setSelected] = createSignal<ReadonlySet<RegionLabel>>(new Set());
+  const [page, setPage] = createSignal(0);
+
+  const totalSize = createMemo(() => props.json.totals.reduce((a, t) => a + t.size, 0) || 1);
+  const toggle = (l: RegionLabel) => {
+    const s = new Set(selected());
+    if (s.has(l)) s.delete(l);
+    else s.add(l);
+    setSelected(s);
+  };
+
+  /** Labels present in the map, biggest first (counted from the rows, so chips always match them). */
+  const labels = createMemo(() => {
+    const m = new Map<RegionLabel, { label: RegionLabel; count: number; size: number }>();
+    for (const r of props.json.regions) {
+      const t = m.get(r.label) ?? { label: r.label, count: 0, size: 0 };
+      t.count++;
+      t.size += r.size;
+      m.set(r.label, t);
+    }
+    return [...m.values()].sort((a, b) => b.size - a.size);
+  });
+  const addr = createMemo(() => parseHexQuery(props.query));
+  const filtered = createMemo((): RegionJSON[] => {
+    const sel = selected();
+    const a = addr();
+    const q = props.query.trim().toLowerCase();
+    return props.json.regions.filter((r) => {
+      if (sel.size > 0 && !sel.has(r.label)) return false;
+      if (a !== undefined) return BigInt(r.start) <= a && a < BigInt(r.end);
+      if (!q) return true;
+      return (
+        r.label.includes(q) ||
+        r.perms.includes(q) ||
+        (r.file ?? '').toLowerCase().includes(q) ||
+        (r.module ?? '').toLowerCase().includes(q) ||
+        (r.detail ?? '').toLowerCase().includes(q) ||
+        r.start.includes(q)
+      );
+    });
+  });
+  /** When an address is in no mapping: the nearest mapping below it, to say where it falls. */
+  const nearest = createMemo(() => {
+    const a = addr();
+    if (a === undefined || filtered().length > 0) return undefined;
+    let best: RegionJSON | undefined;
+    for (const r of props.json.regions) if (BigInt(r.start) <= a) best = r;
+    return best;
+  });
+  createEffect(on([filtered], () => setPage(0), { defer: true }));
+  const rows = createMemo(() => filtered().slice(page() * PAGE, (page() + 1) * PAGE));
+
+  return (
+    <div>
+      <table class="grid totals" data-testid="label-totals">
+        <caption class="sr-only">Totals per label</caption>
+        <thead>
+          <tr>
+            <th scope="col">Label</th>
+            <th scope="col" class="r">
+              Mappings
+            </th>
+            <th scope="col" class="r">
+              Size
+            </th>
+            <th scope="col" class="r">
+              In core
+            </th>
+            <th scope="col" class="share-col">
+              Share of mapped
+            </th>
+            <th scope="col">What it is</th>
+          </tr>
+        </thead>
+        <tbody>
+          <For each={props.json.totals}>
+            {(t) => (
+              <tr>
+                <td>
+                  <LabelChip label={t.label} />
+                </td>
+                <td class="r num">{num(t.count)}</td>
+                <td class="r num" title={`${num(t.size)} bytes`}>
+                  {bytes(t.size)}
+                </td>
+                <td class="r num" title={`${num(t.inCore)} bytes`}>
+                  {bytes(t.inCore)}
+                </td>
+                <td class="share-col">
+                  <span class="share">
+                    <span class={`share-bar l-${t.label}`} style={{ width: `${Math.max(0.5, (t.size / totalSize()) * 100)}%` }} />
+                  </span>
+                  <span class="num muted small">{((t.size / totalSize()) * 100).toFixed(1)}%</span>
+                </td>
+                <td class="muted">{LABEL_DESCRIPTIONS[t.label]}</td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+
+      <div class="toolbar">
+        <div class="chips" role="group" aria-label="Filter by label">
+          <button type="button" class="chip-toggle" aria-pressed={selected().size === 0} onClick={() => setSelected(new Set<RegionLabel>())}>
+            all
+          </button>
+          <For each={labels()}>
+            {(t) => (
+              <button
+                type="button"
+                class={`chip-toggle l-${t.label}`}
+                aria-pressed={selected().has(t.label)}
+                title={LABEL_DESCRIPTIONS[t.label]}
+                onClick={() => toggle(t.label)}
+              >
+                {t.label} <span class="count">{num(t.count)}</span>
+              </button>
+            )}
+          </For>
+        </div>
+        <input
+          type="search"
+          class="filter"
+          placeholder="Filter: path, label, detail — or 0x address"
+          aria-label="Filter mappings by text, or find the mapping holding a 0x address"
+          value={props.query}
+          onInput={(e) => props.onQuery(e.currentTarget.value)}
+          data-testid="map-filter"
+        />
+      </div>
+      <Show when={addr() !== undefined}>
+        <p class="hint">
+          <Show when={filtered().length > 0} fallback={<>No mapping holds {props.query.trim()}{nearest() ? <> (it lies above the mapping at <span class="mono">{nearest()!.start}</span>–<span class="mono">{nearest()!.end}</span>)</> : ''}.</>}>
+            Mapping holding <span class="mono">{props.query.trim()}</span>:
+          </Show>{' '}
+          <button type="button" class="link" onClick={() => props.onQuery('')}>
+            clear
+          </button>
+        </p>
+      </Show>
+
+      <div class="table-wrap">
+        <table class="grid map" data-testid="memory-map">
+          <thead>
+            <tr>
+              <th scope="col">Address</th>
+              <th scope="col">End</th>
+              <th scope="col" class="r">
+                Size KiB
+              </th>
+              <th scope="col" class="r">
+                In core KiB
+              </th>
+              <th scope="col">Perms</th>
+              <th scope="col">Label</th>
+              <th scope="col">Detail</th>
+              <th scope="col">Mapping</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={rows()} fallback={<tr><td colSpan={8} class="muted">No mapping matches.</td></tr>}>
+              {(r) => (
+                <tr>
+                  <td class="mono">{padHex(r.start, ws())}</td>
+                  <td class="mono muted">{padHex(r.end, ws())}</td>
+                  <td class="r num">{kib(r.size)}</td>
+                  <td class={`r num ${r.inCore === 0 ? 'muted' : ''}`}>{kib(r.inCore)}</td>
+                  <td class="mono">{r.perms}</td>
+                  <td>
+                    <LabelChip label={r.label} />
+                  </td>
+                  <td>{r.detail ?? ''}</td>
+                  <td class="path" title={r.file ? `${r.file}${r.fileOffset ? ` @ offset ${r.fileOffset}` : ''}` : r.module}>
+                    {r.file ?? (r.module ? `${r.module} (${r.label})` : '')}
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </div>
+      <Pager page={page()} pageSize={PAGE} total={filtered().length} onPage={setPage} what="Mappings" />
+    </div>
+  );
+}

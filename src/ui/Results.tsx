@@ -1,0 +1,147 @@
+// Results: the dump's header, export, and the sections (stacked, with a sticky keyboard nav).
+import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
+import type { AnalysisJSON } from '../engine/analyze';
+import { downloadJSON } from './session';
+import type { Shown } from './App';
+import { FilePicker } from './common';
+import { bytes, num, signalText } from './fmt';
+import { MemoryMapView } from './MemoryMapView';
+import { ThreadsView } from './ThreadsView';
+import { CensusView } from './CensusView';
+import { ModulesView } from './ModulesView';
+import { DiagnosticsView } from './DiagnosticsView';
+
+interface Section {
+  id: string;
+  title: string;
+  count: () => string;
+}
+
+export function Results(props: { shown: Shown; onNew: () => void; onFiles: (files: File[]) => void }): JSX.Element {
+  const json = (): AnalysisJSON => props.shown.result.json;
+  /** Set by cross-links ("show in memory map"); the map filters to the region holding it. */
+  const [mapQuery, setMapQuery] = createSignal('');
+
+  const issues = createMemo(() => {
+    const d = json().diagnostics;
+    return { errors: d.filter((x) => x.level === 'error').length, warnings: d.filter((x) => x.level === 'warning').length };
+  });
+  const totalSize = createMemo(() => json().regions.reduce((a, r) => a + r.size, 0));
+  const totalInCore = createMemo(() => json().regions.reduce((a, r) => a + r.inCore, 0));
+
+  const sections: Section[] = [
+    { id: 'sec-map', title: 'Memory map', count: () => num(json().regions.length) },
+    { id: 'sec-threads', title: 'Threads', count: () => num(json().threads.length) },
+    { id: 'sec-census', title: 'Word census', count: () => (json().words ? num(json().words!.top.length) : '—') },
+    { id: 'sec-modules', title: 'Modules', count: () => num(json().modules.length) },
+    { id: 'sec-diag', title: 'Diagnostics', count: () => num(json().diagnostics.length) },
+  ];
+
+  const go = (id: string) => {
+    const el = document.getElementById(id);
+    if (!el) return;
+    el.scrollIntoView({ block: 'start' });
+    el.focus({ preventScroll: true });
+  };
+
+  const showInMap = (addr: string) => {
+    setMapQuery(addr);
+    go('sec-map');
+  };
+
+  const p = () => json().process;
+
+  return (
+    <div class="results" data-testid="results">
+      <section class="panel summary" aria-labelledby="res-title">
+        <div class="summary-head">
+          <h1 id="res-title" class="file-name" tabindex="-1">
+            {json().input.name}
+          </h1>
+          <Show when={props.shown.result.fromCache}>
+            <span class="badge" data-testid="from-cache" title="Opened from this browser's cache (IndexedDB): no bytes were re-read">
+              from cache
+            </span>
+          </Show>
+          <Show when={issues().errors > 0}>
+            <button type="button" class="badge bad" onClick={() => go('sec-diag')}>
+              {issues().errors} error{issues().errors === 1 ? '' : 's'}
+            </button>
+          </Show>
+          <Show when={issues().warnings > 0}>
+            <button type="button" class="badge warn" onClick={() => go('sec-diag')}>
+              {issues().warnings} warning{issues().warnings === 1 ? '' : 's'}
+            </button>
+          </Show>
+          <span class="spacer" />
+          <button type="button" class="btn" data-testid="export-json" onClick={() => downloadJSON(json())} title="Download the whole analysis as JSON">
+            Export JSON
+          </button>
+          <FilePicker label="Open other files…" onFiles={props.onFiles} />
+          <button type="button" class="btn" data-testid="new-analysis" onClick={() => props.onNew()} title="Back to the start page (recent analyses, sample)">
+            New analysis
+          </button>
+        </div>
+        <dl class="facts">
+          <Fact k="Format" v={json().format} />
+          <Fact k="Machine" v={json().machine} />
+          <Fact k="Word size" v={`${json().wordSize} bytes`} />
+          <Fact k="PID" v={p().pid !== undefined ? String(p().pid) : '—'} mono />
+          <Fact k="PPID" v={p().ppid !== undefined ? String(p().ppid) : '—'} mono />
+          <Fact k="Command" v={p().command ?? '—'} mono />
+          <Fact k="Args" v={p().args ?? '—'} mono wide />
+          <Fact k="Signal" v={signalText(p().signal)} />
+          <Fact k="File size" v={bytes(json().input.size)} title={`${num(json().input.size)} bytes`} />
+          <Fact k="Mapped" v={`${bytes(totalSize())} · ${num(json().regions.length)} maps`} title={`${num(totalSize())} bytes in ${num(json().regions.length)} mappings`} />
+          <Fact k="In core" v={bytes(totalInCore())} title={`${num(totalInCore())} bytes of mapped memory are present in the core`} />
+          <Fact k="Threads" v={num(json().threads.length)} />
+          <Show when={props.shown.files && props.shown.files.length > 1}>
+            <Fact k="Binaries" v={props.shown.files!.slice(1).join(', ')} wide />
+          </Show>
+        </dl>
+      </section>
+
+      <nav class="section-nav" aria-label="Sections">
+        <For each={sections}>
+          {(s) => (
+            <button type="button" class="nav-item" onClick={() => go(s.id)}>
+              {s.title} <span class="count">{s.count()}</span>
+            </button>
+          )}
+        </For>
+      </nav>
+
+      <section id="sec-map" class="panel section" tabindex="-1" aria-labelledby="sec-map-h">
+        <h2 id="sec-map-h">Memory map</h2>
+        <MemoryMapView json={json()} query={mapQuery()} onQuery={setMapQuery} />
+      </section>
+      <section id="sec-threads" class="panel section" tabindex="-1" aria-labelledby="sec-threads-h">
+        <h2 id="sec-threads-h">Threads</h2>
+        <ThreadsView json={json()} onShowInMap={showInMap} />
+      </section>
+      <section id="sec-census" class="panel section" tabindex="-1" aria-labelledby="sec-census-h">
+        <h2 id="sec-census-h">Word census</h2>
+        <CensusView json={json()} onShowInMap={showInMap} />
+      </section>
+      <section id="sec-modules" class="panel section" tabindex="-1" aria-labelledby="sec-modules-h">
+        <h2 id="sec-modules-h">Modules</h2>
+        <ModulesView json={json()} onShowInMap={showInMap} />
+      </section>
+      <section id="sec-diag" class="panel section" tabindex="-1" aria-labelledby="sec-diag-h">
+        <h2 id="sec-diag-h">Diagnostics</h2>
+        <DiagnosticsView json={json()} />
+      </section>
+    </div>
+  );
+}
+
+function Fact(props: { k: string; v: string; mono?: boolean; wide?: boolean; title?: string }): JSX.Element {
+  return (
+    <div class={`fact ${props.wide ? 'wide' : ''}`}>
+      <dt>{props.k}</dt>
+      <dd class={props.mono ? 'mono' : ''} title={props.title ?? props.v}>
+        {props.v}
+      </dd>
+    </div>
+  );
+}

@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
+    globalSetup: ['test/setup/global.ts'],
     testTimeout: 180_000,
     hookTimeout: 600_000,
     pool: 'forks',

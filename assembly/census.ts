@@ -2,16 +2,21 @@
 //
 // Three tables, each with a stated precision:
 //  - small values (< 65536, zero included): a direct array of u64 counters, exact;
-//  - values inside a mapping (the range table given at init): an open-addressing hash
-//    table, exact, growing up to 2^ptMaxLog2 slots; past that the table is "saturated"
-//    and further new values go to the bounded table below (the host reports how many);
+//  - values inside a mapping (the range table given at init): exact. They are appended to a
+//    buffer; a full buffer is radix-sorted, run-length counted and merged into a sorted
+//    accumulator of (value, count). Sequential passes instead of a hash table's random
+//    probes: the accumulator is also the sorted run the host merges across workers. Past
+//    accMax entries the accumulator is "saturated": further new values go to the bounded
+//    table below (the host reports how many words that was);
 //  - every other value: a bounded frequent-items summary (Misra–Gries with batched
 //    decrements). A value's true count lies in [count, count + mgDecrement]; mgDecrement
 //    is at most 2N / capacity for N words offered to it.
-import { memAlloc, memEnsure, memTop, memSetTop } from "./mem";
+import { memAlloc, memEnsure, memSetTop } from "./mem";
 
 const SMALL: u32 = 65536;
 const GOLDEN: u64 = 0x9e3779b97f4a7c15;
+const DIGIT_BITS: u32 = 11;
+const DIGITS: u32 = 1 << DIGIT_BITS;
 
 let wordSize: u32 = 8;
 let nRanges: i32 = 0;
@@ -24,15 +29,19 @@ let lastHi: u64 = 0;
 
 let smallPtr: usize = 0;
 
-let ptLog2: u32 = 0;
-let ptMaxLog2: u32 = 0;
-let ptSlots: u32 = 0;
-let ptMask: u32 = 0;
-let ptUsed: u32 = 0;
-let ptLimit: u32 = 0;
-let ptKeys: usize = 0;
-let ptCounts: usize = 0;
-let ptSaturated: bool = false;
+// Pointer buffer, radix scratch, run counts.
+let pbuf: usize = 0;
+let pbufCap: u32 = 0;
+let pbufLen: u32 = 0;
+let pscratch: usize = 0;
+let pcounts: usize = 0;
+let phist: usize = 0;
+// Accumulator: keys at acc, counts at acc + accCap * 8; the last allocation, so it grows in place.
+let acc: usize = 0;
+let accCap: u32 = 0;
+let accLen: u32 = 0;
+let accMax: u32 = 0;
+let accSaturated: bool = false;
 
 let mgLog2: u32 = 0;
 let mgSlots: u32 = 0;
@@ -52,12 +61,12 @@ let otherWords: u64 = 0;
 let overflowWords: u64 = 0;
 
 /**
- * Prepares the census. `rp` holds `nr` (start, end) u64 pairs, sorted and disjoint.
- * The exact table is allocated last so that it can grow in place at the end of the heap:
- * the host must allocate every other buffer (input slice, ranges) before calling this.
+ * Prepares the census. `rp` holds `nr` (start, end) u64 pairs, sorted and disjoint. The
+ * accumulator is allocated last so that it can grow in place at the end of the heap: the
+ * host must allocate every other buffer (input slice, ranges) before calling this.
  * Returns false when memory for the tables cannot be had.
  */
-export function censusInit(rp: usize, nr: i32, ws: u32, ptInitLog2: u32, ptMaxLog2_: u32, mgLog2_: u32): bool {
+export function censusInit(rp: usize, nr: i32, ws: u32, bufLog2: u32, accMax_: u32, mgLog2_: u32): bool {
   wordSize = ws;
   rangesPtr = rp;
   nRanges = nr;
@@ -90,19 +99,20 @@ export function censusInit(rp: usize, nr: i32, ws: u32, ptInitLog2: u32, ptMaxLo
   memory.fill(mgKeys, 0, <usize>mgSlots << 3);
   memory.fill(mgCounts, 0, <usize>mgSlots << 2);
 
-  ptMaxLog2 = ptMaxLog2_;
-  ptLog2 = ptInitLog2;
-  ptSlots = 1 << ptLog2;
-  ptMask = ptSlots - 1;
-  ptLimit = <u32>((<u64>ptSlots * 7) / 10);
-  ptUsed = 0;
-  ptSaturated = false;
-  const bytes = <usize>ptSlots * 12;
-  ptKeys = memAlloc(bytes);
-  if (ptKeys == 0) return false;
-  ptCounts = ptKeys + (<usize>ptSlots << 3);
-  memory.fill(ptKeys, 0, bytes);
-  return true;
+  pbufCap = 1 << bufLog2;
+  pbufLen = 0;
+  pbuf = memAlloc(<usize>pbufCap << 3);
+  pscratch = memAlloc(<usize>pbufCap << 3);
+  pcounts = memAlloc(<usize>pbufCap << 2);
+  phist = memAlloc(<usize>DIGITS * 6 * 4);
+  if (pbuf == 0 || pscratch == 0 || pcounts == 0 || phist == 0) return false;
+
+  accMax = accMax_;
+  accSaturated = false;
+  accLen = 0;
+  accCap = 1 << 16;
+  acc = memAlloc(<usize>accCap * 12);
+  return acc != 0;
 }
 
 @inline function hashOf(k: u64, log2: u32): u32 {
@@ -134,68 +144,174 @@ export function findRange(v: u64): i32 {
   return -1;
 }
 
-function ptGrow(): bool {
-  if (ptLog2 >= ptMaxLog2) {
-    ptSaturated = true;
-    return false;
+// ---- pointer values: buffer → sorted runs → accumulator ----------------------------
+
+/** LSD radix sort of n u64 keys at src (scratch at dst), on the bits that vary. Returns where they end up. */
+function radixSort(src: usize, dst: usize, n: u32): usize {
+  if (n < 2) return src;
+  let andAll: u64 = 0xffffffffffffffff;
+  let orAll: u64 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const k = load<u64>(src + (<usize>i << 3));
+    andAll &= k;
+    orAll |= k;
   }
-  const oldKeys = ptKeys;
-  const oldCounts = ptCounts;
-  const oldSlots = ptSlots;
-  const newLog2 = ptLog2 + 1;
-  const newSlots: u32 = 1 << newLog2;
-  const newBytes = <usize>newSlots * 12;
-  // The table is the last allocation: build the new one right after it, then slide it down.
-  const base = memTop();
-  if (!memEnsure(base + newBytes)) {
-    ptSaturated = true;
-    return false;
+  const diff = andAll ^ orAll;
+  if (diff == 0) return src;
+  const lo = <u32>ctz(diff);
+  const hi: u32 = 64 - <u32>clz(diff);
+  const passes: u32 = (hi - lo + DIGIT_BITS - 1) / DIGIT_BITS;
+  memory.fill(phist, 0, <usize>DIGITS * passes * 4);
+  for (let i: u32 = 0; i < n; i++) {
+    const k = load<u64>(src + (<usize>i << 3));
+    for (let p: u32 = 0; p < passes; p++) {
+      const a = phist + (<usize>(p * DIGITS + (<u32>(k >> (lo + p * DIGIT_BITS)) & (DIGITS - 1))) << 2);
+      store<u32>(a, load<u32>(a) + 1);
+    }
   }
-  const nk = base;
-  const nc = base + (<usize>newSlots << 3);
-  memory.fill(nk, 0, newBytes);
-  const mask = newSlots - 1;
-  for (let i: u32 = 0; i < oldSlots; i++) {
-    const k = load<u64>(oldKeys + (<usize>i << 3));
-    if (k == 0) continue;
-    let j = hashOf(k, newLog2);
-    while (load<u64>(nk + (<usize>j << 3)) != 0) j = (j + 1) & mask;
-    store<u64>(nk + (<usize>j << 3), k);
-    store<u32>(nc + (<usize>j << 2), load<u32>(oldCounts + (<usize>i << 2)));
+  let s = src;
+  let d = dst;
+  for (let p: u32 = 0; p < passes; p++) {
+    const h = phist + (<usize>(p * DIGITS) << 2);
+    let sum: u32 = 0;
+    for (let b: u32 = 0; b < DIGITS; b++) {
+      const a = h + (<usize>b << 2);
+      const c = load<u32>(a);
+      store<u32>(a, sum);
+      sum += c;
+    }
+    const shift = lo + p * DIGIT_BITS;
+    for (let i: u32 = 0; i < n; i++) {
+      const k = load<u64>(s + (<usize>i << 3));
+      const a = h + (<usize>(<u32>(k >> shift) & (DIGITS - 1)) << 2);
+      const pos = load<u32>(a);
+      store<u32>(a, pos + 1);
+      store<u64>(d + (<usize>pos << 3), k);
+    }
+    const t = s;
+    s = d;
+    d = t;
   }
-  memory.copy(oldKeys, nk, newBytes);
-  ptKeys = oldKeys;
-  ptCounts = oldKeys + (<usize>newSlots << 3);
-  memSetTop((oldKeys + newBytes + 15) & ~(<usize>15));
-  ptLog2 = newLog2;
-  ptSlots = newSlots;
-  ptMask = mask;
-  ptLimit = <u32>((<u64>newSlots * 7) / 10);
+  return s;
+}
+
+@inline function accKey(i: u32): u64 {
+  return load<u64>(acc + (<usize>i << 3));
+}
+@inline function accCountAddr(i: u32): usize {
+  return acc + (<usize>accCap << 3) + (<usize>i << 2);
+}
+
+/** Grows the accumulator in place to hold `need` entries. */
+function accReserve(need: u32): bool {
+  if (need <= accCap) return true;
+  if (need > accMax) return false;
+  let cap = accCap;
+  while (cap < need) cap = cap > 0x40000000 ? 0xffffffff : cap << 1;
+  if (cap > accMax) cap = accMax;
+  if (!memEnsure(acc + <usize>cap * 12)) return false;
+  memSetTop((acc + <usize>cap * 12 + 15) & ~(<usize>15));
+  // Move the counts up to their new place (keys stay).
+  memory.copy(acc + (<usize>cap << 3), acc + (<usize>accCap << 3), <usize>accLen << 2);
+  accCap = cap;
   return true;
 }
 
-/** Adds c to k's exact count. False when the table is saturated and k is not in it. */
-function ptAdd(k: u64, c: u32): bool {
-  let i = hashOf(k, ptLog2);
-  while (true) {
-    const a = ptKeys + (<usize>i << 3);
-    const kk = load<u64>(a);
-    if (kk == k) {
-      const ca = ptCounts + (<usize>i << 2);
-      store<u32>(ca, load<u32>(ca) + c);
-      return true;
+/** Sorts the buffer, counts its runs and merges them into the accumulator. */
+function flushPointers(): void {
+  const n = pbufLen;
+  pbufLen = 0;
+  if (n == 0) return;
+  const sorted = radixSort(pbuf, pscratch, n);
+  // Run-length: unique keys in place at `sorted`, their counts at pcounts.
+  let m: u32 = 0;
+  let prev = load<u64>(sorted);
+  let run: u32 = 1;
+  for (let i: u32 = 1; i < n; i++) {
+    const k = load<u64>(sorted + (<usize>i << 3));
+    if (k == prev) {
+      run++;
+      continue;
     }
-    if (kk == 0) {
-      if (ptUsed >= ptLimit) {
-        if (!ptGrow()) return false;
-        return ptAdd(k, c);
+    store<u64>(sorted + (<usize>m << 3), prev);
+    store<u32>(pcounts + (<usize>m << 2), run);
+    m++;
+    prev = k;
+    run = 1;
+  }
+  store<u64>(sorted + (<usize>m << 3), prev);
+  store<u32>(pcounts + (<usize>m << 2), run);
+  m++;
+  // How many keys are new to the accumulator.
+  let fresh: u32 = 0;
+  let i: u32 = 0;
+  for (let j: u32 = 0; j < m; j++) {
+    const k = load<u64>(sorted + (<usize>j << 3));
+    while (i < accLen && accKey(i) < k) i++;
+    if (i >= accLen || accKey(i) != k) fresh++;
+  }
+  if (accSaturated || !accReserve(accLen + fresh)) {
+    // Saturated: known values keep exact counts; new ones go to the bounded summary.
+    accSaturated = true;
+    i = 0;
+    for (let j: u32 = 0; j < m; j++) {
+      const k = load<u64>(sorted + (<usize>j << 3));
+      const c = load<u32>(pcounts + (<usize>j << 2));
+      while (i < accLen && accKey(i) < k) i++;
+      if (i < accLen && accKey(i) == k) {
+        const a = accCountAddr(i);
+        store<u32>(a, load<u32>(a) + c);
+      } else {
+        overflowWords += c;
+        mgAdd(k, c);
       }
-      store<u64>(a, k);
-      store<u32>(ptCounts + (<usize>i << 2), c);
-      ptUsed++;
-      return true;
     }
-    i = (i + 1) & ptMask;
+    return;
+  }
+  // Merge from the back into the accumulator's free tail.
+  let ai: i64 = <i64>accLen - 1;
+  let bj: i64 = <i64>m - 1;
+  let o: i64 = <i64>(accLen + fresh) - 1;
+  while (bj >= 0) {
+    const bk = load<u64>(sorted + (<usize>bj << 3));
+    const bc = load<u32>(pcounts + (<usize>bj << 2));
+    if (ai >= 0) {
+      const ak = accKey(<u32>ai);
+      if (ak > bk) {
+        store<u64>(acc + (<usize>o << 3), ak);
+        store<u32>(accCountAddr(<u32>o), load<u32>(accCountAddr(<u32>ai)));
+        ai--;
+        o--;
+        continue;
+      }
+      if (ak == bk) {
+        store<u64>(acc + (<usize>o << 3), ak);
+        store<u32>(accCountAddr(<u32>o), load<u32>(accCountAddr(<u32>ai)) + bc);
+        ai--;
+        bj--;
+        o--;
+        continue;
+      }
+    }
+    store<u64>(acc + (<usize>o << 3), bk);
+    store<u32>(accCountAddr(<u32>o), bc);
+    bj--;
+    o--;
+  }
+  accLen += fresh;
+}
+
+@inline function addPointer(v: u64, c: u32): void {
+  // Runs were already collapsed by the caller; repeat the value c times in the buffer
+  // only when short, else flush-merge it directly as its own run.
+  if (c == 1) {
+    store<u64>(pbuf + (<usize>pbufLen << 3), v);
+    if (++pbufLen == pbufCap) flushPointers();
+    return;
+  }
+  for (let i: u32 = 0; i < c; i++) {
+    store<u64>(pbuf + (<usize>pbufLen << 3), v);
+    if (++pbufLen == pbufCap) flushPointers();
   }
 }
 
@@ -278,43 +394,65 @@ function mgAdd(k: u64, c: u32): void {
   mgInsertFresh(k, c);
 }
 
-@inline function offer(v: u64): void {
+@inline function offer(v: u64, c: u32): void {
   if (v < <u64>SMALL) {
     const a = smallPtr + (<usize>v << 3);
-    store<u64>(a, load<u64>(a) + 1);
+    store<u64>(a, load<u64>(a) + c);
     return;
   }
   if (v >= minAddr && v < maxAddr && findRange(v) >= 0) {
-    pointerWords++;
-    if (ptAdd(v, 1)) return;
-    overflowWords++;
-    mgAdd(v, 1);
+    pointerWords += c;
+    addPointer(v, c);
     return;
   }
-  otherWords++;
-  mgAdd(v, 1);
+  otherWords += c;
+  mgAdd(v, c);
 }
 
-/** Counts the words in [p, p + len). len is a multiple of the word size; p is word aligned in the dump. */
+/**
+ * Counts the words in [p, p + len). len is a multiple of the word size; p is word aligned in
+ * the dump. Runs of one value (fill patterns, zeroed pages) are counted once per run.
+ */
 export function censusRun(p: usize, len: usize): void {
   const end = p + len;
-  // Zeros dominate real dumps: count them in a local and keep them off the memory path.
+  if (len == 0) return;
   let zeros: u64 = 0;
+  let prev: u64 = 0;
+  let run: u32 = 0;
   if (wordSize == 8) {
     for (let a = p; a < end; a += 8) {
       const v = load<u64>(a);
-      if (v == 0) zeros++;
-      else offer(v);
+      if (v == 0) {
+        zeros++;
+        continue;
+      }
+      if (v == prev) {
+        run++;
+        continue;
+      }
+      if (run != 0) offer(prev, run);
+      prev = v;
+      run = 1;
     }
     totalWords += <u64>(len >> 3);
   } else {
     for (let a = p; a < end; a += 4) {
       const v = <u64>load<u32>(a);
-      if (v == 0) zeros++;
-      else offer(v);
+      if (v == 0) {
+        zeros++;
+        continue;
+      }
+      if (v == prev) {
+        run++;
+        continue;
+      }
+      if (run != 0) offer(prev, run);
+      prev = v;
+      run = 1;
     }
     totalWords += <u64>(len >> 2);
   }
+  if (run != 0) offer(prev, run);
   store<u64>(smallPtr, load<u64>(smallPtr) + zeros);
 }
 
@@ -322,9 +460,6 @@ export function censusRun(p: usize, len: usize): void {
 
 export function censusSmallPtr(): usize {
   return smallPtr;
-}
-export function censusPtrUsed(): u32 {
-  return ptUsed;
 }
 export function censusMgUsed(): u32 {
   return mgUsed;
@@ -345,24 +480,24 @@ export function censusOverflowWords(): u64 {
   return overflowWords;
 }
 export function censusSaturated(): bool {
-  return ptSaturated;
-}
-export function censusTableBytes(): usize {
-  return <usize>ptSlots * 12;
+  return accSaturated;
 }
 
-/** Writes the exact table compactly: keys (u64), counts (u32), range index (i32). Returns the entry count. */
-export function censusExportPtr(outKeys: usize, outCounts: usize, outRange: usize): u32 {
-  let n: u32 = 0;
-  for (let i: u32 = 0; i < ptSlots; i++) {
-    const k = load<u64>(ptKeys + (<usize>i << 3));
-    if (k == 0) continue;
-    store<u64>(outKeys + (<usize>n << 3), k);
-    store<u32>(outCounts + (<usize>n << 2), load<u32>(ptCounts + (<usize>i << 2)));
-    store<i32>(outRange + (<usize>n << 2), findRange(k));
-    n++;
-  }
-  return n;
+/** Flushes pending pointer words; the accumulator then holds every in-mapping value, sorted. Returns their number. */
+export function censusSortPtr(): u32 {
+  flushPointers();
+  return accLen;
+}
+export function censusSortedKeys(): usize {
+  return acc;
+}
+export function censusSortedCounts(): usize {
+  return acc + (<usize>accCap << 3);
+}
+
+/** Range index of each of the n sorted keys (monotone, so the last-range cache hits). */
+export function censusSortedRanges(out: usize, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) store<i32>(out + (<usize>i << 2), findRange(accKey(i)));
 }
 
 export function censusExportMg(outKeys: usize, outCounts: usize): u32 {
@@ -375,37 +510,4 @@ export function censusExportMg(outKeys: usize, outCounts: usize): u32 {
     n++;
   }
   return n;
-}
-
-// ---- merging another worker's partial census into this one ---------------------
-
-export function censusAbsorbSmall(p: usize): void {
-  for (let i: u32 = 0; i < SMALL; i++) {
-    const a = smallPtr + (<usize>i << 3);
-    store<u64>(a, load<u64>(a) + load<u64>(p + (<usize>i << 3)));
-  }
-}
-
-export function censusAbsorbPtr(keys: usize, counts: usize, n: u32): void {
-  for (let i: u32 = 0; i < n; i++) {
-    const k = load<u64>(keys + (<usize>i << 3));
-    const c = load<u32>(counts + (<usize>i << 2));
-    if (!ptAdd(k, c)) {
-      overflowWords += c;
-      mgAdd(k, c);
-    }
-  }
-}
-
-export function censusAbsorbMg(keys: usize, counts: usize, n: u32): void {
-  for (let i: u32 = 0; i < n; i++) mgAdd(load<u64>(keys + (<usize>i << 3)), load<u32>(counts + (<usize>i << 2)));
-}
-
-/** Adds another part's word totals (their tables are absorbed separately). */
-export function censusAbsorbTotals(total: u64, pointers: u64, other: u64, overflow: u64, decrement: u64): void {
-  totalWords += total;
-  pointerWords += pointers;
-  otherWords += other;
-  overflowWords += overflow;
-  mgDecrement += decrement;
 }

@@ -1,4 +1,4 @@
 // heaplens kernels: pure functions over this module's linear memory. The host (src/workers/)
 // allocates buffers with memAlloc, copies file slices in, and reads results out.
-export { memReset, memAlloc, memTop, memBytes } from "./mem";
+export { memReset, memAlloc, memTop, memSetTop, memBytes } from "./mem";
 export * from "./census";

@@ -106,7 +106,10 @@ export interface AnalysisJSON {
     overflowWords: number;
     maxError: number;
     elapsedMs: number;
+    phasesMs: { scan: number; finish: number; merge: number; summarize: number };
     workers: number;
+    /** Wasm memory of the (largest) worker at the end, bytes. */
+    workerMemoryBytes: number;
     top: WordJSON[];
     topPointers: WordJSON[];
     vtableCandidates: WordJSON[];
@@ -184,6 +187,8 @@ export function toJSON(o: OpenedCore, census?: WordCensus): AnalysisJSON {
       words: census.words, zeroWords: census.zeroWords, smallWords: census.smallWords, pointerWords: census.pointerWords,
       distinctPointers: census.distinctPointers, otherWords: census.otherWords, overflowWords: census.overflowWords,
       maxError: census.maxError, elapsedMs: Math.round(census.elapsedMs), workers: census.workers,
+      phasesMs: Object.fromEntries(Object.entries(census.phasesMs).map(([k, v]) => [k, Math.round(v)])) as typeof census.phasesMs,
+      workerMemoryBytes: Math.max(...census.workerMemoryBytes),
       top: census.top.map(word), topPointers: census.topPointers.map(word), vtableCandidates: census.vtableCandidates.map(word),
       pointersByLabel: census.pointersByLabel,
     },

@@ -47,6 +47,8 @@ export interface WordCensus {
   vtableCandidates: WordEntry[];
   pointersByLabel: LabelPointerTotal[];
   elapsedMs: number;
+  /** Where the time went: scanning spans, workers sorting and exporting, merging runs, picking the top. */
+  phasesMs: { scan: number; finish: number; merge: number; summarize: number };
   workers: number;
   /** Wasm memory per worker at the end, bytes. */
   workerMemoryBytes: number[];
@@ -59,7 +61,8 @@ export interface CensusOptions {
   signal?: AbortSignal;
   onProgress?: ProgressFn;
   spanBytes?: number;
-  ptrMaxLog2?: number;
+  /** Most distinct in-mapping values counted exactly per worker. */
+  accMaxEntries?: number;
   mgLog2?: number;
 }
 
@@ -139,19 +142,115 @@ export async function runCensus(core: CoreDump, map: MemoryMap, pool: KernelPool
   const maxSpan = opts.spanBytes ?? DEFAULT_SPAN_BYTES;
   const spans = planSpans(segments, ws, maxSpan);
   const { ranges, regionOf } = rangeTable(map);
-  const cfg = { wordSize: ws, ranges, ptrInitLog2: 16, ptrMaxLog2: opts.ptrMaxLog2 ?? 24, mgLog2: opts.mgLog2 ?? 17, maxSpanBytes: maxSpan };
+  const cfg = { wordSize: ws, ranges, bufLog2: 21, accMaxEntries: opts.accMaxEntries ?? 1 << 24, mgLog2: opts.mgLog2 ?? 17, maxSpanBytes: maxSpan };
   const workers = pool.workers.slice(0, Math.max(1, Math.min(pool.size, spans.length)));
   await Promise.all(workers.map((w) => w.censusBegin(cfg)));
   await runSpans(workers, spans, (w, s) => w.censusSpan(s), { phase: 'word census', signal: opts.signal, onProgress: opts.onProgress });
-  // Merge: the other workers hand their tables to worker 0.
-  for (let i = 1; i < workers.length; i++) await workers[0].censusAbsorb(await workers[i].censusFinish());
-  const part = await workers[0].censusFinish();
+  const tScan = performance.now();
+  const finished = await Promise.all(workers.map((w) => w.censusFinish()));
+  const tFinish = performance.now();
+  const part = mergeParts(finished);
+  const tMerge = performance.now();
   const census = summarize(part, map, regionOf, ws, topN, 1 << (cfg.mgLog2 - 1));
   census.regionsScanned = selected.length;
   census.bytesScanned = spanBytes(spans);
   census.elapsedMs = performance.now() - t0;
+  census.phasesMs = { scan: tScan - t0, finish: tFinish - tScan, merge: tMerge - tFinish, summarize: performance.now() - tMerge };
   census.workers = workers.length;
   return census;
+}
+
+/** Merges two runs sorted by key (keys compared as u32 halves: no BigInt in the loop). */
+function mergeRuns(a: CensusPart, b: CensusPart): Pick<CensusPart, 'ptrKeys' | 'ptrCounts' | 'ptrRange'> {
+  const na = a.ptrKeys.length;
+  const nb = b.ptrKeys.length;
+  const ka = new Uint32Array(a.ptrKeys.buffer, a.ptrKeys.byteOffset, na * 2);
+  const kb = new Uint32Array(b.ptrKeys.buffer, b.ptrKeys.byteOffset, nb * 2);
+  const ca = a.ptrCounts;
+  const cb = b.ptrCounts;
+  const ra = a.ptrRange;
+  const rb = b.ptrRange;
+  const keys = new BigUint64Array(na + nb);
+  const k32 = new Uint32Array(keys.buffer);
+  const counts = new Uint32Array(na + nb);
+  const ranges = new Int32Array(na + nb);
+  let i = 0;
+  let j = 0;
+  let o = 0;
+  while (i < na && j < nb) {
+    const ha = ka[2 * i + 1];
+    const hb = kb[2 * j + 1];
+    const la = ka[2 * i];
+    const lb = kb[2 * j];
+    if (ha < hb || (ha === hb && la < lb)) {
+      k32[2 * o] = la;
+      k32[2 * o + 1] = ha;
+      counts[o] = ca[i];
+      ranges[o] = ra[i];
+      i++;
+    } else if (ha === hb && la === lb) {
+      k32[2 * o] = la;
+      k32[2 * o + 1] = ha;
+      counts[o] = ca[i] + cb[j];
+      ranges[o] = ra[i];
+      i++;
+      j++;
+    } else {
+      k32[2 * o] = lb;
+      k32[2 * o + 1] = hb;
+      counts[o] = cb[j];
+      ranges[o] = rb[j];
+      j++;
+    }
+    o++;
+  }
+  if (i < na) {
+    k32.set(ka.subarray(2 * i), 2 * o);
+    counts.set(ca.subarray(i), o);
+    ranges.set(ra.subarray(i), o);
+    o += na - i;
+  } else if (j < nb) {
+    k32.set(kb.subarray(2 * j), 2 * o);
+    counts.set(cb.subarray(j), o);
+    ranges.set(rb.subarray(j), o);
+    o += nb - j;
+  }
+  return { ptrKeys: keys.subarray(0, o), ptrCounts: counts.subarray(0, o), ptrRange: ranges.subarray(0, o) };
+}
+
+/**
+ * Merges the workers' censuses: their exact tables arrive sorted by value and merge in linear
+ * passes; small-value counts add up; the bounded summaries add up too (a value's undercount
+ * bound is then the sum of the workers' bounds).
+ */
+export function mergeParts(parts: CensusPart[]): CensusPart {
+  if (parts.length === 1) return parts[0];
+  let runs = parts;
+  while (runs.length > 1) {
+    const next: CensusPart[] = [];
+    for (let i = 0; i < runs.length; i += 2) next.push(i + 1 < runs.length ? { ...runs[i], ...mergeRuns(runs[i], runs[i + 1]) } : runs[i]);
+    runs = next;
+  }
+  const small = new BigUint64Array(SMALL_LIMIT);
+  for (const p of parts) for (let i = 0; i < SMALL_LIMIT; i++) small[i] += p.small[i];
+  const mg = new Map<bigint, number>();
+  for (const p of parts) for (let i = 0; i < p.mgKeys.length; i++) mg.set(p.mgKeys[i], (mg.get(p.mgKeys[i]) ?? 0) + p.mgCounts[i]);
+  const sum = (f: (p: CensusPart) => number) => parts.reduce((a, p) => a + f(p), 0);
+  return {
+    totalWords: sum((p) => p.totalWords),
+    pointerWords: sum((p) => p.pointerWords),
+    otherWords: sum((p) => p.otherWords),
+    overflowWords: sum((p) => p.overflowWords),
+    mgDecrement: sum((p) => p.mgDecrement),
+    saturated: parts.some((p) => p.saturated),
+    small,
+    ptrKeys: runs[0].ptrKeys,
+    ptrCounts: runs[0].ptrCounts,
+    ptrRange: runs[0].ptrRange,
+    mgKeys: BigUint64Array.from(mg.keys()),
+    mgCounts: Uint32Array.from(mg.values()),
+    memoryBytes: Math.max(...parts.map((p) => p.memoryBytes)),
+  };
 }
 
 function summarize(part: CensusPart, map: MemoryMap, regionOf: Int32Array, ws: 4 | 8, topN: number, mgEntries: number): WordCensus {
@@ -186,25 +285,32 @@ function summarize(part: CensusPart, map: MemoryMap, regionOf: Int32Array, ws: 4
   const topSmall = topIndices(smallCounts, topN, (i) => smallCounts[i] > 0).map(smallEntry);
   const top = [...topPtr, ...topMg, ...topSmall].sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1)).slice(0, topN);
 
+  const perRange = new Float64Array(regionOf.length * 2);
+  for (let i = 0; i < part.ptrRange.length; i++) {
+    const r = part.ptrRange[i];
+    if (r < 0) continue;
+    perRange[2 * r] += part.ptrCounts[i];
+    perRange[2 * r + 1]++;
+  }
   const byLabel = new Map<RegionLabel, LabelPointerTotal>();
-  for (let i = 0; i < part.ptrKeys.length; i++) {
-    const r = regionFor(part.ptrRange[i]);
-    if (!r) continue;
-    const t = byLabel.get(r.label) ?? { label: r.label, words: 0, distinct: 0 };
-    t.words += part.ptrCounts[i];
-    t.distinct++;
-    byLabel.set(r.label, t);
+  for (let r = 0; r < regionOf.length; r++) {
+    if (!perRange[2 * r + 1]) continue;
+    const label = regions[regionOf[r]].label;
+    const t = byLabel.get(label) ?? { label, words: 0, distinct: 0 };
+    t.words += perRange[2 * r];
+    t.distinct += perRange[2 * r + 1];
+    byLabel.set(label, t);
   }
   return {
     wordSize: ws, regionsScanned: 0, bytesScanned: 0,
     words: part.totalWords, zeroWords, smallWords, pointerWords: part.pointerWords, distinctPointers: part.ptrKeys.length,
     otherWords: part.otherWords, overflowWords: part.overflowWords, maxError: part.mgDecrement,
     method:
-      'Exact counts for zero, values below 65536 and every value inside a mapping (hash table' +
+      'Exact counts for zero, values below 65536 and every value inside a mapping (sorted runs' +
       (part.saturated ? `, which filled up: ${part.overflowWords} in-mapping words were counted approximately` : '') +
       `); other values by a bounded frequent-items summary (Misra–Gries, ${mgEntries} entries): a listed count may be low by at most ${part.mgDecrement}.`,
     top, topPointers: topPtr, vtableCandidates: vt,
     pointersByLabel: [...byLabel.values()].sort((a, b) => b.words - a.words),
-    elapsedMs: 0, workers: 0, workerMemoryBytes: [part.memoryBytes],
+    elapsedMs: 0, phasesMs: { scan: 0, finish: 0, merge: 0, summarize: 0 }, workers: 0, workerMemoryBytes: [part.memoryBytes],
   };
 }

@@ -14,9 +14,10 @@ export interface CensusConfig {
   wordSize: 4 | 8;
   /** Sorted, disjoint (start, end) pairs: the mappings a pointer must fall in. */
   ranges: BigUint64Array;
-  /** Initial and maximum log2 slots of the exact table of in-mapping values. */
-  ptrInitLog2: number;
-  ptrMaxLog2: number;
+  /** log2 entries of the buffer in-mapping values are collected in before each sort-and-merge. */
+  bufLog2: number;
+  /** Most distinct in-mapping values counted exactly per worker (past that: approximate, reported). */
+  accMaxEntries: number;
   /** log2 slots of the bounded table of other values (capacity is half of that). */
   mgLog2: number;
   /** Largest span the worker must accept. */
@@ -35,6 +36,7 @@ export interface CensusPart {
   saturated: boolean;
   /** Counts of values 0..65535. */
   small: BigUint64Array;
+  /** In-mapping values, ascending, with their counts. */
   ptrKeys: BigUint64Array;
   ptrCounts: Uint32Array;
   /** Index of the range (in CensusConfig.ranges) each key falls in. */
@@ -49,7 +51,7 @@ export interface KernelWorker {
   censusBegin(cfg: CensusConfig): Promise<void>;
   /** Reads the span from the worker's own view of the file and counts its words. Returns bytes scanned. */
   censusSpan(span: Span): Promise<number>;
-  censusAbsorb(part: CensusPart): Promise<void>;
+  /** This worker's census; its exact table comes out sorted by value (ptrKeys ascending). */
   censusFinish(): Promise<CensusPart>;
 }
 

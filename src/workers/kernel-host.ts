@@ -10,10 +10,9 @@ export interface KernelExports {
   memAlloc(bytes: number): number;
   memTop(): number;
   memBytes(): number;
-  censusInit(rp: number, nr: number, ws: number, ptInitLog2: number, ptMaxLog2: number, mgLog2: number): number;
+  censusInit(rp: number, nr: number, ws: number, bufLog2: number, accMax: number, mgLog2: number): number;
   censusRun(p: number, len: number): void;
   censusSmallPtr(): number;
-  censusPtrUsed(): number;
   censusMgUsed(): number;
   censusMgDecrement(): bigint;
   censusTotalWords(): bigint;
@@ -21,12 +20,11 @@ export interface KernelExports {
   censusOtherWords(): bigint;
   censusOverflowWords(): bigint;
   censusSaturated(): number;
-  censusExportPtr(k: number, c: number, r: number): number;
+  censusSortPtr(): number;
+  censusSortedKeys(): number;
+  censusSortedCounts(): number;
+  censusSortedRanges(out: number, n: number): void;
   censusExportMg(k: number, c: number): number;
-  censusAbsorbSmall(p: number): void;
-  censusAbsorbPtr(k: number, c: number, n: number): void;
-  censusAbsorbMg(k: number, c: number, n: number): void;
-  censusAbsorbTotals(total: bigint, pointers: bigint, other: bigint, overflow: bigint, decrement: bigint): void;
 }
 
 export async function instantiateKernels(module: WebAssembly.Module): Promise<KernelExports> {
@@ -67,7 +65,7 @@ export class KernelHost implements KernelWorker {
     const n = cfg.ranges.length / 2;
     const rp = this.alloc(Math.max(16, n * 16), 'the range table');
     new BigUint64Array(k.memory.buffer, rp, n * 2).set(cfg.ranges);
-    if (!k.censusInit(rp, n, cfg.wordSize, cfg.ptrInitLog2, cfg.ptrMaxLog2, cfg.mgLog2)) {
+    if (!k.censusInit(rp, n, cfg.wordSize, cfg.bufLog2, cfg.accMaxEntries, cfg.mgLog2)) {
       throw new Error('out of wasm memory setting up the census tables');
     }
   }
@@ -96,15 +94,12 @@ export class KernelHost implements KernelWorker {
 
   async censusFinish(): Promise<CensusPart> {
     const k = this.k;
-    const nPtr = k.censusPtrUsed();
+    const np = k.censusSortPtr() >>> 0;
+    const pr = this.alloc(np * 4 + 16, 'export');
+    k.censusSortedRanges(pr, np);
     const nMg = k.censusMgUsed();
-    // Export areas sit after everything else; the tables do not grow any more.
-    const pk = this.alloc(nPtr * 8 + 16, 'export');
-    const pc = this.alloc(nPtr * 4 + 16, 'export');
-    const pr = this.alloc(nPtr * 4 + 16, 'export');
     const mk = this.alloc(nMg * 8 + 16, 'export');
     const mc = this.alloc(nMg * 4 + 16, 'export');
-    const np = k.censusExportPtr(pk, pc, pr);
     const nm = k.censusExportMg(mk, mc);
     const buf = k.memory.buffer;
     return {
@@ -115,33 +110,12 @@ export class KernelHost implements KernelWorker {
       mgDecrement: Number(k.censusMgDecrement()),
       saturated: !!k.censusSaturated(),
       small: new BigUint64Array(buf, k.censusSmallPtr() >>> 0, 65536).slice(),
-      ptrKeys: new BigUint64Array(buf, pk, np).slice(),
-      ptrCounts: new Uint32Array(buf, pc, np).slice(),
+      ptrKeys: new BigUint64Array(buf, k.censusSortedKeys() >>> 0, np).slice(),
+      ptrCounts: new Uint32Array(buf, k.censusSortedCounts() >>> 0, np).slice(),
       ptrRange: new Int32Array(buf, pr, np).slice(),
       mgKeys: new BigUint64Array(buf, mk, nm).slice(),
       mgCounts: new Uint32Array(buf, mc, nm).slice(),
       memoryBytes: k.memBytes() >>> 0,
     };
-  }
-
-  async censusAbsorb(part: CensusPart): Promise<void> {
-    const k = this.k;
-    // Feed the other table through the input buffer (allocated before the growing table).
-    const batch = Math.floor(this.inputCap / 12);
-    const feed = (keys: BigUint64Array, counts: Uint32Array, fn: (kp: number, cp: number, n: number) => void) => {
-      for (let i = 0; i < keys.length; i += batch) {
-        const n = Math.min(batch, keys.length - i);
-        const kp = this.input;
-        const cp = this.input + n * 8;
-        new BigUint64Array(k.memory.buffer, kp, n).set(keys.subarray(i, i + n));
-        new Uint32Array(k.memory.buffer, cp, n).set(counts.subarray(i, i + n));
-        fn(kp, cp, n);
-      }
-    };
-    new BigUint64Array(k.memory.buffer, this.input, 65536).set(part.small);
-    k.censusAbsorbSmall(this.input);
-    feed(part.ptrKeys, part.ptrCounts, (a, b, n) => k.censusAbsorbPtr(a, b, n));
-    feed(part.mgKeys, part.mgCounts, (a, b, n) => k.censusAbsorbMg(a, b, n));
-    k.censusAbsorbTotals(BigInt(part.totalWords), BigInt(part.pointerWords), BigInt(part.otherWords), BigInt(part.overflowWords), BigInt(part.mgDecrement));
   }
 }

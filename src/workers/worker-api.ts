@@ -27,7 +27,6 @@ export function makeWorkerApi(open: (source: unknown) => Promise<ByteSource>): R
     },
     censusBegin: (cfg: CensusConfig) => need().censusBegin(cfg),
     censusSpan: (s: Span) => need().censusSpan(s),
-    censusAbsorb: (p: CensusPart) => need().censusAbsorb(p),
     censusFinish: async () => transferPart(await need().censusFinish()),
   };
 }

@@ -1,0 +1,126 @@
+// The app in Debian's Chromium, served from a sub-path like any static host: drop a core and
+// its binary, read the results, export JSON and check it against the fixture's truth; reopen
+// from the cache with the network off; no request leaves the origin; bad input keeps results.
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnalysisJSON } from '../../src/engine/analyze';
+import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
+import { WORK, buildFixture, dumpFixture, type Dumped } from '../helpers/fixtures';
+
+interface SeedTruth {
+  pid: number;
+  N: number;
+  vtableA: string;
+}
+
+describe('app in Chromium', () => {
+  let site: StaticSite;
+  let browser: Browser;
+  let ctx: BrowserContext;
+  let page: Page;
+  let fx: Dumped<SeedTruth>;
+  const offOrigin: string[] = [];
+
+  beforeAll(async () => {
+    fx = await dumpFixture<SeedTruth>(await buildFixture('seed002.cpp'));
+    site = await serveStatic();
+    browser = await launchChromium();
+    ctx = await browser.newContext({ acceptDownloads: true });
+    page = await ctx.newPage();
+    const origin = new URL(site.url).origin;
+    ctx.on('request', (r) => {
+      const u = r.url();
+      if (!u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:')) offOrigin.push(u);
+    });
+    await page.goto(site.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  async function exportJSON(p: Page): Promise<AnalysisJSON> {
+    const [dl] = await Promise.all([p.waitForEvent('download'), p.getByTestId('export-json').click()]);
+    return JSON.parse(readFileSync((await dl.path())!, 'utf8')) as AnalysisJSON;
+  }
+
+  it('serves the built page with a CSP that keeps connections on the origin', async () => {
+    const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    expect(csp).toMatch(/default-src 'self'/);
+    expect(csp).toMatch(/connect-src 'self'/);
+    await expect.poll(() => page.getByTestId('dropzone').isVisible()).toBe(true);
+    await expect.poll(() => page.locator('input[type=file][multiple]').count()).toBeGreaterThan(0);
+  });
+
+  it('analyzes a dropped core with its binary and exports the JSON the truth predicts', async () => {
+    await page.getByTestId('file-input').setInputFiles([fx.core, fx.exe]);
+    await page.getByTestId('results').waitFor({ timeout: 120_000 });
+    await expect.poll(() => page.getByTestId('word-census').innerText()).toMatch(/vtable for A/);
+    await expect.poll(() => page.getByTestId('memory-map').innerText()).toMatch(/heap/);
+    const j = await exportJSON(page);
+    expect(j.format).toBe('elf64-core');
+    expect(j.process.pid).toBe(fx.truth.pid);
+    expect(j.input.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    const a = j.words!.vtableCandidates.find((w) => BigInt(w.value) === BigInt(fx.truth.vtableA));
+    expect(a?.count).toBeGreaterThanOrEqual(fx.truth.N);
+    expect(a?.target?.symbol).toMatch(/^vtable for A/);
+    expect(j.words!.workers).toBeGreaterThanOrEqual(1);
+    expect(j.regions.some((r) => r.label === 'heap')).toBe(true);
+    expect(j.threads[0].tid).toBe(fx.truth.pid);
+  });
+
+  it('keeps the results and says what is wrong when a non-ELF file is dropped', async () => {
+    const dir = join(WORK, 'e2e');
+    mkdirSync(dir, { recursive: true });
+    const bad = join(dir, 'pmap.txt');
+    writeFileSync(bad, '8704:   ./spp_worker\nAddress Kbytes RSS Dirty Mode Mapping\n');
+    await page.getByTestId('file-input').setInputFiles([bad]);
+    await page.getByTestId('error').waitFor();
+    expect(await page.getByTestId('error').innerText()).toMatch(/not an ELF file/);
+    expect(await page.getByTestId('results').isVisible()).toBe(true);
+    expect(await page.getByTestId('word-census').innerText()).toMatch(/vtable for A/);
+  });
+
+  it('reopens the same core from the cache with the network off', async () => {
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await ctx.setOffline(true);
+    try {
+      await page.reload();
+      await page.getByTestId('dropzone').waitFor();
+      expect(await page.getByTestId('recent').innerText()).toContain(fx.core.split('/').pop()!);
+      const t0 = Date.now();
+      await page.getByTestId('file-input').setInputFiles([fx.core, fx.exe]);
+      await page.getByTestId('from-cache').waitFor({ timeout: 30_000 });
+      const ms = Date.now() - t0;
+      console.log(`[e2e] reopened from cache in ${ms} ms`);
+      expect(await page.getByTestId('word-census').innerText()).toMatch(/vtable for A/);
+    } finally {
+      await ctx.setOffline(false);
+    }
+  });
+
+  it('made no request outside its origin', () => {
+    expect(offOrigin).toEqual([]);
+  });
+
+  it('opens the bundled sample from the start page', async () => {
+    const p = await ctx.newPage();
+    await p.goto(site.url);
+    await p.getByTestId('open-sample').click();
+    await p.getByTestId('results').waitFor({ timeout: 120_000 });
+    await expect.poll(() => p.getByTestId('word-census').innerText()).toMatch(/vtable for A/);
+    await p.close();
+  });
+
+  it('clears the stored analyses', async () => {
+    const p = await ctx.newPage();
+    await p.goto(site.url);
+    await p.getByTestId('recent').waitFor();
+    await p.getByTestId('clear-cache').click();
+    await expect.poll(() => p.getByTestId('recent').innerText()).not.toContain(fx.core.split('/').pop()!);
+    await p.close();
+  });
+});

@@ -116,6 +116,8 @@ export interface AnalysisJSON {
     pointersByLabel: { label: RegionLabel; words: number; distinct: number }[];
   };
   diagnostics: Diagnostic[];
+  /** Wall-clock milliseconds of the stages of the run that made this document (identify, open, workers, census, total). */
+  timings?: Record<string, number>;
 }
 
 const GENERATOR = 'heaplens 0.1.0';

@@ -26,3 +26,24 @@ export function basename(p: string): string {
   const i = p.lastIndexOf('/');
   return i >= 0 ? p.slice(i + 1) : p;
 }
+
+/**
+ * The word's bytes as text, in memory order (little-endian), when they read as a string
+ * fragment: every byte printable ASCII, or printable then NUL padding (≥ 3 characters).
+ */
+export function wordAsText(h: string, wordSize: number): string | undefined {
+  let v = BigInt(h);
+  let s = '';
+  let ended = false;
+  for (let i = 0; i < wordSize; i++) {
+    const b = Number(v & 0xffn);
+    v >>= 8n;
+    if (b === 0) {
+      ended = true;
+      continue;
+    }
+    if (ended || b < 0x20 || b > 0x7e) return undefined;
+    s += String.fromCharCode(b);
+  }
+  return s.length >= 3 ? s : undefined;
+}

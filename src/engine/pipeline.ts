@@ -54,13 +54,17 @@ export function spanBytes(spans: Span[]): number {
   return n;
 }
 
-/** Runs `work` for every span on the workers (dynamic assignment), reporting progress. */
+/**
+ * Runs `work` for every span on the workers (dynamic assignment), reporting progress. Each
+ * worker gets `depth` spans in flight, so it reads the next slice while it scans this one.
+ */
 export async function runSpans(
   workers: KernelWorker[],
   spans: Span[],
   work: (w: KernelWorker, s: Span) => Promise<number>,
-  opts: { phase: string; signal?: AbortSignal; onProgress?: ProgressFn },
+  opts: { phase: string; signal?: AbortSignal; onProgress?: ProgressFn; depth?: number },
 ): Promise<void> {
+  const depth = opts.depth ?? 2;
   const total = spanBytes(spans);
   const t0 = performance.now();
   let next = 0;
@@ -81,6 +85,6 @@ export async function runSpans(
       opts.onProgress?.({ phase: opts.phase, done, total, elapsedMs: performance.now() - t0 });
     }
   };
-  await Promise.all(workers.map(loop));
+  await Promise.all(workers.flatMap((w) => Array.from({ length: depth }, () => loop(w))));
   throwIfAborted(opts.signal);
 }

@@ -1,6 +1,6 @@
 // Plain-text tables from the analysis JSON, for the CLI (and anything that wants text).
 import type { AnalysisJSON, WordJSON } from './analyze';
-import { bytes } from './format';
+import { bytes, wordAsText } from './format';
 
 function table(headers: string[], rows: string[][], right: boolean[] = []): string {
   const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -10,8 +10,13 @@ function table(headers: string[], rows: string[][], right: boolean[] = []): stri
 
 const kib = (n: number) => String(Math.ceil(n / 1024));
 
-export function wordTarget(w: WordJSON): string {
-  if (!w.target) return w.kind === 'zero' ? 'zero' : w.kind === 'small' ? 'small integer' : 'not a pointer';
+export function wordTarget(w: WordJSON, wordSize: number): string {
+  if (!w.target) {
+    if (w.kind === 'zero') return 'zero';
+    if (w.kind === 'small') return 'small integer';
+    const text = wordAsText(w.value, wordSize);
+    return text ? `not a pointer; as text "${text}"` : 'not a pointer';
+  }
   const t = w.target;
   const where = t.module ? `${t.module} ${t.label}` : t.detail ? `${t.label} (${t.detail})` : t.label;
   return t.symbol ? `${where}: ${t.symbol}` : where;
@@ -46,7 +51,7 @@ export function renderAnalysis(j: AnalysisJSON, opts: { top: number }): string {
     out.push(`  zero ${w.zeroWords.toLocaleString('en-US')}, small ${w.smallWords.toLocaleString('en-US')}, into mappings ${w.pointerWords.toLocaleString('en-US')} (${w.distinctPointers.toLocaleString('en-US')} distinct), other ${w.otherWords.toLocaleString('en-US')}`);
     out.push(`  ${w.method}`);
     out.push('');
-    const rows = (list: WordJSON[]) => list.slice(0, opts.top).map((x) => [x.value, (x.approx ? '≥' : '') + x.count.toLocaleString('en-US'), wordTarget(x)]);
+    const rows = (list: WordJSON[]) => list.slice(0, opts.top).map((x) => [x.value, (x.approx ? '≥' : '') + x.count.toLocaleString('en-US'), wordTarget(x, j.wordSize)]);
     out.push('Top words');
     out.push(table(['Value', 'Count', 'Points to'], rows(w.top), [false, true]));
     if (w.vtableCandidates.length) {

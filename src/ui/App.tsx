@@ -96,8 +96,10 @@ export function App(): JSX.Element {
       setScreen('results');
       endRun(false);
       window.scrollTo(0, 0);
-      if (result.cacheWarning) setNotice({ kind: 'warn', text: result.cacheWarning });
-      void refreshRecent();
+      void result.saved.then((warning) => {
+        if (warning) setNotice({ kind: 'warn', text: warning });
+        return refreshRecent();
+      });
     } catch (e) {
       if (!alive()) return;
       endRun(true);
@@ -148,7 +150,7 @@ export function App(): JSX.Element {
       void refreshRecent();
       return;
     }
-    setShown({ result: { json, fromCache: true, cacheKey: e.key }, files: [e.name, ...e.binaries] });
+    setShown({ result: { json, fromCache: true, cacheKey: e.key, binaries: e.binaries, saved: Promise.resolve(undefined) }, files: [e.name, ...e.binaries] });
     setScreen('results');
   };
 

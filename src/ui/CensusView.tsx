@@ -3,7 +3,7 @@
 import { For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
 import type { AnalysisJSON, WordJSON } from '../engine/analyze';
 import { LabelChip, SortHeader, type SortDir } from './common';
-import { num, padHex } from './fmt';
+import { num, padHex, wordAsText } from './fmt';
 
 type Kind = 'all' | 'pointers' | 'vtables' | 'other';
 type SortKey = 'value' | 'count' | 'target';
@@ -43,7 +43,8 @@ export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: stri
   const toRows = (list: WordJSON[]): Row[] =>
     list.map((w) => {
       const target = targetText(w);
-      return { w, big: BigInt(w.value), target, hay: `${w.value} ${padHex(w.value, ws())} ${target} ${w.target?.mangled ?? ''} ${w.target?.file ?? ''} ${w.kind}`.toLowerCase() };
+      const text = w.kind === 'other' ? (wordAsText(w.value, ws()) ?? '') : '';
+      return { w, big: BigInt(w.value), target, hay: `${w.value} ${padHex(w.value, ws())} ${target} ${w.target?.mangled ?? ''} ${w.target?.file ?? ''} ${w.kind} ${text}`.toLowerCase() };
     });
   const all = createMemo(() => {
     const c = words();
@@ -209,7 +210,14 @@ export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: stri
                         </Show>
                       </td>
                       <td class="target">
-                        <Show when={r.w.target}>
+                        <Show
+                          when={r.w.target}
+                          fallback={
+                            <Show when={r.w.kind === 'other' && wordAsText(r.w.value, ws())}>
+                              {(t) => <span class="muted" title="the word's bytes in memory order, as text">text “{t()}”</span>}
+                            </Show>
+                          }
+                        >
                           {(t) => (
                             <>
                               <Show when={t().module}>

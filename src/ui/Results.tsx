@@ -1,5 +1,5 @@
 // Results: the dump's header, export, and the sections (stacked, with a sticky keyboard nav).
-import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
+import { For, type JSX, Show, createEffect, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
 import { downloadJSON } from './session';
 import type { Shown } from './App';
@@ -19,6 +19,15 @@ interface Section {
 
 export function Results(props: { shown: Shown; onNew: () => void; onFiles: (files: File[]) => void }): JSX.Element {
   const json = (): AnalysisJSON => props.shown.result.json;
+  /** 'saving' until the cache has the result, then 'saved' (or 'unsaved' when the browser refused). */
+  const [stored, setStored] = createSignal<'saving' | 'saved' | 'unsaved'>('saving');
+  createEffect(() => {
+    const r = props.shown.result;
+    setStored('saving');
+    void r.saved.then((warning) => {
+      if (props.shown.result === r) setStored(warning ? 'unsaved' : 'saved');
+    });
+  });
   /** Set by cross-links ("show in memory map"); the map filters to the region holding it. */
   const [mapQuery, setMapQuery] = createSignal('');
 
@@ -61,6 +70,11 @@ export function Results(props: { shown: Shown; onNew: () => void; onFiles: (file
           <Show when={props.shown.result.fromCache}>
             <span class="badge" data-testid="from-cache" title="Opened from this browser's cache (IndexedDB): no bytes were re-read">
               from cache
+            </span>
+          </Show>
+          <Show when={!props.shown.result.fromCache && stored() === 'saved'}>
+            <span class="badge" data-testid="saved" title="Stored in this browser (IndexedDB): opening the same files again shows this at once">
+              saved
             </span>
           </Show>
           <Show when={issues().errors > 0}>

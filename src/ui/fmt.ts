@@ -1,6 +1,6 @@
 // Formatting for the views: thousands separators, padded hex, KiB, rates, durations, signals.
 // Addresses stay hex strings; anything that compares them goes through BigInt.
-export { bytes } from '../engine/format';
+export { bytes, wordAsText } from '../engine/format';
 
 const NF = new Intl.NumberFormat('en-US');
 const NF1 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
@@ -77,3 +77,4 @@ export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message || e.name;
   return typeof e === 'string' ? e : JSON.stringify(e);
 }
+

@@ -5,7 +5,7 @@ import { type AnalysisJSON, analyze, openInputs } from '../engine/analyze';
 import { BlobSource } from '../engine/bytesource';
 import { initDemangler } from '../engine/demangle';
 import { detectKind } from '../engine/detect';
-import { AbortedError, HeaplensError } from '../engine/errors';
+import { AbortedError, HeaplensError, throwIfAborted } from '../engine/errors';
 import { fingerprint } from '../engine/fingerprint';
 import type { Progress } from '../engine/pipeline';
 import { browserPool } from '../workers/browser-pool';
@@ -17,9 +17,10 @@ export interface SortedInputs {
   rejected: { file: File; why: string }[];
 }
 
-export async function sortInputs(files: File[]): Promise<SortedInputs> {
+export async function sortInputs(files: File[], signal?: AbortSignal): Promise<SortedInputs> {
   const out: SortedInputs = { binaries: [], rejected: [] };
   for (const f of files) {
+    throwIfAborted(signal);
     let kind = await detectKind(new BlobSource(f));
     let file = f;
     if (kind === 'gzip') {
@@ -62,8 +63,10 @@ export interface RunResult {
   json: AnalysisJSON;
   fromCache: boolean;
   cacheKey: string;
-  /** Set when the result could not be cached. */
-  cacheWarning?: string;
+  /** Names of the binaries given with the core. */
+  binaries: string[];
+  /** Settles when the result is stored in the cache: a message when it could not be, else undefined. */
+  saved: Promise<string | undefined>;
 }
 
 export interface RunHandle {
@@ -74,34 +77,54 @@ export interface RunHandle {
 export function runAnalysis(files: File[], cb: RunCallbacks = {}): RunHandle {
   const ac = new AbortController();
   const promise = (async (): Promise<RunResult> => {
+    const t0 = performance.now();
+    const timings: Record<string, number> = {};
+    let last = t0;
+    const lap = (name: string) => {
+      const now = performance.now();
+      timings[name] = Math.round(now - last);
+      last = now;
+    };
     cb.onStage?.('Reading the files');
-    const inputs = await sortInputs(files);
+    const inputs = await sortInputs(files, ac.signal);
     if (!inputs.core) {
       const why = inputs.rejected.map((r) => `${r.file.name}: ${r.why}`).join('; ');
       throw new HeaplensError('input.no-core', `No core dump among the dropped files${why ? ` (${why})` : ''}. Drop an ELF core (from gcore or the kernel), optionally with its executable and libraries.`);
     }
     const core = inputs.core;
+    const binaries = inputs.binaries.map((b) => b.name);
     const fps = [await fingerprint(new BlobSource(core), core.lastModified)];
-    for (const b of inputs.binaries) fps.push(await fingerprint(new BlobSource(b), b.lastModified));
+    for (const b of inputs.binaries) {
+      throwIfAborted(ac.signal);
+      fps.push(await fingerprint(new BlobSource(b), b.lastModified));
+    }
+    lap('identify');
     const cacheKey = fps[0] + (fps.length > 1 ? '+' + fps.slice(1).sort().join('+') : '');
     const cached = await loadCached(cacheKey);
-    if (cached) return { json: cached, fromCache: true, cacheKey };
-    if (ac.signal.aborted) throw new AbortedError();
+    throwIfAborted(ac.signal);
+    if (cached) return { json: cached, fromCache: true, cacheKey, binaries, saved: Promise.resolve(undefined) };
     cb.onStage?.('Reading headers and notes');
     await ensureDemangler();
+    throwIfAborted(ac.signal);
     const opened = await openInputs(new BlobSource(core), inputs.binaries.map((b) => new BlobSource(b)));
     for (const r of inputs.rejected) opened.diagnostics.push({ level: 'warning', code: 'input.ignored', message: `${r.file.name} ignored: ${r.why}` });
+    lap('open');
     cb.onStage?.('Scanning');
     const pool = await browserPool(core);
+    lap('workers');
     let json: AnalysisJSON;
     try {
       json = await analyze(opened, pool, { signal: ac.signal, onProgress: cb.onProgress });
     } finally {
       pool.dispose();
     }
+    lap('census');
     json.input.fingerprint = fps[0];
-    const cacheWarning = await saveCached(cacheKey, json, inputs.binaries.map((b) => b.name));
-    return { json, fromCache: false, cacheKey, cacheWarning };
+    timings.total = Math.round(performance.now() - t0);
+    json.timings = timings;
+    // Show the result now; store it meanwhile (a large document takes a while to write).
+    const saved = saveCached(cacheKey, json, binaries);
+    return { json, fromCache: false, cacheKey, binaries, saved };
   })();
   return { promise, cancel: () => ac.abort() };
 }

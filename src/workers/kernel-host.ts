@@ -70,26 +70,40 @@ export class KernelHost implements KernelWorker {
     }
   }
 
-  private async load(fileStart: number, length: number): Promise<void> {
+  private inputBusy: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Brings a span into the input buffer and runs `use` on it. Several spans may be in flight
+   * (the pipeline reads ahead): a Blob read lands in its own buffer and is copied in just
+   * before use, synchronously; a direct read into kernel memory waits for the buffer.
+   */
+  private async withSpan<T>(fileStart: number, length: number, use: () => T): Promise<T> {
     if (length > this.inputCap) throw new Error(`span of ${length} bytes exceeds the ${this.inputCap}-byte input buffer`);
+    const short = (got: number) => new Error(`short read at offset ${fileStart + got}: expected ${length} bytes`);
     if (this.source.readInto) {
-      const got = await this.source.readInto(fileStart, this.u8(this.input, length));
-      if (got < length) throw new Error(`short read at offset ${fileStart + got}: expected ${length} bytes`);
-    } else {
-      const b = await this.source.read(fileStart, length);
-      if (b.length < length) throw new Error(`short read at offset ${fileStart + b.length}: expected ${length} bytes`);
-      this.u8(this.input, length).set(b);
+      const turn = this.inputBusy.then(async () => {
+        const got = await this.source.readInto!(fileStart, this.u8(this.input, length));
+        if (got < length) throw short(got);
+        return use();
+      });
+      this.inputBusy = turn.catch(() => undefined);
+      return turn;
     }
+    const b = await this.source.read(fileStart, length);
+    if (b.length < length) throw short(b.length);
+    this.u8(this.input, length).set(b);
+    return use();
   }
 
-  async censusSpan(span: Span): Promise<number> {
-    await this.load(span.fileStart, span.length);
-    let n = 0;
-    for (const p of span.pieces) {
-      this.k.censusRun(this.input + p.offset, p.length);
-      n += p.length;
-    }
-    return n;
+  censusSpan(span: Span): Promise<number> {
+    return this.withSpan(span.fileStart, span.length, () => {
+      let n = 0;
+      for (const p of span.pieces) {
+        this.k.censusRun(this.input + p.offset, p.length);
+        n += p.length;
+      }
+      return n;
+    });
   }
 
   async censusFinish(): Promise<CensusPart> {

@@ -60,6 +60,7 @@ describe('app in Chromium', () => {
     await page.getByTestId('results').waitFor({ timeout: 120_000 });
     await expect.poll(() => page.getByTestId('word-census').innerText()).toMatch(/vtable for A/);
     await expect.poll(() => page.getByTestId('memory-map').innerText()).toMatch(/heap/);
+    await page.getByTestId('saved').waitFor();
     const j = await exportJSON(page);
     expect(j.format).toBe('elf64-core');
     expect(j.process.pid).toBe(fx.truth.pid);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { topIndices } from '../../src/engine/census';
 import { toCxxfiltStyle } from '../../src/engine/demangle';
 import type { Segment } from '../../src/engine/elf/core';
-import { bytes, hex, parseAddress } from '../../src/engine/format';
+import { bytes, hex, parseAddress, wordAsText } from '../../src/engine/format';
 import { planSpans, spanBytes } from '../../src/engine/pipeline';
 
 const seg = (fileOffset: number, available: number, vaddr = 0x1000n): Segment => ({
@@ -46,6 +46,13 @@ describe('formatting', () => {
     expect(parseAddress('7f46909f6000')).toBe(0x7f46909f6000n);
     expect(() => parseAddress('zz')).toThrow(/not an address/);
     expect(bytes(1536)).toBe('1.50 KiB');
+  });
+  it('reads words as text in memory order', () => {
+    expect(wordAsText('0x6172745f72616863', 8)).toBe('char_tra');
+    expect(wordAsText('0x00000000636261', 8)).toBe('abc');
+    expect(wordAsText('0x5a5a', 8)).toBeUndefined();
+    expect(wordAsText('0x7f5e787d64b0', 8)).toBeUndefined();
+    expect(wordAsText('0x64636261', 4)).toBe('abcd');
   });
   it('writes special C++ names as c++filt does', () => {
     expect(toCxxfiltStyle('{vtable(N::A)}')).toBe('vtable for N::A');

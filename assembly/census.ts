@@ -242,11 +242,16 @@ function flushPointers(): void {
   store<u64>(sorted + (<usize>m << 3), prev);
   store<u32>(pcounts + (<usize>m << 2), run);
   m++;
+  mergeIntoAcc(sorted, pcounts, m);
+}
+
+/** Merges m (key, count) entries sorted by key, keys unique, into the accumulator. */
+function mergeIntoAcc(keys: usize, counts: usize, m: u32): void {
   // How many keys are new to the accumulator.
   let fresh: u32 = 0;
   let i: u32 = 0;
   for (let j: u32 = 0; j < m; j++) {
-    const k = load<u64>(sorted + (<usize>j << 3));
+    const k = load<u64>(keys + (<usize>j << 3));
     while (i < accLen && accKey(i) < k) i++;
     if (i >= accLen || accKey(i) != k) fresh++;
   }
@@ -255,8 +260,8 @@ function flushPointers(): void {
     accSaturated = true;
     i = 0;
     for (let j: u32 = 0; j < m; j++) {
-      const k = load<u64>(sorted + (<usize>j << 3));
-      const c = load<u32>(pcounts + (<usize>j << 2));
+      const k = load<u64>(keys + (<usize>j << 3));
+      const c = load<u32>(counts + (<usize>j << 2));
       while (i < accLen && accKey(i) < k) i++;
       if (i < accLen && accKey(i) == k) {
         const a = accCountAddr(i);
@@ -273,8 +278,8 @@ function flushPointers(): void {
   let bj: i64 = <i64>m - 1;
   let o: i64 = <i64>(accLen + fresh) - 1;
   while (bj >= 0) {
-    const bk = load<u64>(sorted + (<usize>bj << 3));
-    const bc = load<u32>(pcounts + (<usize>bj << 2));
+    const bk = load<u64>(keys + (<usize>bj << 3));
+    const bc = load<u32>(counts + (<usize>bj << 2));
     if (ai >= 0) {
       const ak = accKey(<u32>ai);
       if (ak > bk) {
@@ -498,6 +503,136 @@ export function censusSortedCounts(): usize {
 /** Range index of each of the n sorted keys (monotone, so the last-range cache hits). */
 export function censusSortedRanges(out: usize, n: u32): void {
   for (let i: u32 = 0; i < n; i++) store<i32>(out + (<usize>i << 2), findRange(accKey(i)));
+}
+
+/** Index of the first accumulator entry whose key is ≥ pivot. */
+export function censusLowerBound(pivot: u64): u32 {
+  let lo: u32 = 0;
+  let hi: u32 = accLen;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (accKey(mid) < pivot) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Keeps only accumulator entries [lo, hi): this worker's partition of the key space. */
+export function censusKeep(lo: u32, hi: u32): void {
+  const n = hi - lo;
+  if (lo > 0 && n > 0) {
+    memory.copy(acc, acc + (<usize>lo << 3), <usize>n << 3);
+    memory.copy(accCountAddr(0), accCountAddr(lo), <usize>n << 2);
+  }
+  accLen = n;
+}
+
+/** Merges another worker's sorted run (unique keys ascending, counts) into this accumulator. */
+export function censusMergeRun(keys: usize, counts: usize, m: u32): void {
+  if (m > 0) mergeIntoAcc(keys, counts, m);
+}
+
+/**
+ * Per range: words pointing into it and distinct values, as u64 pairs at out (nRanges × 16 bytes).
+ */
+export function censusRangeTotals(out: usize): void {
+  memory.fill(out, 0, <usize>nRanges << 4);
+  for (let i: u32 = 0; i < accLen; i++) {
+    const r = findRange(accKey(i));
+    if (r < 0) continue;
+    const a = out + (<usize>r << 4);
+    store<u64>(a, load<u64>(a) + <u64>load<u32>(accCountAddr(i)));
+    store<u64>(a, load<u64>(a, 8) + 1, 8);
+  }
+}
+
+// Top-k selection over the accumulator: a min-heap of entry indices ordered by count, ties
+// to the smaller value (so results do not depend on the merge order).
+let heapPtr: usize = 0;
+let heapLen: u32 = 0;
+
+@inline function before(a: u32, b: u32): bool {
+  // true when entry a ranks below entry b
+  const ca = load<u32>(accCountAddr(a));
+  const cb = load<u32>(accCountAddr(b));
+  return ca < cb || (ca == cb && accKey(a) > accKey(b));
+}
+
+function heapDown(i: u32): void {
+  for (;;) {
+    const l: u32 = 2 * i + 1;
+    const r = l + 1;
+    let m = i;
+    if (l < heapLen && before(load<u32>(heapPtr + (<usize>l << 2)), load<u32>(heapPtr + (<usize>m << 2)))) m = l;
+    if (r < heapLen && before(load<u32>(heapPtr + (<usize>r << 2)), load<u32>(heapPtr + (<usize>m << 2)))) m = r;
+    if (m == i) return;
+    const t = load<u32>(heapPtr + (<usize>i << 2));
+    store<u32>(heapPtr + (<usize>i << 2), load<u32>(heapPtr + (<usize>m << 2)));
+    store<u32>(heapPtr + (<usize>m << 2), t);
+    i = m;
+  }
+}
+
+function heapUp(i: u32): void {
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const a = load<u32>(heapPtr + (<usize>i << 2));
+    const b = load<u32>(heapPtr + (<usize>p << 2));
+    if (!before(a, b)) return;
+    store<u32>(heapPtr + (<usize>i << 2), b);
+    store<u32>(heapPtr + (<usize>p << 2), a);
+    i = p;
+  }
+}
+
+/**
+ * Writes the indices of the k most frequent values, most frequent first, at out (u32 each)
+ * and returns how many. With `flags` non-zero, only values whose range has a non-zero byte
+ * in flags[range] and which are multiples of `align` are considered.
+ */
+export function censusTopPtr(k: u32, out: usize, flags: usize, align: u32): u32 {
+  heapPtr = out;
+  heapLen = 0;
+  if (k == 0) return 0;
+  const mask = <u64>(align > 0 ? align - 1 : 0);
+  for (let i: u32 = 0; i < accLen; i++) {
+    if (heapLen == k && !before(load<u32>(heapPtr), i)) continue;
+    if (flags != 0) {
+      const key = accKey(i);
+      if ((key & mask) != 0) continue;
+      const r = findRange(key);
+      if (r < 0 || load<u8>(flags + <usize>r) == 0) continue;
+    }
+    if (heapLen < k) {
+      store<u32>(heapPtr + (<usize>heapLen << 2), i);
+      heapLen++;
+      heapUp(heapLen - 1);
+    } else {
+      store<u32>(heapPtr, i);
+      heapDown(0);
+    }
+  }
+  // Pop ascending into the tail: the array ends up most frequent first.
+  const n = heapLen;
+  while (heapLen > 1) {
+    const last = heapLen - 1;
+    const t = load<u32>(heapPtr);
+    store<u32>(heapPtr, load<u32>(heapPtr + (<usize>last << 2)));
+    store<u32>(heapPtr + (<usize>last << 2), t);
+    heapLen = last;
+    heapDown(0);
+  }
+  return n;
+}
+
+export function censusAccLen(): u32 {
+  return accLen;
+}
+export function censusAccKey(i: u32): u64 {
+  return accKey(i);
+}
+export function censusAccCount(i: u32): u32 {
+  return load<u32>(accCountAddr(i));
 }
 
 export function censusExportMg(outKeys: usize, outCounts: usize): u32 {

@@ -106,7 +106,7 @@ export interface AnalysisJSON {
     overflowWords: number;
     maxError: number;
     elapsedMs: number;
-    phasesMs: { scan: number; finish: number; merge: number; summarize: number };
+    phasesMs: { scan: number; merge: number; summarize: number };
     workers: number;
     /** Wasm memory of the (largest) worker at the end, bytes. */
     workerMemoryBytes: number;

@@ -2,7 +2,7 @@
 // each classified against the memory map. The kernels count; this module plans the scan,
 // merges the workers' partial tables, and picks and classifies the top values.
 import type { CoreDump } from './elf/core';
-import type { CensusPart, KernelPool } from './kernel-api';
+import type { CensusPart, FinishRequest, KernelPool, KernelWorker } from './kernel-api';
 import { type Region, type RegionLabel, type MemoryMap } from './memmap';
 import { DEFAULT_SPAN_BYTES, type ProgressFn, planSpans, runSpans, spanBytes } from './pipeline';
 
@@ -48,7 +48,7 @@ export interface WordCensus {
   pointersByLabel: LabelPointerTotal[];
   elapsedMs: number;
   /** Where the time went: scanning spans, workers sorting and exporting, merging runs, picking the top. */
-  phasesMs: { scan: number; finish: number; merge: number; summarize: number };
+  phasesMs: { scan: number; merge: number; summarize: number };
   workers: number;
   /** Wasm memory per worker at the end, bytes. */
   workerMemoryBytes: number[];
@@ -128,8 +128,12 @@ export function topIndices(counts: ArrayLike<number>, k: number, keep?: (i: numb
   return heap.sort((a, b) => (less(a, b) ? 1 : less(b, a) ? -1 : 0));
 }
 
+function isVtableRegion(region: Region | undefined): boolean {
+  return !!region && region.label === 'rodata' && region.module !== undefined;
+}
+
 export function isVtableCandidate(value: bigint, region: Region | undefined, wordSize: number): boolean {
-  return !!region && region.label === 'rodata' && region.module !== undefined && value % BigInt(wordSize) === 0n;
+  return isVtableRegion(region) && value % BigInt(wordSize) === 0n;
 }
 
 export async function runCensus(core: CoreDump, map: MemoryMap, pool: KernelPool, opts: CensusOptions = {}): Promise<WordCensus> {
@@ -147,95 +151,60 @@ export async function runCensus(core: CoreDump, map: MemoryMap, pool: KernelPool
   await Promise.all(workers.map((w) => w.censusBegin(cfg)));
   await runSpans(workers, spans, (w, s) => w.censusSpan(s), { phase: 'word census', signal: opts.signal, onProgress: opts.onProgress });
   const tScan = performance.now();
-  const finished = await Promise.all(workers.map((w) => w.censusFinish()));
-  const tFinish = performance.now();
-  const part = mergeParts(finished);
+  const vtableRanges = new Uint8Array(regionOf.length);
+  for (let r = 0; r < regionOf.length; r++) vtableRanges[r] = isVtableRegion(map.regions[regionOf[r]]) ? 1 : 0;
+  const part = await mergeWorkers(workers, { topN, vtableRanges, align: ws });
   const tMerge = performance.now();
   const census = summarize(part, map, regionOf, ws, topN, 1 << (cfg.mgLog2 - 1));
   census.regionsScanned = selected.length;
   census.bytesScanned = spanBytes(spans);
   census.elapsedMs = performance.now() - t0;
-  census.phasesMs = { scan: tScan - t0, finish: tFinish - tScan, merge: tMerge - tFinish, summarize: performance.now() - tMerge };
+  census.phasesMs = { scan: tScan - t0, merge: tMerge - tScan, summarize: performance.now() - tMerge };
   census.workers = workers.length;
   return census;
 }
 
-/** Merges two runs sorted by key (keys compared as u32 halves: no BigInt in the loop). */
-function mergeRuns(a: CensusPart, b: CensusPart): Pick<CensusPart, 'ptrKeys' | 'ptrCounts' | 'ptrRange'> {
-  const na = a.ptrKeys.length;
-  const nb = b.ptrKeys.length;
-  const ka = new Uint32Array(a.ptrKeys.buffer, a.ptrKeys.byteOffset, na * 2);
-  const kb = new Uint32Array(b.ptrKeys.buffer, b.ptrKeys.byteOffset, nb * 2);
-  const ca = a.ptrCounts;
-  const cb = b.ptrCounts;
-  const ra = a.ptrRange;
-  const rb = b.ptrRange;
-  const keys = new BigUint64Array(na + nb);
-  const k32 = new Uint32Array(keys.buffer);
-  const counts = new Uint32Array(na + nb);
-  const ranges = new Int32Array(na + nb);
-  let i = 0;
-  let j = 0;
-  let o = 0;
-  while (i < na && j < nb) {
-    const ha = ka[2 * i + 1];
-    const hb = kb[2 * j + 1];
-    const la = ka[2 * i];
-    const lb = kb[2 * j];
-    if (ha < hb || (ha === hb && la < lb)) {
-      k32[2 * o] = la;
-      k32[2 * o + 1] = ha;
-      counts[o] = ca[i];
-      ranges[o] = ra[i];
-      i++;
-    } else if (ha === hb && la === lb) {
-      k32[2 * o] = la;
-      k32[2 * o + 1] = ha;
-      counts[o] = ca[i] + cb[j];
-      ranges[o] = ra[i];
-      i++;
-      j++;
-    } else {
-      k32[2 * o] = lb;
-      k32[2 * o + 1] = hb;
-      counts[o] = cb[j];
-      ranges[o] = rb[j];
-      j++;
-    }
-    o++;
-  }
-  if (i < na) {
-    k32.set(ka.subarray(2 * i), 2 * o);
-    counts.set(ca.subarray(i), o);
-    ranges.set(ra.subarray(i), o);
-    o += na - i;
-  } else if (j < nb) {
-    k32.set(kb.subarray(2 * j), 2 * o);
-    counts.set(cb.subarray(j), o);
-    ranges.set(rb.subarray(j), o);
-    o += nb - j;
-  }
-  return { ptrKeys: keys.subarray(0, o), ptrCounts: counts.subarray(0, o), ptrRange: ranges.subarray(0, o) };
-}
-
 /**
- * Merges the workers' censuses: their exact tables arrive sorted by value and merge in linear
- * passes; small-value counts add up; the bounded summaries add up too (a value's undercount
- * bound is then the sum of the workers' bounds).
+ * Merges the workers' censuses. Exact tables are merged in parallel by value range: pivots
+ * cut the value space into one partition per worker; each worker sends the other partitions of
+ * its sorted table to their owners and merges what it receives, then picks its top values and
+ * totals per range. Partitions are disjoint, so the top lists combine exactly and no table
+ * larger than the top lists reaches this thread. Small values, word totals and the bounded
+ * summaries add up here (a value's undercount bound is then the sum of the workers' bounds).
  */
-export function mergeParts(parts: CensusPart[]): CensusPart {
-  if (parts.length === 1) return parts[0];
-  let runs = parts;
-  while (runs.length > 1) {
-    const next: CensusPart[] = [];
-    for (let i = 0; i < runs.length; i += 2) next.push(i + 1 < runs.length ? { ...runs[i], ...mergeRuns(runs[i], runs[i + 1]) } : runs[i]);
-    runs = next;
+async function mergeWorkers(workers: KernelWorker[], req: FinishRequest): Promise<CensusPart> {
+  const n = workers.length;
+  if (n > 1) {
+    const samples = (await Promise.all(workers.map((w) => w.censusSample(256)))).flatMap((a) => Array.from(a));
+    samples.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const pivots = BigUint64Array.from({ length: n - 1 }, (_, j) => samples[Math.floor(((j + 1) * samples.length) / n)] ?? 0n);
+    const outgoing = await Promise.all(workers.map((w, i) => w.censusPartition(pivots, i)));
+    await Promise.all(
+      workers.map(async (w, j) => {
+        for (let i = 0; i < n; i++) {
+          const run = outgoing[i][j];
+          if (i !== j && run && run.keys.length) await w.censusMergeRun(run);
+        }
+      }),
+    );
   }
+  const parts = await Promise.all(workers.map((w) => w.censusFinish(req)));
   const small = new BigUint64Array(SMALL_LIMIT);
   for (const p of parts) for (let i = 0; i < SMALL_LIMIT; i++) small[i] += p.small[i];
   const mg = new Map<bigint, number>();
   for (const p of parts) for (let i = 0; i < p.mgKeys.length; i++) mg.set(p.mgKeys[i], (mg.get(p.mgKeys[i]) ?? 0) + p.mgCounts[i]);
   const sum = (f: (p: CensusPart) => number) => parts.reduce((a, p) => a + f(p), 0);
+  const pickTop = (lists: CensusPart['top'][]): CensusPart['top'] => {
+    const all = lists.flatMap((l) => Array.from(l.keys, (key, i) => ({ key, count: l.counts[i], range: l.ranges[i] })));
+    all.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const top = all.slice(0, req.topN);
+    return { keys: BigUint64Array.from(top, (e) => e.key), counts: Uint32Array.from(top, (e) => e.count), ranges: Int32Array.from(top, (e) => e.range) };
+  };
+  const addUp = (f: (p: CensusPart) => Float64Array) => {
+    const out = new Float64Array(f(parts[0]).length);
+    for (const p of parts) f(p).forEach((v, i) => (out[i] += v));
+    return out;
+  };
   return {
     totalWords: sum((p) => p.totalWords),
     pointerWords: sum((p) => p.pointerWords),
@@ -244,16 +213,25 @@ export function mergeParts(parts: CensusPart[]): CensusPart {
     mgDecrement: sum((p) => p.mgDecrement),
     saturated: parts.some((p) => p.saturated),
     small,
-    ptrKeys: runs[0].ptrKeys,
-    ptrCounts: runs[0].ptrCounts,
-    ptrRange: runs[0].ptrRange,
+    distinctPointers: sum((p) => p.distinctPointers),
+    top: pickTop(parts.map((p) => p.top)),
+    topVtables: pickTop(parts.map((p) => p.topVtables)),
+    rangeWords: addUp((p) => p.rangeWords),
+    rangeDistinct: addUp((p) => p.rangeDistinct),
     mgKeys: BigUint64Array.from(mg.keys()),
     mgCounts: Uint32Array.from(mg.values()),
     memoryBytes: Math.max(...parts.map((p) => p.memoryBytes)),
   };
 }
 
-function summarize(part: CensusPart, map: MemoryMap, regionOf: Int32Array, ws: 4 | 8, topN: number, mgEntries: number): WordCensus {
+function summarize(
+  part: CensusPart,
+  map: MemoryMap,
+  regionOf: Int32Array,
+  ws: 4 | 8,
+  topN: number,
+  mgEntries: number,
+): WordCensus {
   const regions = map.regions;
   const regionFor = (rangeIdx: number) => (rangeIdx >= 0 ? regions[regionOf[rangeIdx]] : undefined);
   const small = part.small;
@@ -266,44 +244,37 @@ function summarize(part: CensusPart, map: MemoryMap, regionOf: Int32Array, ws: 4
   const zeroWords = Number(small[0]);
   smallCounts[0] = zeroWords;
 
-  const pointerEntry = (i: number): WordEntry => {
-    const value = part.ptrKeys[i];
-    const region = regionFor(part.ptrRange[i]);
-    return {
-      value, count: part.ptrCounts[i], approx: false, maxError: 0, kind: 'pointer', region: region?.index,
-      vtableCandidate: isVtableCandidate(value, region, ws),
-    };
-  };
+  const picked = (p: CensusPart['top']): WordEntry[] =>
+    Array.from(p.keys, (value, i) => {
+      const region = regionFor(p.ranges[i]);
+      return {
+        value, count: p.counts[i], approx: false, maxError: 0, kind: 'pointer' as const, region: region?.index,
+        vtableCandidate: isVtableCandidate(value, region, ws),
+      };
+    });
   const mgEntry = (i: number): WordEntry => ({
     value: part.mgKeys[i], count: part.mgCounts[i], approx: part.mgDecrement > 0, maxError: part.mgDecrement, kind: 'other', vtableCandidate: false,
   });
   const smallEntry = (i: number): WordEntry => ({ value: BigInt(i), count: smallCounts[i], approx: false, maxError: 0, kind: i === 0 ? 'zero' : 'small', vtableCandidate: false });
 
-  const topPtr = topIndices(part.ptrCounts, topN, undefined, part.ptrKeys).map(pointerEntry);
-  const vt = topIndices(part.ptrCounts, topN, (i) => isVtableCandidate(part.ptrKeys[i], regionFor(part.ptrRange[i]), ws), part.ptrKeys).map(pointerEntry);
+  const topPtr = picked(part.top);
+  const vt = picked(part.topVtables);
   const topMg = topIndices(part.mgCounts, topN, undefined, part.mgKeys).map(mgEntry);
   const topSmall = topIndices(smallCounts, topN, (i) => smallCounts[i] > 0).map(smallEntry);
   const top = [...topPtr, ...topMg, ...topSmall].sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1)).slice(0, topN);
 
-  const perRange = new Float64Array(regionOf.length * 2);
-  for (let i = 0; i < part.ptrRange.length; i++) {
-    const r = part.ptrRange[i];
-    if (r < 0) continue;
-    perRange[2 * r] += part.ptrCounts[i];
-    perRange[2 * r + 1]++;
-  }
   const byLabel = new Map<RegionLabel, LabelPointerTotal>();
   for (let r = 0; r < regionOf.length; r++) {
-    if (!perRange[2 * r + 1]) continue;
+    if (!part.rangeDistinct[r]) continue;
     const label = regions[regionOf[r]].label;
     const t = byLabel.get(label) ?? { label, words: 0, distinct: 0 };
-    t.words += perRange[2 * r];
-    t.distinct += perRange[2 * r + 1];
+    t.words += part.rangeWords[r];
+    t.distinct += part.rangeDistinct[r];
     byLabel.set(label, t);
   }
   return {
     wordSize: ws, regionsScanned: 0, bytesScanned: 0,
-    words: part.totalWords, zeroWords, smallWords, pointerWords: part.pointerWords, distinctPointers: part.ptrKeys.length,
+    words: part.totalWords, zeroWords, smallWords, pointerWords: part.pointerWords, distinctPointers: part.distinctPointers,
     otherWords: part.otherWords, overflowWords: part.overflowWords, maxError: part.mgDecrement,
     method:
       'Exact counts for zero, values below 65536 and every value inside a mapping (sorted runs' +
@@ -311,6 +282,6 @@ function summarize(part: CensusPart, map: MemoryMap, regionOf: Int32Array, ws: 4
       `); other values by a bounded frequent-items summary (Misra–Gries, ${mgEntries} entries): a listed count may be low by at most ${part.mgDecrement}.`,
     top, topPointers: topPtr, vtableCandidates: vt,
     pointersByLabel: [...byLabel.values()].sort((a, b) => b.words - a.words),
-    elapsedMs: 0, phasesMs: { scan: 0, finish: 0, merge: 0, summarize: 0 }, workers: 0, workerMemoryBytes: [part.memoryBytes],
+    elapsedMs: 0, phasesMs: { scan: 0, merge: 0, summarize: 0 }, workers: 0, workerMemoryBytes: [part.memoryBytes],
   };
 }

@@ -24,7 +24,29 @@ export interface CensusConfig {
   maxSpanBytes: number;
 }
 
-/** One worker's census (or the merged one). */
+/** A worker's exact table: values ascending, unique, with their counts. */
+export interface SortedRun {
+  keys: BigUint64Array;
+  counts: Uint32Array;
+}
+
+/** Entries picked from an exact table: value, count, index of the range it falls in. */
+export interface PickedValues {
+  keys: BigUint64Array;
+  counts: Uint32Array;
+  ranges: Int32Array;
+}
+
+export interface FinishRequest {
+  /** How many of the most frequent in-mapping values to pick (0: none). */
+  topN: number;
+  /** Per range (CensusConfig.ranges order), 1 when values pointing there are vtable candidates. */
+  vtableRanges: Uint8Array;
+  /** Vtable candidates must be multiples of this (the word size). */
+  align: number;
+}
+
+/** One worker's census: its word totals, small values and bounded summary, and picks from its exact table. */
 export interface CensusPart {
   totalWords: number;
   pointerWords: number;
@@ -36,11 +58,13 @@ export interface CensusPart {
   saturated: boolean;
   /** Counts of values 0..65535. */
   small: BigUint64Array;
-  /** In-mapping values, ascending, with their counts. */
-  ptrKeys: BigUint64Array;
-  ptrCounts: Uint32Array;
-  /** Index of the range (in CensusConfig.ranges) each key falls in. */
-  ptrRange: Int32Array;
+  /** Distinct values in this worker's exact table. */
+  distinctPointers: number;
+  top: PickedValues;
+  topVtables: PickedValues;
+  /** Per range: words pointing into it, distinct values. */
+  rangeWords: Float64Array;
+  rangeDistinct: Float64Array;
   mgKeys: BigUint64Array;
   mgCounts: Uint32Array;
   /** Wasm linear memory the worker holds, bytes. */
@@ -51,8 +75,16 @@ export interface KernelWorker {
   censusBegin(cfg: CensusConfig): Promise<void>;
   /** Reads the span from the worker's own view of the file and counts its words. Returns bytes scanned. */
   censusSpan(span: Span): Promise<number>;
-  /** This worker's census; its exact table comes out sorted by value (ptrKeys ascending). */
-  censusFinish(): Promise<CensusPart>;
+  /** Settles the exact table (sorted) and returns up to `count` evenly spaced values of it, to choose partition pivots. */
+  censusSample(count: number): Promise<BigUint64Array>;
+  /**
+   * Cuts the exact table at the pivots into partitions (partition j holds values in
+   * [pivots[j-1], pivots[j])); keeps partition `self` and returns the others, for their owners.
+   */
+  censusPartition(pivots: BigUint64Array, self: number): Promise<(SortedRun | undefined)[]>;
+  /** Merges another worker's run into this worker's exact table. */
+  censusMergeRun(run: SortedRun): Promise<void>;
+  censusFinish(req: FinishRequest): Promise<CensusPart>;
 }
 
 export interface KernelPool {

@@ -8,7 +8,7 @@ import { detectKind } from '../engine/detect';
 import { AbortedError, HeaplensError, throwIfAborted } from '../engine/errors';
 import { fingerprint } from '../engine/fingerprint';
 import type { Progress } from '../engine/pipeline';
-import { browserPool } from '../workers/browser-pool';
+import { browserPool, warmUp } from '../workers/browser-pool';
 import { loadCached, saveCached } from './cache';
 
 export interface SortedInputs {
@@ -41,6 +41,12 @@ export async function gunzip(f: File): Promise<File> {
   const stream = f.stream().pipeThrough(new DecompressionStream('gzip'));
   const blob = await new Response(stream).blob();
   return new File([blob], f.name.replace(/\.gz$/, ''), { lastModified: f.lastModified });
+}
+
+/** Readies workers, kernels and the demangler while the user picks files. */
+export function prepare(): void {
+  warmUp();
+  void ensureDemangler();
 }
 
 let demanglerReady: Promise<void> | undefined;

@@ -2,7 +2,7 @@
 // never knows whether they are Web Workers, Node threads or inline instances.
 import * as Comlink from 'comlink';
 import type { ByteSource } from '../engine/bytesource';
-import type { KernelPool } from '../engine/kernel-api';
+import type { KernelPool, KernelWorker } from '../engine/kernel-api';
 import { KernelHost, instantiateKernels } from './kernel-host';
 import type { RemoteKernel } from './worker-api';
 
@@ -12,25 +12,61 @@ export async function inlinePool(module: WebAssembly.Module, source: ByteSource,
   return { size, workers, dispose() {} };
 }
 
-/** A pool over comlink-wrapped endpoints (Web Workers or Node worker threads). */
-export async function remotePool(
-  module: WebAssembly.Module,
-  source: unknown,
-  endpoints: { endpoint: Comlink.Endpoint; terminate(): void }[],
-): Promise<KernelPool> {
+export interface Endpoint {
+  endpoint: Comlink.Endpoint;
+  terminate(): void;
+}
+
+/** Workers behind comlink, not yet given a file. `inFlight` counts calls not settled yet. */
+export interface ConnectedWorkers {
+  size: number;
+  remotes: Comlink.Remote<RemoteKernel>[];
+  workers: KernelWorker[];
+  inFlight(): number;
+  terminate(): void;
+}
+
+export function connectWorkers(endpoints: Endpoint[]): ConnectedWorkers {
   const remotes = endpoints.map((e) => Comlink.wrap<RemoteKernel>(e.endpoint));
-  try {
-    await Promise.all(remotes.map((r) => r.init(module, source)));
-  } catch (e) {
-    endpoints.forEach((x) => x.terminate());
-    throw e;
-  }
+  let pending = 0;
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    pending++;
+    return p.finally(() => pending--);
+  };
+  // Runs travel worker → main → worker: hand their buffers over instead of copying them.
+  const workers: KernelWorker[] = remotes.map((r) => ({
+    censusBegin: (cfg) => track(r.censusBegin(cfg)),
+    censusSpan: (span) => track(r.censusSpan(span)),
+    censusSample: (count) => track(r.censusSample(count)),
+    censusPartition: (pivots, self) => track(r.censusPartition(pivots, self)),
+    censusMergeRun: (run) => track(r.censusMergeRun(Comlink.transfer(run, [run.keys.buffer as ArrayBuffer, run.counts.buffer as ArrayBuffer]))),
+    censusFinish: (req) => track(r.censusFinish(req)),
+  }));
   return {
     size: remotes.length,
-    workers: remotes as unknown as RemoteKernel[],
-    dispose() {
+    remotes,
+    workers,
+    inFlight: () => pending,
+    terminate() {
       for (const r of remotes) r[Comlink.releaseProxy]();
       endpoints.forEach((x) => x.terminate());
     },
   };
+}
+
+/** Gives connected workers their kernels and the file to read. */
+export async function initWorkers(c: ConnectedWorkers, module: WebAssembly.Module, source: unknown): Promise<void> {
+  try {
+    await Promise.all(c.remotes.map((r) => r.init(module, source)));
+  } catch (e) {
+    c.terminate();
+    throw e;
+  }
+}
+
+/** A pool over comlink-wrapped endpoints (Web Workers or Node worker threads), ended by dispose(). */
+export async function remotePool(module: WebAssembly.Module, source: unknown, endpoints: Endpoint[]): Promise<KernelPool> {
+  const c = connectWorkers(endpoints);
+  await initWorkers(c, module, source);
+  return { size: c.size, workers: c.workers, dispose: () => c.terminate() };
 }

@@ -15,7 +15,7 @@ import { memAlloc, memEnsure, memSetTop } from "./mem";
 
 const SMALL: u32 = 65536;
 const GOLDEN: u64 = 0x9e3779b97f4a7c15;
-const DIGIT_BITS: u32 = 11;
+const DIGIT_BITS: u32 = 13;
 const DIGITS: u32 = 1 << DIGIT_BITS;
 
 let wordSize: u32 = 8;
@@ -104,7 +104,7 @@ export function censusInit(rp: usize, nr: i32, ws: u32, bufLog2: u32, accMax_: u
   pbuf = memAlloc(<usize>pbufCap << 3);
   pscratch = memAlloc(<usize>pbufCap << 3);
   pcounts = memAlloc(<usize>pbufCap << 2);
-  phist = memAlloc(<usize>DIGITS * 6 * 4);
+  phist = memAlloc(<usize>DIGITS * 8 * 4);
   if (pbuf == 0 || pscratch == 0 || pcounts == 0 || phist == 0) return false;
 
   accMax = accMax_;

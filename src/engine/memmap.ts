@@ -213,8 +213,11 @@ export async function buildMemoryMap(core: CoreDump, mem = new CoreMemory(core))
   }
   const vdso = auxv.get(AT_SYSINFO_EHDR);
   for (const r of regions) {
-    if (vdso !== undefined && r.start === vdso) r.label = 'vdso';
-    else if (r.start === 0xffffffffff600000n) r.label = 'vsyscall';
+    if (vdso !== undefined && r.start === vdso) {
+      r.label = 'vdso';
+      // [vvar] pages sit right below the vDSO (kernel cores keep them; gdb skips them).
+      for (let p = regions[r.index - 1], end = r.start; p && p.end === end && p.file === undefined && p.perms === 'r--'; end = p.start, p = regions[p.index - 1]) p.label = 'vvar';
+    } else if (r.start === 0xffffffffff600000n) r.label = 'vsyscall';
   }
   // Thread stacks: the region holding each thread's stack pointer.
   const mainPid = core.process.pid ?? core.threads[0]?.tid;

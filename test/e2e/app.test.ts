@@ -103,6 +103,22 @@ describe('app in Chromium', () => {
     }
   });
 
+  it('analyzes a new core with the network off (kernels and workers come from the service worker)', async () => {
+    const other = await dumpFixture<{ pid: number }>(await buildFixture('threads.c'));
+    await ctx.setOffline(true);
+    try {
+      const p = await ctx.newPage();
+      await p.goto(site.url);
+      await p.getByTestId('file-input').setInputFiles([other.core]);
+      await p.getByTestId('results').waitFor({ timeout: 120_000 });
+      expect(await p.getByTestId('from-cache').count()).toBe(0);
+      await expect.poll(() => p.getByTestId('threads').innerText()).toContain(String(other.truth.pid));
+      await p.close();
+    } finally {
+      await ctx.setOffline(false);
+    }
+  });
+
   it('made no request outside its origin', () => {
     expect(offOrigin).toEqual([]);
   });

@@ -86,6 +86,42 @@ export async function dumpFixture<T = Record<string, unknown>>(exe: string, args
   }
 }
 
+/** How this machine's kernel writes core dumps: to a file named by core_pattern, or not usable here. */
+export function kernelCoreSupport(): { ok: boolean; why?: string } {
+  let pattern = '';
+  try {
+    pattern = readFileSync('/proc/sys/kernel/core_pattern', 'utf8').trim();
+  } catch {
+    return { ok: false, why: 'cannot read /proc/sys/kernel/core_pattern' };
+  }
+  if (pattern.startsWith('|')) return { ok: false, why: `core dumps are piped to ${pattern.slice(1).split(' ')[0]} on this machine` };
+  if (pattern.includes('/')) return { ok: false, why: `core dumps go to ${pattern}, outside the test's directory` };
+  return { ok: true };
+}
+
+/** Runs exe until READY, then has the kernel dump it (SIGSEGV with RLIMIT_CORE unlimited). */
+export async function kernelDumpFixture<T = Record<string, unknown>>(exe: string, args: string[] = []): Promise<Dumped<T>> {
+  const tag = `${process.pid}-${Date.now()}-${seq++}`;
+  const dir = join(WORK, 'kcores', tag);
+  mkdirSync(dir, { recursive: true });
+  const truthPath = join(dir, 'truth.json');
+  const child = spawn('/bin/sh', ['-c', 'ulimit -c unlimited && exec "$0" "$@"', exe, truthPath, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  let pid: number;
+  try {
+    pid = await waitReady(child, 60000);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  process.kill(pid, 'SIGSEGV');
+  await exited;
+  const { readdirSync } = await import('node:fs');
+  const name = readdirSync(dir).find((f) => f === 'core' || f.startsWith('core.'));
+  if (!name) throw new Error(`the kernel wrote no core in ${dir} (core_pattern ${readFileSync('/proc/sys/kernel/core_pattern', 'utf8').trim()})`);
+  return { exe, core: join(dir, name), truth: JSON.parse(readFileSync(truthPath, 'utf8')) as T, pid };
+}
+
 function waitReady(child: ChildProcess, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     let out = '';

@@ -2,3 +2,4 @@
 // allocates buffers with memAlloc, copies file slices in, and reads results out.
 export { memReset, memAlloc, memTop, memSetTop, memBytes } from "./mem";
 export * from "./census";
+export * from "./heap";

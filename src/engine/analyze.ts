@@ -11,6 +11,7 @@ import type { KernelPool } from './kernel-api';
 import { type MemoryMap, type RegionLabel, buildMemoryMap, regionAt } from './memmap';
 import type { ProgressFn } from './pipeline';
 import { type AttachedBinary, Symbolizer, attachBinaries, symbolText } from './symbolize';
+import { type HeapJSON, type HeapResult, heapToJSON, runHeapAnalysis } from './heap/heap';
 
 export const JSON_VERSION = 1;
 
@@ -45,11 +46,14 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   onProgress?: ProgressFn;
   census?: Omit<CensusOptions, 'signal' | 'onProgress'>;
+  /** Skip the heap reconstruction (word census only). */
+  noHeap?: boolean;
 }
 
 export async function analyze(opened: OpenedCore, pool: KernelPool, opts: AnalyzeOptions = {}): Promise<AnalysisJSON> {
   const census = await runCensus(opened.core, opened.map, pool, { ...opts.census, signal: opts.signal, onProgress: opts.onProgress });
-  return toJSON(opened, census);
+  const heap = opts.noHeap ? undefined : await runHeapAnalysis(opened, pool, { signal: opts.signal, onProgress: opts.onProgress });
+  return toJSON(opened, census, heap);
 }
 
 // ---- JSON ------------------------------------------------------------------------
@@ -115,6 +119,8 @@ export interface AnalysisJSON {
     vtableCandidates: WordJSON[];
     pointersByLabel: { label: RegionLabel; words: number; distinct: number }[];
   };
+  /** glibc heap reconstruction; absent from `heaplens map` (docs/json.md). */
+  heap?: HeapJSON;
   diagnostics: Diagnostic[];
   /** Wall-clock milliseconds of the stages of the run that made this document (identify, open, workers, census, total). */
   timings?: Record<string, number>;
@@ -122,7 +128,7 @@ export interface AnalysisJSON {
 
 const GENERATOR = 'heaplens 0.1.0';
 
-export function toJSON(o: OpenedCore, census?: WordCensus): AnalysisJSON {
+export function toJSON(o: OpenedCore, census?: WordCensus, heap?: HeapResult): AnalysisJSON {
   const { core, map, symbolizer } = o;
   const regionName = (i: number) => hex(map.regions[i].start);
   const word = (e: WordEntry): WordJSON => {
@@ -194,6 +200,7 @@ export function toJSON(o: OpenedCore, census?: WordCensus): AnalysisJSON {
       top: census.top.map(word), topPointers: census.topPointers.map(word), vtableCandidates: census.vtableCandidates.map(word),
       pointersByLabel: census.pointersByLabel,
     },
-    diagnostics: o.diagnostics,
+    ...(heap ? { heap: heapToJSON(heap) } : {}),
+    diagnostics: heap ? [...o.diagnostics, ...heap.diagnostics] : o.diagnostics,
   };
 }

@@ -87,8 +87,87 @@ export interface KernelWorker {
   censusFinish(req: FinishRequest): Promise<CensusPart>;
 }
 
+// ---- heap walk ----------------------------------------------------------------------
+
+export interface HeapConfig {
+  wordSize: 4 | 8;
+  /** Same range table as the census: the mappings a pointer must fall in. */
+  ranges: BigUint64Array;
+  /** Per range: 1 when a block's first word pointing there names its type (module images). */
+  imageRanges: Uint8Array;
+  alignment: number;
+  minChunk: number;
+  maxSpanBytes: number;
+}
+
+/** One region of chunks to walk, its bytes given as pieces in address order. */
+export interface HeapRegionTask {
+  first: bigint;
+  end: bigint;
+  /** The arena's top chunk when it lies in this region (the walk stops there), else 0. */
+  top: bigint;
+  mmapped: boolean;
+  /** Arena index (255: mmapped chunks). */
+  arena: number;
+  pieces: { fileStart: number; length: number; addr: bigint }[];
+}
+
+export type HeapStop = 'running' | 'top' | 'end-marker' | 'region-end' | 'corrupt' | 'not-chunks' | 'table-full';
+
+export interface HeapRegionResult {
+  chunks: number;
+  stop: HeapStop;
+  /** Where the walk stopped. */
+  position: bigint;
+  corrupt: number;
+  firstCorrupt: bigint;
+}
+
+/** Groups from the aggregation: keys, counts, usable bytes, up to 4 example block addresses each. */
+export interface HeapGroups {
+  key1: BigUint64Array;
+  key2: BigUint64Array;
+  counts: Float64Array;
+  bytes: Float64Array;
+  examples: BigUint64Array;
+}
+
+export interface HeapAggregate {
+  /** Per state 0..7: count, usable bytes, chunk bytes. */
+  states: Float64Array;
+  /** Per arena 0..255 and state 0..7: count, chunk bytes. */
+  arenas: Float64Array;
+  bySize: HeapGroups;
+  bySignature: HeapGroups;
+  byType: HeapGroups;
+  /** Used blocks whose signature group did not fit the table. */
+  signatureOverflow: number;
+  records: number;
+}
+
+export interface HeapWorker {
+  heapBegin(cfg: HeapConfig): Promise<void>;
+  heapRegion(task: HeapRegionTask): Promise<HeapRegionResult>;
+  /** Chunk addresses of in-use chunks of exactly `chunkSize` bytes (tcache_perthread_struct candidates). */
+  heapChunksOfSize(chunkSize: bigint): Promise<BigUint64Array>;
+  /** States: `lists` (sorted chunk addresses; kinds 3 tcache, 4 fastbin) and `meta` (sorted). */
+  heapClassify(lists: BigUint64Array, kinds: Uint8Array, meta: BigUint64Array): Promise<void>;
+  heapAggregate(): Promise<HeapAggregate>;
+  /** Blocks in this worker's table whose state is in `states` (bit s for state s), from the `from`-th match, at most `limit`. */
+  heapBlocks(states: number, from: number, limit: number): Promise<HeapBlocks>;
+}
+
+export interface HeapBlocks {
+  /** User addresses (chunk + 2 words). */
+  addresses: BigUint64Array;
+  usable: Uint32Array;
+  states: Uint8Array;
+  /** Matches in all (not only those returned). */
+  total: number;
+}
+
 export interface KernelPool {
   readonly size: number;
-  readonly workers: KernelWorker[];
+  readonly workers: (KernelWorker & HeapWorker)[];
   dispose(): void;
 }

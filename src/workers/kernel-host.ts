@@ -2,7 +2,10 @@
 // into its memory and calls the kernels. Runs wherever it is put: a Web Worker, a Node
 // worker thread, or inline on the calling thread (tests, tiny inputs).
 import type { ByteSource } from '../engine/bytesource';
-import type { CensusConfig, CensusPart, FinishRequest, KernelWorker, PickedValues, SortedRun, Span } from '../engine/kernel-api';
+import type {
+  CensusConfig, CensusPart, FinishRequest, HeapAggregate, HeapBlocks, HeapConfig, HeapGroups, HeapRegionResult, HeapRegionTask, HeapStop, HeapWorker,
+  KernelWorker, PickedValues, SortedRun, Span,
+} from '../engine/kernel-api';
 
 export interface KernelExports {
   memory: WebAssembly.Memory;
@@ -25,6 +28,22 @@ export interface KernelExports {
   censusSortedKeys(): number;
   censusSortedCounts(): number;
   findRange(v: bigint): number;
+  heapInit(rp: number, nr: number, flags: number, ws: number, align: number, minChunk: number): number;
+  heapBeginRegion(first: bigint, end: bigint, top: bigint, mmapped: number, arena: number): void;
+  heapWalk(buf: number, len: number, addr: bigint): void;
+  heapRegionChunks(): number;
+  heapStopReason(): number;
+  heapPosition(): bigint;
+  heapCorruptCount(): number;
+  heapFirstCorrupt(): bigint;
+  heapRecords(): number;
+  heapRecordCount(): number;
+  heapClassify(lists: number, kinds: number, nLists: number, meta: number, nMeta: number): void;
+  heapAggregate(sizeLog2: number, sigLog2: number, typeLog2: number): number;
+  heapStats(): number;
+  heapGroups(which: number): number;
+  heapGroupCap(which: number): number;
+  heapSigOverflow(): bigint;
   censusExportMg(k: number, c: number): number;
   censusMergeRun(k: number, c: number, m: number): void;
   censusLowerBound(pivot: bigint): number;
@@ -44,7 +63,9 @@ export async function instantiateKernels(module: WebAssembly.Module): Promise<Ke
   return instance.exports as unknown as KernelExports;
 }
 
-export class KernelHost implements KernelWorker {
+const STOPS: HeapStop[] = ['running', 'top', 'end-marker', 'region-end', 'corrupt', 'not-chunks', 'table-full'];
+
+export class KernelHost implements KernelWorker, HeapWorker {
   private input = 0;
   private inputCap = 0;
 
@@ -114,6 +135,7 @@ export class KernelHost implements KernelWorker {
   }
 
   private nRanges = 0;
+  private wordSize = 8;
 
   /** Runs fn with scratch memory after everything else, given back afterwards. */
   private scratch<T>(fn: (alloc: (bytes: number) => number) => T): T {
@@ -223,6 +245,127 @@ export class KernelHost implements KernelWorker {
         mgKeys: new BigUint64Array(buf, mk, nm).slice(),
         mgCounts: new Uint32Array(buf, mc, nm).slice(),
         memoryBytes: k.memBytes() >>> 0,
+      };
+    });
+  }
+
+  // ---- heap walk -------------------------------------------------------------------
+
+  async heapBegin(cfg: HeapConfig): Promise<void> {
+    const k = this.k;
+    k.memReset();
+    this.inputCap = cfg.maxSpanBytes;
+    this.input = this.alloc(this.inputCap, 'the input slice');
+    const n = cfg.ranges.length / 2;
+    this.nRanges = n;
+    this.wordSize = cfg.wordSize;
+    const rp = this.alloc(Math.max(16, n * 16), 'the range table');
+    new BigUint64Array(k.memory.buffer, rp, n * 2).set(cfg.ranges);
+    const fp = this.alloc(Math.max(16, n), 'range flags');
+    new Uint8Array(k.memory.buffer, fp, n).set(cfg.imageRanges);
+    if (!k.heapInit(rp, n, fp, cfg.wordSize, cfg.alignment, cfg.minChunk)) throw new Error('out of wasm memory setting up the heap walk');
+  }
+
+  async heapRegion(task: HeapRegionTask): Promise<HeapRegionResult> {
+    const k = this.k;
+    k.heapBeginRegion(task.first, task.end, task.top, task.mmapped ? 1 : 0, task.arena);
+    // Cut the pieces into input-sized reads, in address order; walk each as it arrives.
+    const reads: { fileStart: number; length: number; addr: bigint }[] = [];
+    for (const p of task.pieces) {
+      for (let o = 0; o < p.length; o += this.inputCap) reads.push({ fileStart: p.fileStart + o, length: Math.min(this.inputCap, p.length - o), addr: p.addr + BigInt(o) });
+    }
+    for (const r of reads) {
+      if (k.heapStopReason() !== 0) break;
+      await this.withSpan(r.fileStart, r.length, () => k.heapWalk(this.input, r.length, r.addr));
+    }
+    return {
+      chunks: k.heapRegionChunks(),
+      stop: STOPS[k.heapStopReason()] ?? 'running',
+      position: k.heapPosition(),
+      corrupt: k.heapCorruptCount(),
+      firstCorrupt: k.heapFirstCorrupt(),
+    };
+  }
+
+  private records(): { n: number; u32: Uint32Array; u64: BigUint64Array } {
+    const k = this.k;
+    const n = k.heapRecordCount() >>> 0;
+    const p = k.heapRecords() >>> 0;
+    return { n, u32: new Uint32Array(k.memory.buffer, p, n * 8), u64: new BigUint64Array(k.memory.buffer, p, n * 4) };
+  }
+
+  async heapChunksOfSize(chunkSize: bigint): Promise<BigUint64Array> {
+    const { n, u32, u64 } = this.records();
+    const want = Number(chunkSize);
+    const out: bigint[] = [];
+    for (let i = 0; i < n; i++) if (u32[8 * i + 6] === want && (u32[8 * i + 7] & 8) !== 0) out.push(u64[4 * i]);
+    return BigUint64Array.from(out);
+  }
+
+  async heapBlocks(states: number, from: number, limit: number): Promise<HeapBlocks> {
+    const { n, u32, u64 } = this.records();
+    const ws = BigInt(this.wordSize);
+    const addresses: bigint[] = [];
+    const usable: number[] = [];
+    const st: number[] = [];
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const f = u32[8 * i + 7];
+      const s = f & 7;
+      if (!((states >> s) & 1)) continue;
+      if (total >= from && addresses.length < limit) {
+        addresses.push(u64[4 * i] + 2n * ws);
+        const size = u32[8 * i + 6];
+        usable.push((f & 16) !== 0 ? size - 2 * this.wordSize : size - this.wordSize);
+        st.push(s);
+      }
+      total++;
+    }
+    return { addresses: BigUint64Array.from(addresses), usable: Uint32Array.from(usable), states: Uint8Array.from(st), total };
+  }
+
+  async heapClassify(lists: BigUint64Array, kinds: Uint8Array, meta: BigUint64Array): Promise<void> {
+    const k = this.k;
+    this.scratch((alloc) => {
+      const lp = alloc(lists.length * 8 + 16);
+      const kp = alloc(kinds.length + 16);
+      const mp = alloc(meta.length * 8 + 16);
+      new BigUint64Array(k.memory.buffer, lp, lists.length).set(lists);
+      new Uint8Array(k.memory.buffer, kp, kinds.length).set(kinds);
+      new BigUint64Array(k.memory.buffer, mp, meta.length).set(meta);
+      k.heapClassify(lp, kp, lists.length, mp, meta.length);
+    });
+  }
+
+  async heapAggregate(): Promise<HeapAggregate> {
+    const k = this.k;
+    return this.scratch(() => {
+      if (!k.heapAggregate(16, 20, 14)) throw new Error('out of wasm memory aggregating the heap');
+      const buf = k.memory.buffer;
+      const st = k.heapStats() >>> 0;
+      const states = Float64Array.from(new BigUint64Array(buf, st, 8 * 3), Number);
+      const arenas = Float64Array.from(new BigUint64Array(buf, st + 8 * 24, 256 * 8 * 2), Number);
+      const groups = (which: number): HeapGroups => {
+        const p = k.heapGroups(which) >>> 0;
+        const cap = k.heapGroupCap(which) >>> 0;
+        const t = new BigUint64Array(buf, p, cap * 8);
+        const idx: number[] = [];
+        for (let i = 0; i < cap; i++) if (t[8 * i + 2] !== 0n) idx.push(i);
+        const examples = new BigUint64Array(idx.length * 4);
+        idx.forEach((g, j) => {
+          for (let e = 0; e < 4; e++) examples[4 * j + e] = t[8 * g + 4 + e];
+        });
+        return {
+          key1: BigUint64Array.from(idx, (g) => t[8 * g]),
+          key2: BigUint64Array.from(idx, (g) => t[8 * g + 1]),
+          counts: Float64Array.from(idx, (g) => Number(t[8 * g + 2])),
+          bytes: Float64Array.from(idx, (g) => Number(t[8 * g + 3])),
+          examples,
+        };
+      };
+      return {
+        states, arenas, bySize: groups(0), bySignature: groups(1), byType: groups(2),
+        signatureOverflow: Number(k.heapSigOverflow()), records: k.heapRecordCount() >>> 0,
       };
     });
   }

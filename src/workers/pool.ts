@@ -2,7 +2,7 @@
 // never knows whether they are Web Workers, Node threads or inline instances.
 import * as Comlink from 'comlink';
 import type { ByteSource } from '../engine/bytesource';
-import type { KernelPool, KernelWorker } from '../engine/kernel-api';
+import type { HeapWorker, KernelPool, KernelWorker } from '../engine/kernel-api';
 import { KernelHost, instantiateKernels } from './kernel-host';
 import type { RemoteKernel } from './worker-api';
 
@@ -21,7 +21,7 @@ export interface Endpoint {
 export interface ConnectedWorkers {
   size: number;
   remotes: Comlink.Remote<RemoteKernel>[];
-  workers: KernelWorker[];
+  workers: (KernelWorker & HeapWorker)[];
   inFlight(): number;
   terminate(): void;
 }
@@ -34,13 +34,19 @@ export function connectWorkers(endpoints: Endpoint[]): ConnectedWorkers {
     return p.finally(() => pending--);
   };
   // Runs travel worker → main → worker: hand their buffers over instead of copying them.
-  const workers: KernelWorker[] = remotes.map((r) => ({
+  const workers: (KernelWorker & HeapWorker)[] = remotes.map((r) => ({
     censusBegin: (cfg) => track(r.censusBegin(cfg)),
     censusSpan: (span) => track(r.censusSpan(span)),
     censusSample: (count) => track(r.censusSample(count)),
     censusPartition: (pivots, self) => track(r.censusPartition(pivots, self)),
     censusMergeRun: (run) => track(r.censusMergeRun(Comlink.transfer(run, [run.keys.buffer as ArrayBuffer, run.counts.buffer as ArrayBuffer]))),
     censusFinish: (req) => track(r.censusFinish(req)),
+    heapBegin: (cfg) => track(r.heapBegin(cfg)),
+    heapRegion: (task) => track(r.heapRegion(task)),
+    heapChunksOfSize: (size) => track(r.heapChunksOfSize(size)),
+    heapClassify: (lists, kinds, meta) => track(r.heapClassify(lists, kinds, meta)),
+    heapAggregate: () => track(r.heapAggregate()),
+    heapBlocks: (states, from, limit) => track(r.heapBlocks(states, from, limit)),
   }));
   return {
     size: remotes.length,

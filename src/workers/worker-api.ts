@@ -1,10 +1,10 @@
 // What a kernel worker exposes over comlink: open the file once, then the KernelWorker calls.
 import * as Comlink from 'comlink';
 import type { ByteSource } from '../engine/bytesource';
-import type { CensusConfig, CensusPart, FinishRequest, KernelWorker, SortedRun, Span } from '../engine/kernel-api';
+import type { CensusConfig, CensusPart, FinishRequest, HeapAggregate, HeapConfig, HeapRegionTask, HeapWorker, KernelWorker, SortedRun, Span } from '../engine/kernel-api';
 import { KernelHost, instantiateKernels } from './kernel-host';
 
-export interface RemoteKernel extends KernelWorker {
+export interface RemoteKernel extends KernelWorker, HeapWorker {
   /** `source` is a File/Blob in the browser, a path under Node. */
   init(module: WebAssembly.Module, source: unknown): Promise<void>;
   /** Drops the kernel instance and the file (its memory goes back) until the next init. */
@@ -40,5 +40,18 @@ export function makeWorkerApi(open: (source: unknown) => Promise<ByteSource>): R
     },
     censusMergeRun: (run: SortedRun) => need().censusMergeRun(run),
     censusFinish: async (req: FinishRequest) => transferPart(await need().censusFinish(req)),
+    heapBegin: (cfg: HeapConfig) => need().heapBegin(cfg),
+    heapRegion: (task: HeapRegionTask) => need().heapRegion(task),
+    heapChunksOfSize: (size: bigint) => need().heapChunksOfSize(size),
+    heapClassify: (lists: BigUint64Array, kinds: Uint8Array, meta: BigUint64Array) => need().heapClassify(lists, kinds, meta),
+    heapBlocks: async (states: number, from: number, limit: number) => {
+      const b = await need().heapBlocks(states, from, limit);
+      return Comlink.transfer(b, [b.addresses.buffer as ArrayBuffer, b.usable.buffer as ArrayBuffer, b.states.buffer as ArrayBuffer]);
+    },
+    heapAggregate: async () => {
+      const a: HeapAggregate = await need().heapAggregate();
+      const g = [a.bySize, a.bySignature, a.byType].flatMap((x) => [x.key1, x.key2, x.counts, x.bytes, x.examples]);
+      return Comlink.transfer(a, [a.states, a.arenas, ...g].map((x) => x.buffer as ArrayBuffer));
+    },
   };
 }

@@ -17,11 +17,26 @@ export function kernels(): WebAssembly.Module {
   return mod;
 }
 
-export async function analyzeFile(
-  core: string,
-  bins: string[] = [],
-  opts: { workers?: number; mode?: 'inline' | 'threads'; census?: Omit<CensusOptions, 'signal' | 'onProgress'> } = {},
-): Promise<AnalysisJSON> {
+export interface AnalyzeFileOptions {
+  workers?: number;
+  mode?: 'inline' | 'threads';
+  census?: Omit<CensusOptions, 'signal' | 'onProgress'>;
+  noHeap?: boolean;
+  /** Called with the pool before it is disposed (the workers still hold their tables). */
+  inspect?: (pool: KernelPool, json: AnalysisJSON) => Promise<void>;
+}
+
+/** All blocks in the workers' heap tables whose state is in `states` (bit mask). */
+export async function allBlocks(pool: KernelPool, states: number) {
+  const out: { address: bigint; usable: number; state: number }[] = [];
+  for (const w of pool.workers) {
+    const b = await w.heapBlocks(states, 0, 1 << 30);
+    for (let i = 0; i < b.addresses.length; i++) out.push({ address: b.addresses[i], usable: b.usable[i], state: b.states[i] });
+  }
+  return out;
+}
+
+export async function analyzeFile(core: string, bins: string[] = [], opts: AnalyzeFileOptions = {}): Promise<AnalysisJSON> {
   await initNodeDemangler();
   const src = await NodeFileSource.open(core);
   const binSrcs: ByteSource[] = [];
@@ -30,7 +45,9 @@ export async function analyzeFile(
   try {
     const opened = await openInputs(src, binSrcs);
     pool = opts.mode === 'threads' ? await nodePool(core, opts.workers ?? 2) : await inlinePool(kernels(), src, opts.workers ?? 1);
-    return await analyze(opened, pool, { census: opts.census });
+    const json = await analyze(opened, pool, { census: opts.census, noHeap: opts.noHeap });
+    await opts.inspect?.(pool, json);
+    return json;
   } finally {
     pool?.dispose();
     await src.close();

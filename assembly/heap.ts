@@ -1,0 +1,471 @@
+// Heap walk kernel: glibc chunks, read from the dump's bytes as they stream by, region by
+// region in address order. Each chunk becomes a 32-byte record in a table kept in this
+// module's memory (for later analyses), then records are classified (used / free / metadata)
+// and aggregated by size, by (size, pointer signature) and by first word (type).
+//
+// Record layout (32 bytes): addr u64 | word0 u64 | mask u64 | size u32 | flags u32
+//   mask: bit i set when user word i (i < 64) is a valid pointer (aligned, inside a mapping)
+//   flags: STATE (bits 0-2) | INUSE 8 | MMAPPED 16 | NONMAIN 32 | W0IMAGE 64 | arena << 16
+import { memAlloc, memEnsure, memSetTop } from "./mem";
+
+const REC: usize = 32;
+export const ST_USED: u32 = 1;
+export const ST_FREE: u32 = 2; // in a bin (next chunk's PREV_INUSE clear)
+export const ST_TCACHE: u32 = 3;
+export const ST_FASTBIN: u32 = 4;
+export const ST_META: u32 = 5; // allocator metadata (tcache_perthread_struct)
+const F_INUSE: u32 = 8;
+const F_MMAPPED: u32 = 16;
+const F_NONMAIN: u32 = 32;
+const F_W0IMAGE: u32 = 64;
+
+let ws: u32 = 8;
+let align: u64 = 16;
+let minChunk: u64 = 32;
+let nRanges: i32 = 0;
+let rangesPtr: usize = 0;
+let rangeFlags: usize = 0;
+let minAddr: u64 = 0;
+let maxAddr: u64 = 0;
+let lastIdx: i32 = -1;
+let lastLo: u64 = 1;
+let lastHi: u64 = 0;
+
+let recs: usize = 0;
+let recCap: u32 = 0;
+let recLen: u32 = 0;
+let recFull: bool = false;
+
+// Walker state for the current region.
+const PH_HEADER: u32 = 0;
+const PH_BODY: u32 = 1;
+const PH_NEXT: u32 = 2;
+const PH_DONE: u32 = 3;
+// An mmapped chunk starts this far into its mapping so that its user pointer is aligned
+// (8 bytes on i386: two 4-byte words before a 16-aligned pointer); prev_size holds it.
+let mmapShift: u64 = 0;
+let regionEnd: u64 = 0;
+let topAddr: u64 = 0;
+let mmappedRegion: bool = false;
+let arenaIdx: u32 = 0;
+let cur: u64 = 0;
+let phase: u32 = PH_HEADER;
+let cSize: u64 = 0;
+let cFlags: u32 = 0;
+let cWord0: u64 = 0;
+let cMask: u64 = 0;
+let cWords: u32 = 0;
+let cIdx: u32 = 0;
+let regionChunks: u32 = 0;
+let corruptCount: u32 = 0;
+let firstCorrupt: u64 = 0;
+let stopReason: u32 = 0; // 0 running, 1 top, 2 end marker, 3 region end, 4 corrupt, 5 not chunks, 6 table full
+
+export function heapInit(rp: usize, nr: i32, flagsPtr: usize, wordSize: u32, alignment: u32, minChunkSize: u32): bool {
+  ws = wordSize;
+  align = <u64>alignment;
+  minChunk = <u64>minChunkSize;
+  mmapShift = (align - ((<u64>wordSize << 1) % align)) % align;
+  rangesPtr = rp;
+  nRanges = nr;
+  rangeFlags = flagsPtr;
+  minAddr = nr > 0 ? load<u64>(rp) : 1;
+  maxAddr = nr > 0 ? load<u64>(rp + (<usize>(nr - 1) << 4) + 8) : 0;
+  lastIdx = -1;
+  lastLo = 1;
+  lastHi = 0;
+  recLen = 0;
+  recFull = false;
+  recCap = 1 << 16;
+  recs = memAlloc(<usize>recCap * REC);
+  return recs != 0;
+}
+
+function rangeOf(v: u64): i32 {
+  if (v >= lastLo && v < lastHi) return lastIdx;
+  if (v < minAddr || v >= maxAddr) return -1;
+  let lo: i32 = 0;
+  let hi: i32 = nRanges - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const a = rangesPtr + (<usize>mid << 4);
+    const s = load<u64>(a);
+    if (v < s) hi = mid - 1;
+    else {
+      const e = load<u64>(a, 8);
+      if (v < e) {
+        lastIdx = mid;
+        lastLo = s;
+        lastHi = e;
+        return mid;
+      }
+      lo = mid + 1;
+    }
+  }
+  return -1;
+}
+
+@inline function word(p: usize): u64 {
+  return ws == 8 ? load<u64>(p) : <u64>load<u32>(p);
+}
+
+function pushRecord(): void {
+  if (recLen >= recCap) {
+    // The table is the last allocation: grow it in place.
+    const cap = recCap << 1;
+    if (!memEnsure(recs + <usize>cap * REC)) {
+      recFull = true;
+      return;
+    }
+    memSetTop(recs + <usize>cap * REC);
+    recCap = cap;
+  }
+  const r = recs + <usize>recLen * REC;
+  store<u64>(r, cur);
+  store<u64>(r, cWord0, 8);
+  store<u64>(r, cMask, 16);
+  store<u32>(r, cSize > 0xffffffff ? 0xffffffff : <u32>cSize, 24);
+  store<u32>(r, cFlags | (arenaIdx << 16), 28);
+  recLen++;
+  regionChunks++;
+}
+
+/** Starts walking a region: chunks from `first` up to `end` (or the top chunk at `top`). */
+export function heapBeginRegion(first: u64, end: u64, top: u64, mmapped: bool, arena: u32): void {
+  cur = mmapped ? first + mmapShift : first;
+  regionEnd = end;
+  topAddr = top;
+  mmappedRegion = mmapped;
+  arenaIdx = arena;
+  phase = PH_HEADER;
+  regionChunks = 0;
+  corruptCount = 0;
+  firstCorrupt = 0;
+  stopReason = 0;
+}
+
+function plausibleHeader(buf: usize, bAddr: u64, bEnd: u64, at: u64): u64 {
+  // Returns the chunk size when a header at `at` starts a chain of up to 4 sane chunks.
+  let p = at;
+  let first: u64 = 0;
+  for (let k = 0; k < 4; k++) {
+    if (p == topAddr) return first != 0 ? first : 0;
+    if (p + (<u64>ws << 1) > bEnd) return first;
+    const s = word(buf + <usize>(p + <u64>ws - bAddr)) & ~(<u64>7);
+    if (s < minChunk || (s & (align - 1)) != 0 || p + s > regionEnd) return 0;
+    if (k == 0) first = s;
+    p += s;
+  }
+  return first;
+}
+
+function corrupt(buf: usize, bAddr: u64, bEnd: u64): void {
+  corruptCount++;
+  if (firstCorrupt == 0) firstCorrupt = cur;
+  // Resynchronize: the next position inside this buffer that starts a sane chain.
+  let p = cur + align;
+  while (p + (<u64>ws << 1) <= bEnd) {
+    if (plausibleHeader(buf, bAddr, bEnd, p) != 0) {
+      cur = p;
+      phase = PH_HEADER;
+      return;
+    }
+    p += align;
+  }
+  phase = PH_DONE;
+  stopReason = 4;
+}
+
+/**
+ * Walks the chunks whose bytes are in [bAddr, bAddr + len) (at buf). Buffers arrive in
+ * address order; a chunk that spans buffers is finished when the next one arrives.
+ */
+export function heapWalk(buf: usize, len: usize, bAddr: u64): void {
+  const bEnd = bAddr + <u64>len;
+  const W = <u64>ws;
+  while (phase != PH_DONE) {
+    if (recFull) {
+      phase = PH_DONE;
+      stopReason = 6;
+      return;
+    }
+    if (phase == PH_HEADER) {
+      if (cur == topAddr) {
+        phase = PH_DONE;
+        stopReason = 1;
+        return;
+      }
+      if (cur + (W << 1) > regionEnd) {
+        phase = PH_DONE;
+        stopReason = 3;
+        return;
+      }
+      if (cur < bAddr) {
+        // The bytes of this chunk's header were not given (a hole in the dump): stop.
+        phase = PH_DONE;
+        stopReason = 5;
+        return;
+      }
+      if (cur + (W << 1) > bEnd) return;
+      const sw = word(buf + <usize>(cur + W - bAddr));
+      const size = sw & ~(<u64>7);
+      const isMm = (sw & 2) != 0;
+      if (mmappedRegion) {
+        const prev = word(buf + <usize>(cur - bAddr));
+        if (!isMm || prev != mmapShift || size < minChunk || ((size + prev) & 4095) != 0 || cur + size > regionEnd) {
+          phase = PH_DONE;
+          stopReason = regionChunks == 0 ? 5 : 3;
+          return;
+        }
+      } else {
+        if (size == 0 && (sw & 1) != 0) {
+          // glibc's final fencepost: the end of this heap.
+          phase = PH_DONE;
+          stopReason = 2;
+          return;
+        }
+        if (size == (W << 1)) {
+          // A fencepost chunk (2 words) before the end of an old heap.
+          cur += size;
+          continue;
+        }
+        if (size < minChunk || (size & (align - 1)) != 0 || cur + size > regionEnd || isMm) {
+          corrupt(buf, bAddr, bEnd);
+          continue;
+        }
+      }
+      cSize = size;
+      cFlags = (isMm ? F_MMAPPED : 0) | ((sw & 4) != 0 ? F_NONMAIN : 0);
+      cWord0 = 0;
+      cMask = 0;
+      cIdx = 0;
+      const usable = isMm ? size - (W << 1) : size - W;
+      const nw = usable / W;
+      cWords = nw > 64 ? 64 : <u32>nw;
+      phase = PH_BODY;
+    }
+    if (phase == PH_BODY) {
+      const base = cur + (W << 1);
+      while (cIdx < cWords) {
+        const a = base + <u64>cIdx * W;
+        if (a + W > bEnd) return;
+        const v = word(buf + <usize>(a - bAddr));
+        if (cIdx == 0) {
+          cWord0 = v;
+          const r = rangeOf(v);
+          if (r >= 0 && load<u8>(rangeFlags + <usize>r) != 0) cFlags |= F_W0IMAGE;
+        }
+        if ((v & (W - 1)) == 0 && rangeOf(v) >= 0) cMask |= (<u64>1) << cIdx;
+        cIdx++;
+      }
+      phase = PH_NEXT;
+    }
+    if (phase == PH_NEXT) {
+      if ((cFlags & F_MMAPPED) != 0) {
+        cFlags |= F_INUSE;
+      } else {
+        const nh = cur + cSize + W;
+        if (nh + W > bEnd) {
+          if (nh + W > regionEnd) {
+            // No next header inside the region (should not happen before top).
+            cFlags |= F_INUSE;
+          } else return;
+        } else if ((word(buf + <usize>(nh - bAddr)) & 1) != 0) cFlags |= F_INUSE;
+      }
+      pushRecord();
+      // The next mmapped chunk (adjacent mappings merge into one region) sits past its own shift.
+      cur += (cFlags & F_MMAPPED) != 0 ? cSize + mmapShift : cSize;
+      phase = PH_HEADER;
+    }
+  }
+}
+
+export function heapRegionChunks(): u32 {
+  return regionChunks;
+}
+export function heapStopReason(): u32 {
+  return stopReason;
+}
+export function heapPosition(): u64 {
+  return cur;
+}
+export function heapCorruptCount(): u32 {
+  return corruptCount;
+}
+export function heapFirstCorrupt(): u64 {
+  return firstCorrupt;
+}
+export function heapRecords(): usize {
+  return recs;
+}
+export function heapRecordCount(): u32 {
+  return recLen;
+}
+export function heapTableFull(): bool {
+  return recFull;
+}
+
+// ---- classification ------------------------------------------------------------------
+
+function contains(sorted: usize, n: u32, v: u64): i32 {
+  let lo: i32 = 0;
+  let hi: i32 = <i32>n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = load<u64>(sorted + (<usize>mid << 3));
+    if (x == v) return mid;
+    if (x < v) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/**
+ * Sets each record's state. `lists` (sorted chunk addresses, with kinds ST_TCACHE or
+ * ST_FASTBIN at `kinds`) are free chunks that look in use; `meta` (sorted) are allocator
+ * metadata chunks.
+ */
+export function heapClassify(lists: usize, kinds: usize, nLists: u32, meta: usize, nMeta: u32): void {
+  for (let i: u32 = 0; i < recLen; i++) {
+    const r = recs + <usize>i * REC;
+    const a = load<u64>(r);
+    let f = load<u32>(r, 28) & ~(<u32>7);
+    let st: u32;
+    if ((f & F_INUSE) == 0) st = ST_FREE;
+    else if ((f & F_MMAPPED) != 0) st = ST_USED;
+    else {
+      const k = contains(lists, nLists, a);
+      if (k >= 0) st = <u32>load<u8>(kinds + <usize>k);
+      else st = contains(meta, nMeta, a) >= 0 ? ST_META : ST_USED;
+    }
+    store<u32>(r, f | st, 28);
+  }
+}
+
+// ---- aggregation ---------------------------------------------------------------------
+// Totals per state (count, usable bytes) and per arena; groups of used blocks by size, by
+// (size, signature) and by first word. Groups are open-addressing tables of 64-byte entries:
+// key1 u64 | key2 u64 | count u64 | bytes u64 | 4 example addresses.
+
+const G: usize = 64;
+let stats: usize = 0; // 8 states × (count u64, bytes u64) + 256 arenas × 4 states × ... (see heapAggregate)
+let gSize: usize = 0;
+let gSizeCap: u32 = 0;
+let gSizeLen: u32 = 0;
+let gSig: usize = 0;
+let gSigCap: u32 = 0;
+let gSigLen: u32 = 0;
+let gType: usize = 0;
+let gTypeCap: u32 = 0;
+let gTypeLen: u32 = 0;
+let sigOverflow: u64 = 0;
+
+@inline function usableOf(size: u64, flags: u32): u64 {
+  return (flags & F_MMAPPED) != 0 ? size - (<u64>ws << 1) : size - <u64>ws;
+}
+
+function mix(a: u64, b: u64): u64 {
+  let h = a * 0x9e3779b97f4a7c15 ^ (b + 0x632be59bd9b4e019 + (a << 6) + (a >> 2));
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccd;
+  h ^= h >> 33;
+  return h;
+}
+
+/** Adds a block to a group table; returns false when the table is full and the key new. */
+function groupAdd(t: usize, cap: u32, len: usize, k1: u64, k2: u64, bytes: u64, addr: u64): i32 {
+  const mask = cap - 1;
+  let i = <u32>(mix(k1, k2) >> 32) & mask;
+  while (true) {
+    const e = t + <usize>i * G;
+    const c = load<u64>(e, 16);
+    if (c == 0) {
+      if (load<u32>(len) * 10 >= cap * 7) return -1;
+      store<u64>(e, k1);
+      store<u64>(e, k2, 8);
+      store<u64>(e, 1, 16);
+      store<u64>(e, bytes, 24);
+      store<u64>(e, addr, 32);
+      store<u32>(len, load<u32>(len) + 1);
+      return 1;
+    }
+    if (load<u64>(e) == k1 && load<u64>(e, 8) == k2) {
+      store<u64>(e, c + 1, 16);
+      store<u64>(e, load<u64>(e, 24) + bytes, 24);
+      if (c < 4) store<u64>(e + 32 + <usize>c * 8, addr);
+      return 0;
+    }
+    i = (i + 1) & mask;
+  }
+}
+
+let lenCell: usize = 0;
+
+/**
+ * Aggregates the classified records. Group tables hold up to 0.7 × 2^log2 entries each;
+ * blocks of signature groups past that are counted in heapSigOverflow().
+ * Stats layout at heapStats(): for state s in 0..7: count u64, bytes u64 (chunk bytes u64 after) —
+ * 24 bytes per state; then per arena a (0..255) and state s in 0..7: count u64, bytes u64.
+ */
+export function heapAggregate(sizeLog2: u32, sigLog2: u32, typeLog2: u32): bool {
+  gSizeCap = 1 << sizeLog2;
+  gSigCap = 1 << sigLog2;
+  gTypeCap = 1 << typeLog2;
+  gSizeLen = 0;
+  gSigLen = 0;
+  gTypeLen = 0;
+  sigOverflow = 0;
+  const statsBytes: usize = 8 * 24 + 256 * 8 * 16;
+  stats = memAlloc(statsBytes);
+  gSize = memAlloc(<usize>gSizeCap * G);
+  gSig = memAlloc(<usize>gSigCap * G);
+  gType = memAlloc(<usize>gTypeCap * G);
+  lenCell = memAlloc(16);
+  if (stats == 0 || gSize == 0 || gSig == 0 || gType == 0 || lenCell == 0) return false;
+  memory.fill(stats, 0, statsBytes);
+  memory.fill(gSize, 0, <usize>gSizeCap * G);
+  memory.fill(gSig, 0, <usize>gSigCap * G);
+  memory.fill(gType, 0, <usize>gTypeCap * G);
+  for (let i: u32 = 0; i < recLen; i++) {
+    const r = recs + <usize>i * REC;
+    const a = load<u64>(r);
+    const size = <u64>load<u32>(r, 24);
+    const f = load<u32>(r, 28);
+    const st = f & 7;
+    const usable = usableOf(size, f);
+    const s = stats + <usize>st * 24;
+    store<u64>(s, load<u64>(s) + 1);
+    store<u64>(s, load<u64>(s, 8) + usable, 8);
+    store<u64>(s, load<u64>(s, 16) + size, 16);
+    const arena = (f >> 16) & 255;
+    const pa = stats + 8 * 24 + (<usize>arena * 8 + <usize>st) * 16;
+    store<u64>(pa, load<u64>(pa) + 1);
+    store<u64>(pa, load<u64>(pa, 8) + size, 8);
+    if (st != ST_USED) continue;
+    store<u32>(lenCell, gSizeLen);
+    groupAdd(gSize, gSizeCap, lenCell, usable, size, usable, a);
+    gSizeLen = load<u32>(lenCell);
+    store<u32>(lenCell, gSigLen);
+    if (groupAdd(gSig, gSigCap, lenCell, usable, load<u64>(r, 16), usable, a) < 0) sigOverflow++;
+    gSigLen = load<u32>(lenCell);
+    if ((f & F_W0IMAGE) != 0) {
+      store<u32>(lenCell, gTypeLen);
+      groupAdd(gType, gTypeCap, lenCell, load<u64>(r, 8), 0, usable, a);
+      gTypeLen = load<u32>(lenCell);
+    }
+  }
+  return true;
+}
+
+export function heapStats(): usize {
+  return stats;
+}
+export function heapGroups(which: u32): usize {
+  return which == 0 ? gSize : which == 1 ? gSig : gType;
+}
+export function heapGroupCap(which: u32): u32 {
+  return which == 0 ? gSizeCap : which == 1 ? gSigCap : gTypeCap;
+}
+export function heapSigOverflow(): u64 {
+  return sigOverflow;
+}

@@ -1,0 +1,385 @@
+// Heap reconstruction for glibc malloc: every chunk of every arena heap and every mmapped
+// chunk, its state (used, free in a bin, free in a tcache or fastbin, allocator metadata),
+// and the census of used blocks by size, by (size, pointer signature) and by type.
+//
+// Discovery (glibc.ts) reads the allocator's structures with small reads; the chunks are
+// walked by the kernels, one region per task, in the workers, which keep the chunk table;
+// the free lists' members are then marked and the table aggregated where it lives.
+import type { OpenedCore } from '../analyze';
+import { rangeTable } from '../census';
+import { AbortedError, type Diagnostic } from '../errors';
+import { hex } from '../format';
+import type { HeapAggregate, HeapGroups, HeapRegionResult, HeapRegionTask, KernelPool } from '../kernel-api';
+import { type Region, type RegionLabel, regionAt } from '../memmap';
+import type { ProgressFn } from '../pipeline';
+import { symbolText } from '../symbolize';
+import { type GlibcHeap, addTcaches, discoverGlibc, minChunk, mmapCandidates } from './glibc';
+
+export const STATE_NAMES = ['', 'used', 'free', 'tcache', 'fastbin', 'meta'] as const;
+
+export interface HeapBlockExample {
+  /** The user pointer (what malloc returned). */
+  address: bigint;
+  usable: number;
+  /** First bytes of the block, hex. */
+  head: string;
+}
+
+export interface SizeGroup {
+  usable: number;
+  chunkSize: number;
+  count: number;
+  bytes: number;
+  examples: bigint[];
+}
+
+export interface SignatureGroup {
+  usable: number;
+  /** Word offsets (within the first 64 words) that hold a valid pointer. */
+  offsets: number[];
+  count: number;
+  bytes: number;
+  examples: HeapBlockExample[];
+  /** For each pointer offset, what the first example's pointer points into. */
+  targets: { offset: number; label: RegionLabel | 'unmapped'; module?: string; symbol?: string }[];
+}
+
+export interface TypeGroup {
+  /** 'A', 'CommReq' for vtables with symbols; else module+offset. */
+  type: string;
+  kind: 'vtable' | 'function' | 'rodata';
+  value: bigint;
+  module?: string;
+  symbol?: string;
+  count: number;
+  bytes: number;
+  examples: HeapBlockExample[];
+}
+
+export interface ArenaSummary {
+  index: number;
+  address: bigint;
+  main: boolean;
+  top: bigint;
+  topSize: bigint;
+  systemMem: bigint;
+  heaps: { start: bigint; end: bigint }[];
+  used: { count: number; bytes: number };
+  free: { count: number; bytes: number };
+  tcache: { count: number; bytes: number };
+  fastbin: { count: number; bytes: number };
+}
+
+export interface HeapResult {
+  allocator: 'glibc';
+  found: boolean;
+  mainArena?: bigint;
+  safeLinking?: boolean;
+  layout?: GlibcHeap['layout'];
+  mp?: GlibcHeap['mp'];
+  /** Counts and usable bytes (chunk bytes for `chunkBytes`) by state. */
+  used: { count: number; bytes: number; chunkBytes: number };
+  free: { count: number; bytes: number; chunkBytes: number };
+  tcache: { count: number; bytes: number; chunkBytes: number };
+  fastbin: { count: number; bytes: number; chunkBytes: number };
+  bins: { count: number; bytes: number; chunkBytes: number };
+  meta: { count: number; bytes: number; chunkBytes: number };
+  mmapped: { count: number; bytes: number; chunkBytes: number };
+  arenas: ArenaSummary[];
+  tcaches: { address: bigint; foundBy: string; tids: number[]; entries: number }[];
+  bySize: SizeGroup[];
+  bySignature: SignatureGroup[];
+  byType: TypeGroup[];
+  signatureOverflow: number;
+  chunks: number;
+  regionsWalked: number;
+  elapsedMs: number;
+  diagnostics: Diagnostic[];
+}
+
+export interface HeapOptions {
+  signal?: AbortSignal;
+  onProgress?: ProgressFn;
+  spanBytes?: number;
+  topGroups?: number;
+}
+
+const MMAPPED_ARENA = 255;
+
+function piecesOf(o: OpenedCore, regions: Region[], from: bigint, to: bigint): HeapRegionTask['pieces'] {
+  const out: HeapRegionTask['pieces'] = [];
+  for (const r of regions) {
+    if (r.segment < 0) continue;
+    const seg = o.core.segments[r.segment];
+    const start = r.start > from ? r.start : from;
+    const endInCore = r.start + BigInt(r.inCore);
+    const end = endInCore < to ? endInCore : to;
+    if (end <= start) continue;
+    out.push({ fileStart: seg.fileOffset + Number(start - seg.vaddr), length: Number(end - start), addr: start });
+  }
+  return out;
+}
+
+const emptyTotals = () => ({ count: 0, bytes: 0, chunkBytes: 0 });
+
+export async function runHeapAnalysis(o: OpenedCore, pool: KernelPool, opts: HeapOptions = {}): Promise<HeapResult> {
+  const t0 = performance.now();
+  const { core, map, memory } = o;
+  const ws = core.wordSize;
+  const diagnostics: Diagnostic[] = [];
+  const result: HeapResult = {
+    allocator: 'glibc', found: false, used: emptyTotals(), free: emptyTotals(), tcache: emptyTotals(), fastbin: emptyTotals(), bins: emptyTotals(),
+    meta: emptyTotals(), mmapped: emptyTotals(), arenas: [], tcaches: [], bySize: [], bySignature: [], byType: [], signatureOverflow: 0, chunks: 0,
+    regionsWalked: 0, elapsedMs: 0, diagnostics,
+  };
+  const g = await discoverGlibc(map, memory, ws, core.threads.map((t) => ({ tid: t.tid, tp: t.tp })));
+  if (g) diagnostics.push(...g.diagnostics);
+  if (!g || !g.arenas.length) {
+    if (!g) diagnostics.push({ level: 'info', code: 'heap.no-libc', message: 'no C library module in the core: no glibc heap to reconstruct' });
+    result.elapsedMs = performance.now() - t0;
+    return result;
+  }
+  result.found = true;
+  result.mainArena = g.mainArena;
+  result.layout = g.layout;
+  result.mp = g.mp;
+
+  // Tasks: each arena heap, each candidate mmapped region.
+  const tasks: (HeapRegionTask & { bytes: number; what: string })[] = [];
+  for (const a of g.arenas) {
+    for (const h of a.heaps) {
+      const regs = h.regions.map((i) => map.regions[i]);
+      const pieces = piecesOf(o, regs, h.firstChunk, h.end);
+      const top = a.top >= h.start && a.top < h.end ? a.top : 0n;
+      tasks.push({ first: h.firstChunk, end: h.end, top, mmapped: false, arena: a.index, pieces, bytes: pieces.reduce((n, p) => n + p.length, 0), what: `${a.main ? 'main arena' : `arena ${hex(a.address)}`} heap ${hex(h.start)}` });
+    }
+  }
+  for (const r of mmapCandidates(map)) {
+    const pieces = piecesOf(o, [r], r.start, r.end);
+    tasks.push({ first: r.start, end: r.end, top: 0n, mmapped: true, arena: MMAPPED_ARENA, pieces, bytes: pieces.reduce((n, p) => n + p.length, 0), what: `mmapped chunks at ${hex(r.start)}` });
+  }
+  const workers = pool.workers;
+  const { ranges, regionOf } = rangeTable(map);
+  const imageRanges = new Uint8Array(regionOf.length);
+  for (let i = 0; i < regionOf.length; i++) {
+    const r = map.regions[regionOf[i]];
+    imageRanges[i] = r.module !== undefined && (r.label === 'text' || r.label === 'rodata') ? 1 : 0;
+  }
+  const spanBytes = opts.spanBytes ?? 32 << 20;
+  await Promise.all(workers.map((w) => w.heapBegin({ wordSize: ws, ranges, imageRanges, alignment: g.layout.alignment, minChunk: minChunk(g.layout), maxSpanBytes: spanBytes })));
+  // Largest first, each to the least loaded worker; a worker walks its regions in turn.
+  const load = workers.map(() => 0);
+  const queues: (typeof tasks)[] = workers.map(() => []);
+  for (const t of [...tasks].sort((a, b) => b.bytes - a.bytes)) {
+    const i = load.indexOf(Math.min(...load));
+    queues[i].push(t);
+    load[i] += t.bytes;
+  }
+  const total = tasks.reduce((n, t) => n + t.bytes, 0);
+  let done = 0;
+  opts.onProgress?.({ phase: 'heap walk', done: 0, total, elapsedMs: 0 });
+  const outcomes: { task: (typeof tasks)[number]; r: HeapRegionResult }[] = [];
+  await Promise.all(
+    queues.map(async (q, i) => {
+      for (const t of q) {
+        if (opts.signal?.aborted) throw new AbortedError();
+        const { bytes: _b, what: _w, ...task } = t;
+        outcomes.push({ task: t, r: await workers[i].heapRegion(task) });
+        done += t.bytes;
+        opts.onProgress?.({ phase: 'heap walk', done, total, elapsedMs: performance.now() - t0 });
+      }
+    }),
+  );
+  for (const { task, r } of outcomes) {
+    if (task.mmapped && r.stop === 'not-chunks') continue;
+    result.regionsWalked++;
+    result.chunks += r.chunks;
+    if (r.corrupt) {
+      diagnostics.push({
+        level: 'warning', code: 'heap.corrupt-chunk',
+        message: `${task.what}: ${r.corrupt} corrupt chunk header(s), the first at ${hex(r.firstCorrupt)} (a size that is misaligned, too small or runs past the heap); skipped to the next plausible chunk`,
+      });
+    }
+    const expected = task.mmapped ? ['region-end'] : task.top ? ['top'] : ['end-marker', 'region-end'];
+    if (!expected.includes(r.stop) && !(task.mmapped && r.stop === 'not-chunks')) {
+      diagnostics.push({
+        level: 'warning', code: 'heap.walk-stopped',
+        message: `${task.what}: the walk stopped at ${hex(r.position)} (${r.stop === 'not-chunks' ? 'bytes missing from the core' : r.stop === 'corrupt' ? 'no plausible chunk after a corrupt header' : r.stop === 'table-full' ? 'the chunk table is full' : 'before the top chunk'}); chunks after it are not counted`,
+      });
+    }
+  }
+
+  // tcaches that neither TLS nor heap starts revealed: every in-use chunk of the struct's size is a candidate.
+  const shaped = (await Promise.all(workers.map((w) => w.heapChunksOfSize(g.layout.tcacheStructChunkSize)))).flatMap((a) => Array.from(a));
+  const cands = new Map<bigint, { foundBy: string; tids: number[] }>();
+  for (const c of shaped) {
+    const user = c + 2n * BigInt(ws);
+    if (!g.tcaches.some((t) => t.address === user)) cands.set(user, { foundBy: 'shape (a chunk of tcache_perthread_struct size whose lists match its counts)', tids: [] });
+  }
+  await addTcaches(g, map, memory, cands);
+
+  const entries = [...g.freeInLists.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const lists = BigUint64Array.from(entries, (e) => e[0]);
+  const kinds = Uint8Array.from(entries, (e) => (e[1] === 'tcache' ? 3 : 4));
+  const meta = BigUint64Array.from([...g.meta].sort((a, b) => (a < b ? -1 : 1)));
+  await Promise.all(workers.map((w) => w.heapClassify(lists, kinds, meta)));
+  const aggs = await Promise.all(workers.map((w) => w.heapAggregate()));
+
+  await summarize(result, g, aggs, o, opts.topGroups ?? 300);
+  result.safeLinking = g.safeLinking;
+  result.tcaches = g.tcaches.map((t) => ({ address: t.address, foundBy: t.foundBy, tids: t.tids, entries: t.counts.reduce((a, b) => a + b, 0) }));
+  result.elapsedMs = performance.now() - t0;
+  return result;
+}
+
+interface Merged {
+  key1: bigint;
+  key2: bigint;
+  count: number;
+  bytes: number;
+  examples: bigint[];
+}
+
+function mergeGroups(list: HeapGroups[]): Merged[] {
+  const m = new Map<string, Merged>();
+  for (const g of list) {
+    for (let i = 0; i < g.key1.length; i++) {
+      const k = `${g.key1[i]}:${g.key2[i]}`;
+      let e = m.get(k);
+      if (!e) m.set(k, (e = { key1: g.key1[i], key2: g.key2[i], count: 0, bytes: 0, examples: [] }));
+      e.count += g.counts[i];
+      e.bytes += g.bytes[i];
+      for (let x = 0; x < 4 && e.examples.length < 4; x++) {
+        const a = g.examples[4 * i + x];
+        if (x < g.counts[i]) e.examples.push(a);
+      }
+    }
+  }
+  return [...m.values()].sort((a, b) => b.bytes - a.bytes || b.count - a.count);
+}
+
+async function summarize(res: HeapResult, g: GlibcHeap, aggs: HeapAggregate[], o: OpenedCore, top: number): Promise<void> {
+  const ws = BigInt(o.core.wordSize);
+  const st = new Float64Array(24);
+  const ar = new Float64Array(256 * 16);
+  for (const a of aggs) {
+    a.states.forEach((v, i) => (st[i] += v));
+    a.arenas.forEach((v, i) => (ar[i] += v));
+    res.signatureOverflow += a.signatureOverflow;
+  }
+  const tot = (s: number) => ({ count: st[3 * s], bytes: st[3 * s + 1], chunkBytes: st[3 * s + 2] });
+  res.used = tot(1);
+  res.bins = tot(2);
+  res.tcache = tot(3);
+  res.fastbin = tot(4);
+  res.meta = tot(5);
+  res.free = { count: res.bins.count + res.tcache.count + res.fastbin.count, bytes: res.bins.bytes + res.tcache.bytes + res.fastbin.bytes, chunkBytes: res.bins.chunkBytes + res.tcache.chunkBytes + res.fastbin.chunkBytes };
+  const perArena = (a: number, s: number) => ({ count: ar[(a * 8 + s) * 2], bytes: ar[(a * 8 + s) * 2 + 1] });
+  // mmapped chunks: usable bytes, and the bytes of their mappings (chunk plus the alignment shift
+  // in front of it, as mp_.mmapped_mem and mallinfo2's hblkhd count them).
+  const mm = perArena(MMAPPED_ARENA, 1);
+  const shift = (g.layout.alignment - ((2 * o.core.wordSize) % g.layout.alignment)) % g.layout.alignment;
+  res.mmapped = { count: mm.count, bytes: mm.bytes - mm.count * Number(2n * ws), chunkBytes: mm.bytes + mm.count * shift };
+  res.arenas = g.arenas.map((a) => ({
+    index: a.index, address: a.address, main: a.main, top: a.top, topSize: a.topSize, systemMem: a.systemMem,
+    heaps: a.heaps.map((h) => ({ start: h.start, end: h.end })),
+    used: perArena(a.index, 1), free: perArena(a.index, 2), tcache: perArena(a.index, 3), fastbin: perArena(a.index, 4),
+  }));
+
+  const example = async (addr: bigint, usable: number): Promise<HeapBlockExample> => {
+    const user = addr + 2n * ws;
+    const b = await o.memory.read(user, Math.min(32, usable));
+    return { address: user, usable, head: b ? Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') : '' };
+  };
+
+  const sizes = mergeGroups(aggs.map((a) => a.bySize));
+  res.bySize = sizes.slice(0, 1000).map((e) => ({ usable: Number(e.key1), chunkSize: Number(e.key2), count: e.count, bytes: e.bytes, examples: e.examples.map((x) => x + 2n * ws) }));
+
+  const sigs = mergeGroups(aggs.map((a) => a.bySignature)).slice(0, top);
+  for (const e of sigs) {
+    const usable = Number(e.key1);
+    const offsets: number[] = [];
+    for (let i = 0; i < 64; i++) if ((e.key2 >> BigInt(i)) & 1n) offsets.push(i);
+    const targets: SignatureGroup['targets'] = [];
+    const first = e.examples[0];
+    if (first !== undefined) {
+      for (const off of offsets.slice(0, 16)) {
+        const v = await o.memory.word(first + 2n * ws + BigInt(off) * ws);
+        const r = v !== undefined ? regionAt(o.map.regions, v) : undefined;
+        const sym = v !== undefined && r ? o.symbolizer.lookup(v, r) : undefined;
+        targets.push({ offset: off * Number(ws), label: r ? r.label : 'unmapped', ...(r?.module !== undefined ? { module: o.map.modules[r.module].name } : {}), ...(sym ? { symbol: symbolText(sym) } : {}) });
+      }
+    }
+    res.bySignature.push({ usable, offsets: offsets.map((i) => i * Number(ws)), count: e.count, bytes: e.bytes, examples: await Promise.all(e.examples.map((x) => example(x, usable))), targets });
+  }
+
+  const types = mergeGroups(aggs.map((a) => a.byType)).slice(0, top);
+  for (const e of types) {
+    const value = e.key1;
+    const r = regionAt(o.map.regions, value);
+    const sym = r ? o.symbolizer.lookup(value, r) : undefined;
+    const module = r?.module !== undefined ? o.map.modules[r.module] : undefined;
+    const vt = sym && /^vtable for /.test(sym.demangled) ? sym.demangled.slice('vtable for '.length) : undefined;
+    const kind: TypeGroup['kind'] = vt || (r?.label === 'rodata' && value % ws === 0n && !sym) ? 'vtable' : r?.label === 'text' ? 'function' : 'rodata';
+    const type = vt ?? (sym ? symbolText(sym) : module ? `${module.name}+${hex(value - (module.bias ?? module.start))}` : hex(value));
+    const usable = e.count ? Math.round(e.bytes / e.count) : 0;
+    res.byType.push({
+      type, kind, value, ...(module ? { module: module.name } : {}), ...(sym ? { symbol: symbolText(sym) } : {}),
+      count: e.count, bytes: e.bytes, examples: await Promise.all(e.examples.map((x) => example(x, usable))),
+    });
+  }
+}
+
+
+// ---- JSON ------------------------------------------------------------------------
+
+const h = (v: bigint) => hex(v);
+const ex = (e: HeapBlockExample) => ({ address: h(e.address), size: e.usable, head: e.head });
+
+export interface HeapJSON {
+  allocator: 'glibc';
+  found: boolean;
+  mainArena?: string;
+  safeLinking?: boolean;
+  layout?: { stateHeader: number; nFastbins: number; stateSize: number; heapInfoSize: number; alignment: number; tcacheStructChunkSize: number };
+  mp?: { address: string; sbrkBase: string; nMmaps?: number; mmappedMem?: number; tcacheBins?: number; tcacheMaxBytes?: number; tcacheCount?: number };
+  used: { count: number; bytes: number; chunkBytes: number };
+  free: { count: number; bytes: number; chunkBytes: number; bins: number; tcache: number; fastbin: number };
+  meta: { count: number; bytes: number; chunkBytes: number };
+  mmapped: { count: number; bytes: number; chunkBytes: number };
+  arenas: {
+    index: number; address: string; main: boolean; top: string; topSize: number; systemMem: number; heaps: { start: string; end: string }[];
+    used: { count: number; chunkBytes: number }; free: { count: number; chunkBytes: number }; tcache: { count: number; chunkBytes: number }; fastbin: { count: number; chunkBytes: number };
+  }[];
+  tcaches: { address: string; foundBy: string; tids: number[]; entries: number }[];
+  bySize: { size: number; chunkSize: number; count: number; bytes: number; examples: string[] }[];
+  bySignature: { size: number; offsets: number[]; count: number; bytes: number; targets: SignatureGroup['targets']; examples: ReturnType<typeof ex>[] }[];
+  byType: { type: string; kind: TypeGroup['kind']; value: string; module?: string; symbol?: string; count: number; bytes: number; examples: ReturnType<typeof ex>[] }[];
+  chunks: number;
+  regionsWalked: number;
+  signatureOverflow: number;
+  elapsedMs: number;
+}
+
+export function heapToJSON(r: HeapResult): HeapJSON {
+  const pa = (x: { count: number; bytes: number }) => ({ count: x.count, chunkBytes: x.bytes });
+  return {
+    allocator: r.allocator, found: r.found,
+    ...(r.mainArena !== undefined ? { mainArena: h(r.mainArena) } : {}),
+    ...(r.safeLinking !== undefined ? { safeLinking: r.safeLinking } : {}),
+    ...(r.layout ? { layout: { stateHeader: r.layout.stateHeader, nFastbins: r.layout.nFastbins, stateSize: r.layout.stateSize, heapInfoSize: r.layout.heapInfoSize, alignment: r.layout.alignment, tcacheStructChunkSize: Number(r.layout.tcacheStructChunkSize) } } : {}),
+    ...(r.mp ? { mp: { address: h(r.mp.address), sbrkBase: h(r.mp.sbrkBase), nMmaps: r.mp.nMmaps, mmappedMem: r.mp.mmappedMem !== undefined ? Number(r.mp.mmappedMem) : undefined, tcacheBins: r.mp.tcacheBins, tcacheMaxBytes: r.mp.tcacheMaxBytes, tcacheCount: r.mp.tcacheCount } } : {}),
+    used: r.used,
+    free: { ...r.free, bins: r.bins.count, tcache: r.tcache.count, fastbin: r.fastbin.count },
+    meta: r.meta, mmapped: r.mmapped,
+    arenas: r.arenas.map((a) => ({
+      index: a.index, address: h(a.address), main: a.main, top: h(a.top), topSize: Number(a.topSize), systemMem: Number(a.systemMem),
+      heaps: a.heaps.map((x) => ({ start: h(x.start), end: h(x.end) })), used: pa(a.used), free: pa(a.free), tcache: pa(a.tcache), fastbin: pa(a.fastbin),
+    })),
+    tcaches: r.tcaches.map((t) => ({ address: h(t.address), foundBy: t.foundBy, tids: t.tids, entries: t.entries })),
+    bySize: r.bySize.map((s) => ({ size: s.usable, chunkSize: s.chunkSize, count: s.count, bytes: s.bytes, examples: s.examples.map(h) })),
+    bySignature: r.bySignature.map((s) => ({ size: s.usable, offsets: s.offsets, count: s.count, bytes: s.bytes, targets: s.targets, examples: s.examples.map(ex) })),
+    byType: r.byType.map((t) => ({ type: t.type, kind: t.kind, value: h(t.value), ...(t.module ? { module: t.module } : {}), ...(t.symbol ? { symbol: t.symbol } : {}), count: t.count, bytes: t.bytes, examples: t.examples.map(ex) })),
+    chunks: r.chunks, regionsWalked: r.regionsWalked, signatureOverflow: r.signatureOverflow, elapsedMs: Math.round(r.elapsedMs),
+  };
+}

@@ -31,35 +31,14 @@ let lastIdx: i32 = -1;
 let lastLo: u64 = 1;
 let lastHi: u64 = 0;
 
+// An mmapped chunk starts this far into its mapping so that its user pointer is aligned
+// (8 bytes on i386: two 4-byte words before a 16-aligned pointer); prev_size holds it.
+let mmapShift: u64 = 0;
+
 let recs: usize = 0;
 let recCap: u32 = 0;
 let recLen: u32 = 0;
 let recFull: bool = false;
-
-// Walker state for the current region.
-const PH_HEADER: u32 = 0;
-const PH_BODY: u32 = 1;
-const PH_NEXT: u32 = 2;
-const PH_DONE: u32 = 3;
-// An mmapped chunk starts this far into its mapping so that its user pointer is aligned
-// (8 bytes on i386: two 4-byte words before a 16-aligned pointer); prev_size holds it.
-let mmapShift: u64 = 0;
-let regionEnd: u64 = 0;
-let topAddr: u64 = 0;
-let mmappedRegion: bool = false;
-let arenaIdx: u32 = 0;
-let cur: u64 = 0;
-let phase: u32 = PH_HEADER;
-let cSize: u64 = 0;
-let cFlags: u32 = 0;
-let cWord0: u64 = 0;
-let cMask: u64 = 0;
-let cWords: u32 = 0;
-let cIdx: u32 = 0;
-let regionChunks: u32 = 0;
-let corruptCount: u32 = 0;
-let firstCorrupt: u64 = 0;
-let stopReason: u32 = 0; // 0 running, 1 top, 2 end marker, 3 region end, 4 corrupt, 5 not chunks, 6 table full
 
 export function heapInit(rp: usize, nr: i32, flagsPtr: usize, wordSize: u32, alignment: u32, minChunkSize: u32): bool {
   ws = wordSize;
@@ -109,7 +88,70 @@ function rangeOf(v: u64): i32 {
   return ws == 8 ? load<u64>(p) : <u64>load<u32>(p);
 }
 
-function pushRecord(): void {
+
+// ---- walking a piece ---------------------------------------------------------------
+// A piece is the part of one heap region inside one span of the file. Chunks that start
+// before pieceEnd belong to it; the bytes given may run past pieceEnd (a tail) to finish the
+// last chunk. When the piece's first chunk is not known (the span starts mid-region), the
+// walk starts at the first position from which a chain of sane chunk headers follows; the
+// engine checks that guess against the previous piece's exit and walks again if it was wrong.
+
+const F_UNKNOWN: u32 = 128; // the next header was not in the bytes given: in-use bit unknown
+const F_PARTIAL: u32 = 256; // the signature covers only the words given
+const F_INVALID: u32 = 512; // dropped by the engine (a wrong guess of chunk boundaries)
+
+let pEntry: u64 = 0;
+let pExit: u64 = 0;
+let pRec0: u32 = 0;
+let pFirstPrevInUse: u32 = 2;
+let pStop: u32 = 0; // 1 top, 2 end marker, 3 region end, 4 corrupt, 5 no sync, 6 table full, 7 piece end, 8 bytes end
+let corruptCount: u32 = 0;
+let firstCorrupt: u64 = 0;
+
+let rEnd: u64 = 0;
+let rTop: u64 = 0;
+let rMm: bool = false;
+
+/** Size of a sane header at `at` (0 if not sane). */
+function saneSize(buf: usize, bAddr: u64, bEnd: u64, at: u64): u64 {
+  const W = <u64>ws;
+  if (at < bAddr || at + (W << 1) > bEnd) return 0;
+  const sw = word(buf + <usize>(at + W - bAddr));
+  const size = sw & ~(<u64>7);
+  if (rMm) {
+    const prev = word(buf + <usize>(at - bAddr));
+    if ((sw & 2) == 0 || prev != mmapShift || size < minChunk || ((size + prev) & 4095) != 0 || at + size > rEnd) return 0;
+    return size;
+  }
+  if ((sw & 2) != 0 || size < minChunk || (size & (align - 1)) != 0 || at + size > rEnd) return 0;
+  return size;
+}
+
+/** True when `steps` sane headers follow one another from `at` (or the chain reaches top, the region end or the bytes' end). */
+function chainFrom(buf: usize, bAddr: u64, bEnd: u64, at: u64, steps: i32): bool {
+  let p = at;
+  for (let k = 0; k < steps; k++) {
+    if (p == rTop || p + (<u64>ws << 1) > rEnd || p + (<u64>ws << 1) > bEnd) return k > 0;
+    const s = saneSize(buf, bAddr, bEnd, p);
+    if (s == 0) return false;
+    p += rMm ? s + mmapShift : s;
+  }
+  return true;
+}
+
+/** First position in [from, limit) that starts a chain of sane headers, or 0. */
+function resync(buf: usize, bAddr: u64, bEnd: u64, from: u64, limit: u64): u64 {
+  if (rMm) {
+    let p = ((from - mmapShift + 4095) & ~(<u64>4095)) + mmapShift;
+    for (; p < limit; p += 4096) if (chainFrom(buf, bAddr, bEnd, p, 2)) return p;
+    return 0;
+  }
+  let p = (from + align - 1) & ~(align - 1);
+  for (; p < limit; p += align) if (chainFrom(buf, bAddr, bEnd, p, 8)) return p;
+  return 0;
+}
+
+function pushRecord(at: u64, size: u64, w0: u64, mask: u64, flags: u32, arena: u32): void {
   if (recLen >= recCap) {
     // The table is the last allocation: grow it in place.
     const cap = recCap << 1;
@@ -121,173 +163,142 @@ function pushRecord(): void {
     recCap = cap;
   }
   const r = recs + <usize>recLen * REC;
-  store<u64>(r, cur);
-  store<u64>(r, cWord0, 8);
-  store<u64>(r, cMask, 16);
-  store<u32>(r, cSize > 0xffffffff ? 0xffffffff : <u32>cSize, 24);
-  store<u32>(r, cFlags | (arenaIdx << 16), 28);
+  store<u64>(r, at);
+  store<u64>(r, w0, 8);
+  store<u64>(r, mask, 16);
+  store<u32>(r, size > 0xffffffff ? 0xffffffff : <u32>size, 24);
+  store<u32>(r, flags | (arena << 16), 28);
   recLen++;
-  regionChunks++;
-}
-
-/** Starts walking a region: chunks from `first` up to `end` (or the top chunk at `top`). */
-export function heapBeginRegion(first: u64, end: u64, top: u64, mmapped: bool, arena: u32): void {
-  cur = mmapped ? first + mmapShift : first;
-  regionEnd = end;
-  topAddr = top;
-  mmappedRegion = mmapped;
-  arenaIdx = arena;
-  phase = PH_HEADER;
-  regionChunks = 0;
-  corruptCount = 0;
-  firstCorrupt = 0;
-  stopReason = 0;
-}
-
-function plausibleHeader(buf: usize, bAddr: u64, bEnd: u64, at: u64): u64 {
-  // Returns the chunk size when a header at `at` starts a chain of up to 4 sane chunks.
-  let p = at;
-  let first: u64 = 0;
-  for (let k = 0; k < 4; k++) {
-    if (p == topAddr) return first != 0 ? first : 0;
-    if (p + (<u64>ws << 1) > bEnd) return first;
-    const s = word(buf + <usize>(p + <u64>ws - bAddr)) & ~(<u64>7);
-    if (s < minChunk || (s & (align - 1)) != 0 || p + s > regionEnd) return 0;
-    if (k == 0) first = s;
-    p += s;
-  }
-  return first;
-}
-
-function corrupt(buf: usize, bAddr: u64, bEnd: u64): void {
-  corruptCount++;
-  if (firstCorrupt == 0) firstCorrupt = cur;
-  // Resynchronize: the next position inside this buffer that starts a sane chain.
-  let p = cur + align;
-  while (p + (<u64>ws << 1) <= bEnd) {
-    if (plausibleHeader(buf, bAddr, bEnd, p) != 0) {
-      cur = p;
-      phase = PH_HEADER;
-      return;
-    }
-    p += align;
-  }
-  phase = PH_DONE;
-  stopReason = 4;
 }
 
 /**
- * Walks the chunks whose bytes are in [bAddr, bAddr + len) (at buf). Buffers arrive in
- * address order; a chunk that spans buffers is finished when the next one arrives.
+ * Walks the chunks of one piece. `buf` holds the bytes [bAddr, bAddr + len). With `exact`
+ * the first chunk is at `start` (a mapping start for mmapped regions); otherwise it is
+ * guessed from `start` on. Results: heapPieceEntry/Exit/Stop/FirstPrevInUse and the records
+ * appended since heapPieceRecord0(). Returns the number of chunks recorded.
  */
-export function heapWalk(buf: usize, len: usize, bAddr: u64): void {
-  const bEnd = bAddr + <u64>len;
+export function heapWalkPiece(buf: usize, len: usize, bAddr: u64, start: u64, exact: bool, pieceEnd: u64, regionEnd: u64, top: u64, mmapped: bool, arena: u32): u32 {
   const W = <u64>ws;
-  while (phase != PH_DONE) {
-    if (recFull) {
-      phase = PH_DONE;
-      stopReason = 6;
-      return;
-    }
-    if (phase == PH_HEADER) {
-      if (cur == topAddr) {
-        phase = PH_DONE;
-        stopReason = 1;
-        return;
-      }
-      if (cur + (W << 1) > regionEnd) {
-        phase = PH_DONE;
-        stopReason = 3;
-        return;
-      }
-      if (cur < bAddr) {
-        // The bytes of this chunk's header were not given (a hole in the dump): stop.
-        phase = PH_DONE;
-        stopReason = 5;
-        return;
-      }
-      if (cur + (W << 1) > bEnd) return;
-      const sw = word(buf + <usize>(cur + W - bAddr));
-      const size = sw & ~(<u64>7);
-      const isMm = (sw & 2) != 0;
-      if (mmappedRegion) {
-        const prev = word(buf + <usize>(cur - bAddr));
-        if (!isMm || prev != mmapShift || size < minChunk || ((size + prev) & 4095) != 0 || cur + size > regionEnd) {
-          phase = PH_DONE;
-          stopReason = regionChunks == 0 ? 5 : 3;
-          return;
-        }
-      } else {
-        if (size == 0 && (sw & 1) != 0) {
-          // glibc's final fencepost: the end of this heap.
-          phase = PH_DONE;
-          stopReason = 2;
-          return;
-        }
-        if (size == (W << 1)) {
-          // A fencepost chunk (2 words) before the end of an old heap.
-          cur += size;
-          continue;
-        }
-        if (size < minChunk || (size & (align - 1)) != 0 || cur + size > regionEnd || isMm) {
-          corrupt(buf, bAddr, bEnd);
-          continue;
-        }
-      }
-      cSize = size;
-      cFlags = (isMm ? F_MMAPPED : 0) | ((sw & 4) != 0 ? F_NONMAIN : 0);
-      cWord0 = 0;
-      cMask = 0;
-      cIdx = 0;
-      const usable = isMm ? size - (W << 1) : size - W;
-      const nw = usable / W;
-      cWords = nw > 64 ? 64 : <u32>nw;
-      phase = PH_BODY;
-    }
-    if (phase == PH_BODY) {
-      const base = cur + (W << 1);
-      while (cIdx < cWords) {
-        const a = base + <u64>cIdx * W;
-        if (a + W > bEnd) return;
-        const v = word(buf + <usize>(a - bAddr));
-        if (cIdx == 0) {
-          cWord0 = v;
-          const r = rangeOf(v);
-          if (r >= 0 && load<u8>(rangeFlags + <usize>r) != 0) cFlags |= F_W0IMAGE;
-        }
-        if ((v & (W - 1)) == 0 && rangeOf(v) >= 0) cMask |= (<u64>1) << cIdx;
-        cIdx++;
-      }
-      phase = PH_NEXT;
-    }
-    if (phase == PH_NEXT) {
-      if ((cFlags & F_MMAPPED) != 0) {
-        cFlags |= F_INUSE;
-      } else {
-        const nh = cur + cSize + W;
-        if (nh + W > bEnd) {
-          if (nh + W > regionEnd) {
-            // No next header inside the region (should not happen before top).
-            cFlags |= F_INUSE;
-          } else return;
-        } else if ((word(buf + <usize>(nh - bAddr)) & 1) != 0) cFlags |= F_INUSE;
-      }
-      pushRecord();
-      // The next mmapped chunk (adjacent mappings merge into one region) sits past its own shift.
-      cur += (cFlags & F_MMAPPED) != 0 ? cSize + mmapShift : cSize;
-      phase = PH_HEADER;
-    }
+  const bEnd = bAddr + <u64>len;
+  rEnd = regionEnd;
+  rTop = top;
+  rMm = mmapped;
+  pRec0 = recLen;
+  pStop = 0;
+  pFirstPrevInUse = 2;
+  corruptCount = 0;
+  firstCorrupt = 0;
+  let cur: u64 = exact ? (mmapped ? start + mmapShift : start) : resync(buf, bAddr, bEnd, start, pieceEnd);
+  pEntry = cur;
+  if (cur == 0) {
+    pExit = 0;
+    pStop = 5;
+    return 0;
   }
+  if (cur >= bAddr && cur + (W << 1) <= bEnd) pFirstPrevInUse = <u32>(word(buf + <usize>(cur + W - bAddr)) & 1);
+  while (true) {
+    if (recFull) {
+      pStop = 6;
+      break;
+    }
+    if (cur >= pieceEnd) {
+      pStop = 7;
+      break;
+    }
+    if (cur == top) {
+      pStop = 1;
+      break;
+    }
+    if (cur + (W << 1) > regionEnd) {
+      pStop = 3;
+      break;
+    }
+    if (cur < bAddr || cur + (W << 1) > bEnd) {
+      pStop = 8;
+      break;
+    }
+    const sw = word(buf + <usize>(cur + W - bAddr));
+    const size = sw & ~(<u64>7);
+    const isMm = (sw & 2) != 0;
+    if (mmapped) {
+      if (saneSize(buf, bAddr, bEnd, cur) == 0) {
+        pStop = 3;
+        break;
+      }
+    } else {
+      if (size == 0 && (sw & 1) != 0) {
+        // glibc's final fencepost: the end of this heap.
+        pStop = 2;
+        break;
+      }
+      if (size == (W << 1)) {
+        // A fencepost chunk (2 words) before the end of an old heap.
+        cur += size;
+        continue;
+      }
+      if (size < minChunk || (size & (align - 1)) != 0 || cur + size > regionEnd || isMm) {
+        corruptCount++;
+        if (firstCorrupt == 0) firstCorrupt = cur;
+        const p = resync(buf, bAddr, bEnd, cur + align, pieceEnd);
+        if (p == 0) {
+          pStop = 4;
+          break;
+        }
+        cur = p;
+        continue;
+      }
+    }
+    let flags: u32 = (isMm ? F_MMAPPED : 0) | ((sw & 4) != 0 ? F_NONMAIN : 0);
+    const usable = isMm ? size - (W << 1) : size - W;
+    const nw = usable / W;
+    const words: u32 = nw > 64 ? 64 : <u32>nw;
+    const base = cur + (W << 1);
+    let w0: u64 = 0;
+    let mask: u64 = 0;
+    for (let i: u32 = 0; i < words; i++) {
+      const a = base + <u64>i * W;
+      if (a + W > bEnd) {
+        flags |= F_PARTIAL;
+        break;
+      }
+      const v = word(buf + <usize>(a - bAddr));
+      if (i == 0) {
+        w0 = v;
+        const r = rangeOf(v);
+        if (r >= 0 && load<u8>(rangeFlags + <usize>r) != 0) flags |= F_W0IMAGE;
+      }
+      if ((v & (W - 1)) == 0 && rangeOf(v) >= 0) mask |= (<u64>1) << i;
+    }
+    if (isMm) flags |= F_INUSE;
+    else {
+      const nh = cur + size + W;
+      if (nh + W <= bEnd) {
+        if ((word(buf + <usize>(nh - bAddr)) & 1) != 0) flags |= F_INUSE;
+      } else if (nh + W > regionEnd) flags |= F_INUSE;
+      else flags |= F_UNKNOWN;
+    }
+    pushRecord(cur, size, w0, mask, flags, arena);
+    // The next mmapped chunk (adjacent mappings merge into one region) sits past its own shift.
+    cur += isMm ? size + mmapShift : size;
+  }
+  pExit = cur;
+  return recLen - pRec0;
 }
 
-export function heapRegionChunks(): u32 {
-  return regionChunks;
+export function heapPieceEntry(): u64 {
+  return pEntry;
 }
-export function heapStopReason(): u32 {
-  return stopReason;
+export function heapPieceExit(): u64 {
+  return pExit;
 }
-export function heapPosition(): u64 {
-  return cur;
+export function heapPieceStop(): u32 {
+  return pStop;
+}
+export function heapPieceFirstPrevInUse(): u32 {
+  return pFirstPrevInUse;
+}
+export function heapPieceRecord0(): u32 {
+  return pRec0;
 }
 export function heapCorruptCount(): u32 {
   return corruptCount;
@@ -303,6 +314,21 @@ export function heapRecordCount(): u32 {
 }
 export function heapTableFull(): bool {
   return recFull;
+}
+
+/** Drops records [r0, r1) (a piece walked from a wrong guess). */
+export function heapInvalidate(r0: u32, r1: u32): void {
+  for (let i = r0; i < r1 && i < recLen; i++) {
+    const r = recs + <usize>i * REC;
+    store<u32>(r, (load<u32>(r, 28) & ~(<u32>7)) | F_INVALID, 28);
+  }
+}
+
+/** Settles a record's unknown in-use bit (from the next chunk's PREV_INUSE). */
+export function heapSetInUse(i: u32, inUse: bool): void {
+  const r = recs + <usize>i * REC;
+  const f = load<u32>(r, 28) & ~F_UNKNOWN;
+  store<u32>(r, inUse ? f | F_INUSE : f & ~F_INUSE, 28);
 }
 
 // ---- classification ------------------------------------------------------------------
@@ -330,6 +356,7 @@ export function heapClassify(lists: usize, kinds: usize, nLists: u32, meta: usiz
     const r = recs + <usize>i * REC;
     const a = load<u64>(r);
     let f = load<u32>(r, 28) & ~(<u32>7);
+    if ((f & F_INVALID) != 0) continue;
     let st: u32;
     if ((f & F_INUSE) == 0) st = ST_FREE;
     else if ((f & F_MMAPPED) != 0) st = ST_USED;
@@ -431,6 +458,7 @@ export function heapAggregate(sizeLog2: u32, sigLog2: u32, typeLog2: u32): bool 
     const a = load<u64>(r);
     const size = <u64>load<u32>(r, 24);
     const f = load<u32>(r, 28);
+    if ((f & F_INVALID) != 0) continue;
     const st = f & 7;
     const usable = usableOf(size, f);
     const s = stats + <usize>st * 24;

@@ -2,7 +2,7 @@
 // the word census on a kernel pool, and produce the JSON document that the CLI prints, the
 // app renders and caches, and the user exports. Documented in docs/json.md.
 import type { ByteSource } from './bytesource';
-import { type CensusOptions, type WordCensus, type WordEntry, runCensus } from './census';
+import type { CensusOptions, WordCensus, WordEntry } from './census';
 import { type CoreDump, CoreMemory, openCore } from './elf/core';
 import { type Binary, openBinary } from './elf/symbols';
 import { type Diagnostic, HeaplensError } from './errors';
@@ -11,7 +11,8 @@ import type { KernelPool } from './kernel-api';
 import { type MemoryMap, type RegionLabel, buildMemoryMap, regionAt } from './memmap';
 import type { ProgressFn } from './pipeline';
 import { type AttachedBinary, Symbolizer, attachBinaries, symbolText } from './symbolize';
-import { type HeapJSON, type HeapResult, heapToJSON, runHeapAnalysis } from './heap/heap';
+import { type HeapJSON, type HeapResult, heapToJSON } from './heap/heap';
+import { runScan } from './scan';
 
 export const JSON_VERSION = 1;
 
@@ -51,9 +52,10 @@ export interface AnalyzeOptions {
 }
 
 export async function analyze(opened: OpenedCore, pool: KernelPool, opts: AnalyzeOptions = {}): Promise<AnalysisJSON> {
-  const census = await runCensus(opened.core, opened.map, pool, { ...opts.census, signal: opts.signal, onProgress: opts.onProgress });
-  const heap = opts.noHeap ? undefined : await runHeapAnalysis(opened, pool, { signal: opts.signal, onProgress: opts.onProgress });
-  return toJSON(opened, census, heap);
+  const { census, heap, diagnostics } = await runScan(opened, pool, opts);
+  const json = toJSON(opened, census, heap);
+  json.diagnostics.push(...diagnostics);
+  return json;
 }
 
 // ---- JSON ------------------------------------------------------------------------

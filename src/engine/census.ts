@@ -1,10 +1,10 @@
 // Word census (seed 000): the most frequent pointer-sized values over the dumped memory,
 // each classified against the memory map. The kernels count; this module plans the scan,
 // merges the workers' partial tables, and picks and classifies the top values.
-import type { CoreDump } from './elf/core';
-import type { CensusPart, FinishRequest, KernelPool, KernelWorker } from './kernel-api';
+import type { CoreDump, Segment } from './elf/core';
+import type { CensusConfig, CensusPart, FinishRequest, KernelWorker, Span } from './kernel-api';
 import { type Region, type RegionLabel, type MemoryMap } from './memmap';
-import { DEFAULT_SPAN_BYTES, type ProgressFn, planSpans, runSpans, spanBytes } from './pipeline';
+import { DEFAULT_SPAN_BYTES, type ProgressFn, spanBytes } from './pipeline';
 
 export type WordKind = 'zero' | 'small' | 'pointer' | 'other';
 
@@ -136,27 +136,36 @@ export function isVtableCandidate(value: bigint, region: Region | undefined, wor
   return isVtableRegion(region) && value % BigInt(wordSize) === 0n;
 }
 
-export async function runCensus(core: CoreDump, map: MemoryMap, pool: KernelPool, opts: CensusOptions = {}): Promise<WordCensus> {
-  const t0 = performance.now();
+export interface CensusPlan {
+  cfg: CensusConfig;
+  regionOf: Int32Array;
+  /** Regions whose bytes are scanned, and their segments. */
+  selected: Region[];
+  segments: Segment[];
+  topN: number;
+  spanBytes: number;
+}
+
+export function planCensus(core: CoreDump, map: MemoryMap, opts: CensusOptions = {}, tail = 0): CensusPlan {
   const ws = core.wordSize;
-  const topN = opts.topN ?? 1000;
   const select = opts.select ?? (() => true);
   const selected = map.regions.filter((r) => r.segment >= 0 && r.inCore > 0 && select(r));
-  const segments = selected.map((r) => core.segments[r.segment]);
-  const maxSpan = opts.spanBytes ?? DEFAULT_SPAN_BYTES;
-  const spans = planSpans(segments, ws, maxSpan);
+  const spanBytes = opts.spanBytes ?? DEFAULT_SPAN_BYTES;
   const { ranges, regionOf } = rangeTable(map);
-  const cfg = { wordSize: ws, ranges, bufLog2: 21, accMaxEntries: opts.accMaxEntries ?? 1 << 24, mgLog2: opts.mgLog2 ?? 17, maxSpanBytes: maxSpan };
-  const workers = pool.workers.slice(0, Math.max(1, Math.min(pool.size, spans.length)));
-  await Promise.all(workers.map((w) => w.censusBegin(cfg)));
-  await runSpans(workers, spans, (w, s) => w.censusSpan(s), { phase: 'word census', signal: opts.signal, onProgress: opts.onProgress });
-  const tScan = performance.now();
+  const cfg: CensusConfig = { wordSize: ws, ranges, bufLog2: 22, accMaxEntries: opts.accMaxEntries ?? 1 << 24, mgLog2: opts.mgLog2 ?? 17, maxSpanBytes: spanBytes + tail };
+  return { cfg, regionOf, selected, segments: selected.map((r) => core.segments[r.segment]), topN: opts.topN ?? 1000, spanBytes };
+}
+
+/** Merges the workers' censuses after the scan and picks the top values. */
+export async function finishCensus(workers: KernelWorker[], plan: CensusPlan, map: MemoryMap, spans: Span[], t0: number, tScan: number): Promise<WordCensus> {
+  const ws = plan.cfg.wordSize;
+  const { regionOf } = plan;
   const vtableRanges = new Uint8Array(regionOf.length);
   for (let r = 0; r < regionOf.length; r++) vtableRanges[r] = isVtableRegion(map.regions[regionOf[r]]) ? 1 : 0;
-  const part = await mergeWorkers(workers, { topN, vtableRanges, align: ws });
+  const part = await mergeWorkers(workers, { topN: plan.topN, vtableRanges, align: ws });
   const tMerge = performance.now();
-  const census = summarize(part, map, regionOf, ws, topN, 1 << (cfg.mgLog2 - 1));
-  census.regionsScanned = selected.length;
+  const census = summarize(part, map, regionOf, ws, plan.topN, 1 << (plan.cfg.mgLog2 - 1));
+  census.regionsScanned = plan.selected.length;
   census.bytesScanned = spanBytes(spans);
   census.elapsedMs = performance.now() - t0;
   census.phasesMs = { scan: tScan - t0, merge: tMerge - tScan, summarize: performance.now() - tMerge };

@@ -6,8 +6,14 @@
 export interface Span {
   fileStart: number;
   length: number;
-  /** Offsets are relative to fileStart; each piece is word aligned in the process address space. */
-  pieces: { offset: number; length: number }[];
+  /**
+   * Offsets are relative to fileStart; each piece is word aligned in the process address
+   * space. `addr` is the address of the piece's first byte; `availEnd` the address where its
+   * segment's bytes in the file end.
+   */
+  pieces: { offset: number; length: number; addr?: bigint; availEnd?: bigint }[];
+  /** Bytes to read past the span (they finish the heap walk's last chunk; not counted). */
+  tail?: number;
 }
 
 export interface CensusConfig {
@@ -73,8 +79,11 @@ export interface CensusPart {
 
 export interface KernelWorker {
   censusBegin(cfg: CensusConfig): Promise<void>;
-  /** Reads the span from the worker's own view of the file and counts its words. Returns bytes scanned. */
-  censusSpan(span: Span): Promise<number>;
+  /**
+   * Reads a span from the worker's own view of the file, counts its words (after censusBegin)
+   * and walks the heap pieces in it (after heapBegin).
+   */
+  scanSpan(span: Span, pieces?: HeapPiece[]): Promise<ScanResult>;
   /** Settles the exact table (sorted) and returns up to `count` evenly spaced values of it, to choose partition pivots. */
   censusSample(count: number): Promise<BigUint64Array>;
   /**
@@ -100,27 +109,55 @@ export interface HeapConfig {
   maxSpanBytes: number;
 }
 
-/** One region of chunks to walk, its bytes given as pieces in address order. */
-export interface HeapRegionTask {
-  first: bigint;
-  end: bigint;
+/**
+ * The part of one heap region (an arena heap, the main heap, a run of mmapped chunks) inside
+ * one span. Chunks starting in [addr, pieceEnd) belong to it.
+ */
+export interface HeapPiece {
+  id: number;
+  region: number;
+  /** Address of the piece's first byte, and that byte's offset in the span's buffer. */
+  addr: bigint;
+  offset: number;
+  /** Bytes available from `offset` (the piece, plus a tail to finish its last chunk). */
+  length: number;
+  pieceEnd: bigint;
+  /** With `exact`, the first chunk is at `start`; otherwise it is guessed from `start` on. */
+  exact: boolean;
+  start: bigint;
+  regionEnd: bigint;
   /** The arena's top chunk when it lies in this region (the walk stops there), else 0. */
   top: bigint;
   mmapped: boolean;
   /** Arena index (255: mmapped chunks). */
   arena: number;
-  pieces: { fileStart: number; length: number; addr: bigint }[];
 }
 
-export type HeapStop = 'running' | 'top' | 'end-marker' | 'region-end' | 'corrupt' | 'not-chunks' | 'table-full';
+/** Stop codes of a piece walk. */
+export const PIECE_STOP = ['', 'top', 'end-marker', 'region-end', 'corrupt', 'no-sync', 'table-full', 'piece-end', 'bytes-end'] as const;
 
-export interface HeapRegionResult {
-  chunks: number;
-  stop: HeapStop;
-  /** Where the walk stopped. */
-  position: bigint;
+export interface HeapPieceResult {
+  id: number;
+  /** First chunk walked (0n: none found). */
+  entry: bigint;
+  /** First chunk boundary at or past the piece's end, or where the walk stopped. */
+  exit: bigint;
+  stop: number;
+  /** PREV_INUSE of the first chunk (the previous chunk's state), 2 when unknown. */
+  firstPrevInUse: number;
+  /** Records [rec0, rec1) of the worker's table. */
+  rec0: number;
+  rec1: number;
+  /** The last chunk's next header was not in the bytes: its in-use bit is unknown. */
+  lastUnknown: boolean;
   corrupt: number;
   firstCorrupt: bigint;
+}
+
+export interface ScanResult {
+  /** Bytes counted by the census. */
+  bytes: number;
+  pieces: HeapPieceResult[];
 }
 
 /** Groups from the aggregation: keys, counts, usable bytes, up to 4 example block addresses each. */
@@ -147,7 +184,12 @@ export interface HeapAggregate {
 
 export interface HeapWorker {
   heapBegin(cfg: HeapConfig): Promise<void>;
-  heapRegion(task: HeapRegionTask): Promise<HeapRegionResult>;
+  /** Walks a piece reading its bytes itself (a piece to walk again from a known first chunk). */
+  heapWalk(piece: HeapPiece & { fileStart: number }): Promise<HeapPieceResult>;
+  /** Drops records [r0, r1) (walked from a wrong guess). */
+  heapInvalidate(r0: number, r1: number): Promise<void>;
+  /** Settles a record's in-use bit (from the next chunk's PREV_INUSE). */
+  heapSetInUse(record: number, inUse: boolean): Promise<void>;
   /** Chunk addresses of in-use chunks of exactly `chunkSize` bytes (tcache_perthread_struct candidates). */
   heapChunksOfSize(chunkSize: bigint): Promise<BigUint64Array>;
   /** States: `lists` (sorted chunk addresses; kinds 3 tcache, 4 fastbin) and `meta` (sorted). */

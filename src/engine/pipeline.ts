@@ -22,14 +22,17 @@ export type ProgressFn = (p: Progress) => void;
  * a span, so many small mappings cost one read.
  */
 export function planSpans(segments: Segment[], wordSize: number, maxSpan = DEFAULT_SPAN_BYTES): Span[] {
-  const pieces: { file: number; len: number }[] = [];
+  const pieces: { file: number; len: number; addr: bigint; availEnd: bigint }[] = [];
   for (const s of segments) {
     let len = s.available - (s.available % wordSize);
     let file = s.fileOffset;
+    let addr = s.vaddr;
+    const availEnd = s.vaddr + BigInt(s.available);
     while (len > 0) {
       const n = Math.min(len, maxSpan - (maxSpan % wordSize));
-      pieces.push({ file, len: n });
+      pieces.push({ file, len: n, addr, availEnd });
       file += n;
+      addr += BigInt(n);
       len -= n;
     }
   }
@@ -38,10 +41,10 @@ export function planSpans(segments: Segment[], wordSize: number, maxSpan = DEFAU
   let cur: Span | undefined;
   for (const p of pieces) {
     if (cur && p.file >= cur.fileStart + cur.length && p.file + p.len - cur.fileStart <= maxSpan && p.file - (cur.fileStart + cur.length) < 4096) {
-      cur.pieces.push({ offset: p.file - cur.fileStart, length: p.len });
+      cur.pieces.push({ offset: p.file - cur.fileStart, length: p.len, addr: p.addr, availEnd: p.availEnd });
       cur.length = p.file + p.len - cur.fileStart;
     } else {
-      cur = { fileStart: p.file, length: p.len, pieces: [{ offset: 0, length: p.len }] };
+      cur = { fileStart: p.file, length: p.len, pieces: [{ offset: 0, length: p.len, addr: p.addr, availEnd: p.availEnd }] };
       spans.push(cur);
     }
   }
@@ -58,10 +61,10 @@ export function spanBytes(spans: Span[]): number {
  * Runs `work` for every span on the workers (dynamic assignment), reporting progress. Each
  * worker gets `depth` spans in flight, so it reads the next slice while it scans this one.
  */
-export async function runSpans(
-  workers: KernelWorker[],
+export async function runSpans<W extends KernelWorker>(
+  workers: W[],
   spans: Span[],
-  work: (w: KernelWorker, s: Span) => Promise<number>,
+  work: (w: W, s: Span) => Promise<number>,
   opts: { phase: string; signal?: AbortSignal; onProgress?: ProgressFn; depth?: number },
 ): Promise<void> {
   const depth = opts.depth ?? 2;
@@ -71,7 +74,7 @@ export async function runSpans(
   let done = 0;
   opts.onProgress?.({ phase: opts.phase, done: 0, total, elapsedMs: 0 });
   let failed: unknown;
-  const loop = async (w: KernelWorker) => {
+  const loop = async (w: W) => {
     while (failed === undefined) {
       if (opts.signal?.aborted) throw new AbortedError();
       const i = next++;

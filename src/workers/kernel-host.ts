@@ -3,8 +3,8 @@
 // worker thread, or inline on the calling thread (tests, tiny inputs).
 import type { ByteSource } from '../engine/bytesource';
 import type {
-  CensusConfig, CensusPart, FinishRequest, HeapAggregate, HeapBlocks, HeapConfig, HeapGroups, HeapRegionResult, HeapRegionTask, HeapStop, HeapWorker,
-  KernelWorker, PickedValues, SortedRun, Span,
+  CensusConfig, CensusPart, FinishRequest, HeapAggregate, HeapBlocks, HeapConfig, HeapGroups, HeapPiece, HeapPieceResult, HeapWorker, KernelWorker,
+  PickedValues, ScanResult, SortedRun, Span,
 } from '../engine/kernel-api';
 
 export interface KernelExports {
@@ -29,11 +29,14 @@ export interface KernelExports {
   censusSortedCounts(): number;
   findRange(v: bigint): number;
   heapInit(rp: number, nr: number, flags: number, ws: number, align: number, minChunk: number): number;
-  heapBeginRegion(first: bigint, end: bigint, top: bigint, mmapped: number, arena: number): void;
-  heapWalk(buf: number, len: number, addr: bigint): void;
-  heapRegionChunks(): number;
-  heapStopReason(): number;
-  heapPosition(): bigint;
+  heapWalkPiece(buf: number, len: number, bAddr: bigint, start: bigint, exact: number, pieceEnd: bigint, regionEnd: bigint, top: bigint, mmapped: number, arena: number): number;
+  heapPieceEntry(): bigint;
+  heapPieceExit(): bigint;
+  heapPieceStop(): number;
+  heapPieceFirstPrevInUse(): number;
+  heapPieceRecord0(): number;
+  heapInvalidate(r0: number, r1: number): void;
+  heapSetInUse(i: number, inUse: number): void;
   heapCorruptCount(): number;
   heapFirstCorrupt(): bigint;
   heapRecords(): number;
@@ -63,15 +66,18 @@ export async function instantiateKernels(module: WebAssembly.Module): Promise<Ke
   return instance.exports as unknown as KernelExports;
 }
 
-const STOPS: HeapStop[] = ['running', 'top', 'end-marker', 'region-end', 'corrupt', 'not-chunks', 'table-full'];
-
 export class KernelHost implements KernelWorker, HeapWorker {
   private input = 0;
   private inputCap = 0;
+  /** The heap walk's own kernel instance (its chunk table grows at the end of its memory). */
+  private h?: KernelExports;
+  private hInput = 0;
+  private hInputCap = 0;
 
   constructor(
     private k: KernelExports,
     private source: ByteSource,
+    private makeInstance: () => Promise<KernelExports>,
   ) {}
 
   private u8(p: number, n: number) {
@@ -105,37 +111,58 @@ export class KernelHost implements KernelWorker, HeapWorker {
    * (the pipeline reads ahead): a Blob read lands in its own buffer and is copied in just
    * before use, synchronously; a direct read into kernel memory waits for the buffer.
    */
-  private async withSpan<T>(fileStart: number, length: number, use: () => T): Promise<T> {
+  private async withSpan<T>(fileStart: number, length: number, use: (len: number) => T): Promise<T> {
     if (length > this.inputCap) throw new Error(`span of ${length} bytes exceeds the ${this.inputCap}-byte input buffer`);
     const short = (got: number) => new Error(`short read at offset ${fileStart + got}: expected ${length} bytes`);
+    // A span's tail (bytes after it, for the heap walk) may run past the end of the file.
+    const need = Math.min(length, Math.max(0, this.source.size - fileStart));
     if (this.source.readInto) {
       const turn = this.inputBusy.then(async () => {
-        const got = await this.source.readInto!(fileStart, this.u8(this.input, length));
-        if (got < length) throw short(got);
-        return use();
+        const got = await this.source.readInto!(fileStart, this.u8(this.input, need));
+        if (got < need) throw short(got);
+        return use(need);
       });
       this.inputBusy = turn.catch(() => undefined);
       return turn;
     }
-    const b = await this.source.read(fileStart, length);
-    if (b.length < length) throw short(b.length);
-    this.u8(this.input, length).set(b);
-    return use();
+    const b = await this.source.read(fileStart, need);
+    if (b.length < need) throw short(b.length);
+    this.u8(this.input, need).set(b);
+    return use(need);
   }
 
-  censusSpan(span: Span): Promise<number> {
-    return this.withSpan(span.fileStart, span.length, () => {
-      let n = 0;
-      for (const p of span.pieces) {
-        this.k.censusRun(this.input + p.offset, p.length);
-        n += p.length;
+  scanSpan(span: Span, pieces: HeapPiece[] = []): Promise<ScanResult> {
+    return this.withSpan(span.fileStart, span.length + (span.tail ?? 0), (len) => {
+      let bytes = 0;
+      if (this.input) {
+        for (const p of span.pieces) {
+          this.k.censusRun(this.input + p.offset, p.length);
+          bytes += p.length;
+        }
       }
-      return n;
+      if (!pieces.length) return { bytes, pieces: [] };
+      // Copy what the pieces cover into the heap instance (same offsets).
+      const h = this.heapKernel();
+      const lo = Math.min(...pieces.map((p) => p.offset));
+      const hi = Math.min(len, Math.max(...pieces.map((p) => p.offset + p.length)));
+      if (hi > lo) new Uint8Array(h.memory.buffer, this.hInput + lo, hi - lo).set(this.u8(this.input + lo, hi - lo));
+      return { bytes, pieces: pieces.map((p) => this.walkPiece(this.hInput + p.offset, Math.min(p.length, len - p.offset), p)) };
     });
   }
 
   private nRanges = 0;
   private wordSize = 8;
+
+  /** Scratch memory in the heap instance, after its chunk table, given back afterwards. */
+  private hScratch<T>(fn: (alloc: (bytes: number) => number) => T): T {
+    const h = this.heapKernel();
+    const top = h.memTop() >>> 0;
+    try {
+      return fn((bytes) => this.hAlloc(bytes, 'results'));
+    } finally {
+      h.memSetTop(top);
+    }
+  }
 
   /** Runs fn with scratch memory after everything else, given back afterwards. */
   private scratch<T>(fn: (alloc: (bytes: number) => number) => T): T {
@@ -251,44 +278,69 @@ export class KernelHost implements KernelWorker, HeapWorker {
 
   // ---- heap walk -------------------------------------------------------------------
 
-  async heapBegin(cfg: HeapConfig): Promise<void> {
-    const k = this.k;
-    k.memReset();
-    this.inputCap = cfg.maxSpanBytes;
-    this.input = this.alloc(this.inputCap, 'the input slice');
-    const n = cfg.ranges.length / 2;
-    this.nRanges = n;
-    this.wordSize = cfg.wordSize;
-    const rp = this.alloc(Math.max(16, n * 16), 'the range table');
-    new BigUint64Array(k.memory.buffer, rp, n * 2).set(cfg.ranges);
-    const fp = this.alloc(Math.max(16, n), 'range flags');
-    new Uint8Array(k.memory.buffer, fp, n).set(cfg.imageRanges);
-    if (!k.heapInit(rp, n, fp, cfg.wordSize, cfg.alignment, cfg.minChunk)) throw new Error('out of wasm memory setting up the heap walk');
+  private heapKernel(): KernelExports {
+    if (!this.h) throw new Error('heap walk used before heapBegin');
+    return this.h;
   }
 
-  async heapRegion(task: HeapRegionTask): Promise<HeapRegionResult> {
-    const k = this.k;
-    k.heapBeginRegion(task.first, task.end, task.top, task.mmapped ? 1 : 0, task.arena);
-    // Cut the pieces into input-sized reads, in address order; walk each as it arrives.
-    const reads: { fileStart: number; length: number; addr: bigint }[] = [];
-    for (const p of task.pieces) {
-      for (let o = 0; o < p.length; o += this.inputCap) reads.push({ fileStart: p.fileStart + o, length: Math.min(this.inputCap, p.length - o), addr: p.addr + BigInt(o) });
-    }
-    for (const r of reads) {
-      if (k.heapStopReason() !== 0) break;
-      await this.withSpan(r.fileStart, r.length, () => k.heapWalk(this.input, r.length, r.addr));
+  private hAlloc(bytes: number, what: string): number {
+    const h = this.heapKernel();
+    const p = h.memAlloc(bytes) >>> 0;
+    if (!p) throw new Error(`out of wasm memory allocating ${bytes} bytes for ${what} (have ${h.memBytes() >>> 0} bytes)`);
+    return p;
+  }
+
+  async heapBegin(cfg: HeapConfig): Promise<void> {
+    this.h ??= await this.makeInstance();
+    const h = this.h;
+    h.memReset();
+    this.hInputCap = cfg.maxSpanBytes;
+    this.hInput = this.hAlloc(this.hInputCap, 'the heap input slice');
+    // The census input must take a span and its tail too.
+    if (this.inputCap < cfg.maxSpanBytes && !this.input) this.inputCap = cfg.maxSpanBytes;
+    const n = cfg.ranges.length / 2;
+    this.wordSize = cfg.wordSize;
+    const rp = this.hAlloc(Math.max(16, n * 16), 'the range table');
+    new BigUint64Array(h.memory.buffer, rp, n * 2).set(cfg.ranges);
+    const fp = this.hAlloc(Math.max(16, n), 'range flags');
+    new Uint8Array(h.memory.buffer, fp, n).set(cfg.imageRanges);
+    if (!h.heapInit(rp, n, fp, cfg.wordSize, cfg.alignment, cfg.minChunk)) throw new Error('out of wasm memory setting up the heap walk');
+  }
+
+  private walkPiece(buf: number, len: number, p: HeapPiece): HeapPieceResult {
+    const h = this.heapKernel();
+    const n = h.heapWalkPiece(buf, Math.max(0, len), p.addr, p.start, p.exact ? 1 : 0, p.pieceEnd, p.regionEnd, p.top, p.mmapped ? 1 : 0, p.arena) >>> 0;
+    const rec0 = h.heapPieceRecord0() >>> 0;
+    let lastUnknown = false;
+    if (n > 0) {
+      const recs = new Uint32Array(h.memory.buffer, h.heapRecords() >>> 0, (rec0 + n) * 8);
+      lastUnknown = (recs[(rec0 + n - 1) * 8 + 7] & 128) !== 0;
     }
     return {
-      chunks: k.heapRegionChunks(),
-      stop: STOPS[k.heapStopReason()] ?? 'running',
-      position: k.heapPosition(),
-      corrupt: k.heapCorruptCount(),
-      firstCorrupt: k.heapFirstCorrupt(),
+      id: p.id, entry: h.heapPieceEntry(), exit: h.heapPieceExit(), stop: h.heapPieceStop() >>> 0, firstPrevInUse: h.heapPieceFirstPrevInUse() >>> 0,
+      rec0, rec1: rec0 + n, lastUnknown, corrupt: h.heapCorruptCount() >>> 0, firstCorrupt: h.heapFirstCorrupt(),
     };
   }
 
+  async heapWalk(piece: HeapPiece & { fileStart: number }): Promise<HeapPieceResult> {
+    this.heapKernel();
+    const need = Math.min(piece.length, Math.max(0, this.source.size - piece.fileStart), this.hInputCap);
+    const b = await this.source.read(piece.fileStart, need);
+    const h = this.heapKernel();
+    new Uint8Array(h.memory.buffer, this.hInput, b.length).set(b);
+    return this.walkPiece(this.hInput, b.length, piece);
+  }
+
+  async heapInvalidate(r0: number, r1: number): Promise<void> {
+    this.heapKernel().heapInvalidate(r0, r1);
+  }
+
+  async heapSetInUse(record: number, inUse: boolean): Promise<void> {
+    this.heapKernel().heapSetInUse(record, inUse ? 1 : 0);
+  }
+
   private records(): { n: number; u32: Uint32Array; u64: BigUint64Array } {
-    const k = this.k;
+    const k = this.heapKernel();
     const n = k.heapRecordCount() >>> 0;
     const p = k.heapRecords() >>> 0;
     return { n, u32: new Uint32Array(k.memory.buffer, p, n * 8), u64: new BigUint64Array(k.memory.buffer, p, n * 4) };
@@ -298,7 +350,7 @@ export class KernelHost implements KernelWorker, HeapWorker {
     const { n, u32, u64 } = this.records();
     const want = Number(chunkSize);
     const out: bigint[] = [];
-    for (let i = 0; i < n; i++) if (u32[8 * i + 6] === want && (u32[8 * i + 7] & 8) !== 0) out.push(u64[4 * i]);
+    for (let i = 0; i < n; i++) if (u32[8 * i + 6] === want && (u32[8 * i + 7] & (8 | 512)) === 8) out.push(u64[4 * i]);
     return BigUint64Array.from(out);
   }
 
@@ -312,7 +364,7 @@ export class KernelHost implements KernelWorker, HeapWorker {
     for (let i = 0; i < n; i++) {
       const f = u32[8 * i + 7];
       const s = f & 7;
-      if (!((states >> s) & 1)) continue;
+      if (f & 512 || !((states >> s) & 1)) continue;
       if (total >= from && addresses.length < limit) {
         addresses.push(u64[4 * i] + 2n * ws);
         const size = u32[8 * i + 6];
@@ -325,8 +377,8 @@ export class KernelHost implements KernelWorker, HeapWorker {
   }
 
   async heapClassify(lists: BigUint64Array, kinds: Uint8Array, meta: BigUint64Array): Promise<void> {
-    const k = this.k;
-    this.scratch((alloc) => {
+    const k = this.heapKernel();
+    this.hScratch((alloc) => {
       const lp = alloc(lists.length * 8 + 16);
       const kp = alloc(kinds.length + 16);
       const mp = alloc(meta.length * 8 + 16);
@@ -338,9 +390,9 @@ export class KernelHost implements KernelWorker, HeapWorker {
   }
 
   async heapAggregate(): Promise<HeapAggregate> {
-    const k = this.k;
-    return this.scratch(() => {
-      if (!k.heapAggregate(16, 20, 14)) throw new Error('out of wasm memory aggregating the heap');
+    const k = this.heapKernel();
+    return this.hScratch(() => {
+      if (!k.heapAggregate(16, 18, 14)) throw new Error('out of wasm memory aggregating the heap');
       const buf = k.memory.buffer;
       const st = k.heapStats() >>> 0;
       const states = Float64Array.from(new BigUint64Array(buf, st, 8 * 3), Number);

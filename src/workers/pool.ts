@@ -8,7 +8,8 @@ import type { RemoteKernel } from './worker-api';
 
 /** Kernels on the calling thread: for tests and small inputs. */
 export async function inlinePool(module: WebAssembly.Module, source: ByteSource, size = 1): Promise<KernelPool> {
-  const workers = await Promise.all(Array.from({ length: size }, async () => new KernelHost(await instantiateKernels(module), source)));
+  const make = () => instantiateKernels(module);
+  const workers = await Promise.all(Array.from({ length: size }, async () => new KernelHost(await make(), source, make)));
   return { size, workers, dispose() {} };
 }
 
@@ -36,13 +37,15 @@ export function connectWorkers(endpoints: Endpoint[]): ConnectedWorkers {
   // Runs travel worker → main → worker: hand their buffers over instead of copying them.
   const workers: (KernelWorker & HeapWorker)[] = remotes.map((r) => ({
     censusBegin: (cfg) => track(r.censusBegin(cfg)),
-    censusSpan: (span) => track(r.censusSpan(span)),
+    scanSpan: (span, pieces) => track(r.scanSpan(span, pieces)),
     censusSample: (count) => track(r.censusSample(count)),
     censusPartition: (pivots, self) => track(r.censusPartition(pivots, self)),
     censusMergeRun: (run) => track(r.censusMergeRun(Comlink.transfer(run, [run.keys.buffer as ArrayBuffer, run.counts.buffer as ArrayBuffer]))),
     censusFinish: (req) => track(r.censusFinish(req)),
     heapBegin: (cfg) => track(r.heapBegin(cfg)),
-    heapRegion: (task) => track(r.heapRegion(task)),
+    heapWalk: (piece) => track(r.heapWalk(piece)),
+    heapInvalidate: (r0, r1) => track(r.heapInvalidate(r0, r1)),
+    heapSetInUse: (i, v) => track(r.heapSetInUse(i, v)),
     heapChunksOfSize: (size) => track(r.heapChunksOfSize(size)),
     heapClassify: (lists, kinds, meta) => track(r.heapClassify(lists, kinds, meta)),
     heapAggregate: () => track(r.heapAggregate()),

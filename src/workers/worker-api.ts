@@ -1,7 +1,7 @@
 // What a kernel worker exposes over comlink: open the file once, then the KernelWorker calls.
 import * as Comlink from 'comlink';
 import type { ByteSource } from '../engine/bytesource';
-import type { CensusConfig, CensusPart, FinishRequest, HeapAggregate, HeapConfig, HeapRegionTask, HeapWorker, KernelWorker, SortedRun, Span } from '../engine/kernel-api';
+import type { CensusConfig, CensusPart, FinishRequest, HeapAggregate, HeapConfig, HeapPiece, HeapWorker, KernelWorker, SortedRun, Span } from '../engine/kernel-api';
 import { KernelHost, instantiateKernels } from './kernel-host';
 
 export interface RemoteKernel extends KernelWorker, HeapWorker {
@@ -26,13 +26,14 @@ export function makeWorkerApi(open: (source: unknown) => Promise<ByteSource>): R
   return {
     async init(module, source) {
       host = undefined;
-      host = new KernelHost(await instantiateKernels(module), await open(source));
+      const make = () => instantiateKernels(module);
+      host = new KernelHost(await make(), await open(source), make);
     },
     async reset() {
       host = undefined;
     },
     censusBegin: (cfg: CensusConfig) => need().censusBegin(cfg),
-    censusSpan: (s: Span) => need().censusSpan(s),
+    scanSpan: (s: Span, pieces?: HeapPiece[]) => need().scanSpan(s, pieces),
     censusSample: (count: number) => need().censusSample(count),
     censusPartition: async (pivots: BigUint64Array, self: number) => {
       const runs = await need().censusPartition(pivots, self);
@@ -41,7 +42,9 @@ export function makeWorkerApi(open: (source: unknown) => Promise<ByteSource>): R
     censusMergeRun: (run: SortedRun) => need().censusMergeRun(run),
     censusFinish: async (req: FinishRequest) => transferPart(await need().censusFinish(req)),
     heapBegin: (cfg: HeapConfig) => need().heapBegin(cfg),
-    heapRegion: (task: HeapRegionTask) => need().heapRegion(task),
+    heapWalk: (piece: HeapPiece & { fileStart: number }) => need().heapWalk(piece),
+    heapInvalidate: (r0: number, r1: number) => need().heapInvalidate(r0, r1),
+    heapSetInUse: (i: number, v: boolean) => need().heapSetInUse(i, v),
     heapChunksOfSize: (size: bigint) => need().heapChunksOfSize(size),
     heapClassify: (lists: BigUint64Array, kinds: Uint8Array, meta: BigUint64Array) => need().heapClassify(lists, kinds, meta),
     heapBlocks: async (states: number, from: number, limit: number) => {

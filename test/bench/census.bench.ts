@@ -5,6 +5,7 @@
 //  (d) the CLI's analysis.
 // Prints the figures and ratios; BENCHMARKS.md records them.
 import { execFileSync, execSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
@@ -14,6 +15,22 @@ import { ROOT, buildFixture, dumpFixture } from '../helpers/fixtures';
 import { readelfLoads } from '../helpers/oracle';
 
 const MIB = 1 << 20;
+
+/** Resident memory of Chromium's renderer processes (the tab and its workers), bytes. */
+function rendererRss(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('chromium') || !cmd.includes('--type=renderer')) continue;
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) total += Number(m[1]) * 1024;
+    } catch {
+      // the process went away
+    }
+  }
+  return total;
+}
 const SIZE_MIB = Number(process.env.HEAPLENS_BENCH_MIB ?? 1024);
 
 it(`word census on a ~${SIZE_MIB} MiB core`, async () => {
@@ -68,12 +85,15 @@ it(`word census on a ~${SIZE_MIB} MiB core`, async () => {
           }, { capture: true, once: true });
         });
       });
+      let peak = rendererRss();
+      const sampler = setInterval(() => (peak = Math.max(peak, rendererRss())), 100);
       await page.getByTestId('file-input').setInputFiles(fx.core);
       const wall = Math.round(await page.evaluate(() => (window as unknown as { benchDone: Promise<number> }).benchDone));
+      clearInterval(sampler);
       const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
       const j = JSON.parse(execFileSync('cat', [(await dl.path())!], { encoding: 'utf8', maxBuffer: 1 << 30 }));
       await ctx.close();
-      return { wall, census: j.words.elapsedMs as number, words: j.words.words as number, timings: j.timings, phases: j.words.phasesMs };
+      return { wall, census: j.words.elapsedMs as number, words: j.words.words as number, timings: j.timings, phases: j.words.phasesMs, heapMs: j.heap?.elapsedMs as number, chunks: j.heap?.chunks as number, peak };
     };
     const raw: number[] = [];
     const app: Awaited<ReturnType<typeof appRun>>[] = [];
@@ -100,8 +120,12 @@ it(`word census on a ~${SIZE_MIB} MiB core`, async () => {
 
     // (d) the CLI.
     const t2 = Date.now();
-    execFileSync('node', [join(ROOT, 'bin', 'heaplens.mjs'), 'analyze', fx.core, '--json', '--out', '/dev/null']);
+    const cliOut = join(ROOT, 'test', '.work', 'bench-cli.json');
+    execFileSync('node', [join(ROOT, 'bin', 'heaplens.mjs'), 'analyze', fx.core, '--json', '--out', cliOut]);
     const cliMs = Date.now() - t2;
+    const cliJson = JSON.parse(readFileSync(cliOut, 'utf8'));
+    out['(d) CLI census ms'] = cliJson.words.elapsedMs;
+    out['(d) CLI heap walk + census ms'] = cliJson.heap.elapsedMs;
 
     const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
     out.machine = `${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`;
@@ -115,6 +139,9 @@ it(`word census on a ~${SIZE_MIB} MiB core`, async () => {
     out['(b) app census ms'] = best.census;
     out['(b) app stages ms'] = JSON.stringify(best.timings);
     out['(b) census phases ms'] = JSON.stringify(best.phases);
+    out['(b) heap walk + census ms'] = best.heapMs;
+    out['(b) heap chunks'] = best.chunks;
+    out['(b) peak renderer RSS MiB'] = Math.round(best.peak / MIB);
     out['(b) MB/s (drop→results)'] = Math.round(mbps(size, best.wall));
     out['(c) hexdump|sort|uniq ms (256 MiB)'] = hexMs;
     out['(c) MB/s'] = +mbps(sliceBytes, hexMs).toFixed(1);

@@ -25,6 +25,8 @@ for (const bits of [64, 32] as const) {
     let j: AnalysisJSON;
     let used: { address: bigint; usable: number; state: number }[] = [];
     let all: { address: bigint; usable: number; state: number }[] = [];
+    let small: AnalysisJSON;
+    let smallAll: { address: bigint; usable: number; state: number }[] = [];
     beforeAll(async () => {
       fx = await dumpFixture<HeapTruth>(await buildFixture('heapfix.c', { bits }));
       j = await analyzeFile(fx.core, [fx.exe], {
@@ -33,6 +35,15 @@ for (const bits of [64, 32] as const) {
         inspect: async (pool) => {
           used = await allBlocks(pool, USED);
           all = await allBlocks(pool, ANY);
+        },
+      });
+      // The same core cut into 64 KiB spans: most heap pieces start mid-heap, at a guessed chunk.
+      small = await analyzeFile(fx.core, [fx.exe], {
+        mode: 'threads',
+        workers: 2,
+        census: { spanBytes: 1 << 16 },
+        inspect: async (pool) => {
+          smallAll = await allBlocks(pool, ANY);
         },
       });
     });
@@ -85,6 +96,14 @@ for (const bits of [64, 32] as const) {
       const binBytes = all.filter((b) => b.state === 2).reduce((n, b) => n + b.usable + fx.truth.wordSize, 0);
       expect(binBytes + fastBytes + tops).toBe(m.fordblks);
       expect(m.arena - (binBytes + fastBytes + tops)).toBe(m.uordblks);
+    });
+
+    it('gives the same blocks and states when the heaps are cut into many small spans', () => {
+      const key = (b: { address: bigint; usable: number; state: number }) => `${b.address}:${b.usable}:${b.state}`;
+      expect(smallAll.map(key).sort()).toEqual(all.map(key).sort());
+      expect(small.heap!.used).toEqual(j.heap!.used);
+      expect(small.heap!.free).toEqual(j.heap!.free);
+      expect(small.heap!.bySignature.slice(0, 20).map((g) => [g.size, g.offsets, g.count])).toEqual(j.heap!.bySignature.slice(0, 20).map((g) => [g.size, g.offsets, g.count]));
     });
 
     it('finds every thread tcache', () => {

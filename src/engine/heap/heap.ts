@@ -9,7 +9,7 @@ import type { OpenedCore } from '../analyze';
 import { rangeTable } from '../census';
 import { AbortedError, type Diagnostic } from '../errors';
 import { hex } from '../format';
-import type { HeapAggregate, HeapGroups, HeapRegionResult, HeapRegionTask, KernelPool } from '../kernel-api';
+import { type HeapAggregate, type HeapConfig, type HeapGroups, type HeapPiece, type HeapPieceResult, type KernelPool, PIECE_STOP, type Span } from '../kernel-api';
 import { type Region, type RegionLabel, regionAt } from '../memmap';
 import type { ProgressFn } from '../pipeline';
 import { symbolText } from '../symbolize';
@@ -106,117 +106,189 @@ export interface HeapOptions {
 
 const MMAPPED_ARENA = 255;
 
-function piecesOf(o: OpenedCore, regions: Region[], from: bigint, to: bigint): HeapRegionTask['pieces'] {
-  const out: HeapRegionTask['pieces'] = [];
-  for (const r of regions) {
-    if (r.segment < 0) continue;
-    const seg = o.core.segments[r.segment];
-    const start = r.start > from ? r.start : from;
-    const endInCore = r.start + BigInt(r.inCore);
-    const end = endInCore < to ? endInCore : to;
-    if (end <= start) continue;
-    out.push({ fileStart: seg.fileOffset + Number(start - seg.vaddr), length: Number(end - start), addr: start });
-  }
-  return out;
-}
-
 const emptyTotals = () => ({ count: 0, bytes: 0, chunkBytes: 0 });
 
-export async function runHeapAnalysis(o: OpenedCore, pool: KernelPool, opts: HeapOptions = {}): Promise<HeapResult> {
+/** A region of chunks: an arena heap or a run of mmapped chunks. */
+export interface HeapRegionPlan {
+  id: number;
+  /** Chunks start in [lo, hi); `lo` is the first chunk (for mmapped: the mapping start). */
+  lo: bigint;
+  hi: bigint;
+  top: bigint;
+  mmapped: boolean;
+  arena: number;
+  what: string;
+}
+
+export interface HeapPlan {
+  g: GlibcHeap;
+  regions: HeapRegionPlan[];
+  t0: number;
+}
+
+/** Finds the allocator and the regions to walk (small reads only). Undefined when there is no glibc heap. */
+export async function planHeap(o: OpenedCore, diagnostics: Diagnostic[]): Promise<HeapPlan | undefined> {
   const t0 = performance.now();
   const { core, map, memory } = o;
-  const ws = core.wordSize;
-  const diagnostics: Diagnostic[] = [];
-  const result: HeapResult = {
-    allocator: 'glibc', found: false, used: emptyTotals(), free: emptyTotals(), tcache: emptyTotals(), fastbin: emptyTotals(), bins: emptyTotals(),
-    meta: emptyTotals(), mmapped: emptyTotals(), arenas: [], tcaches: [], bySize: [], bySignature: [], byType: [], signatureOverflow: 0, chunks: 0,
-    regionsWalked: 0, elapsedMs: 0, diagnostics,
-  };
-  const g = await discoverGlibc(map, memory, ws, core.threads.map((t) => ({ tid: t.tid, tp: t.tp })));
+  const g = await discoverGlibc(map, memory, core.wordSize, core.threads.map((t) => ({ tid: t.tid, tp: t.tp })));
   if (g) diagnostics.push(...g.diagnostics);
-  if (!g || !g.arenas.length) {
-    if (!g) diagnostics.push({ level: 'info', code: 'heap.no-libc', message: 'no C library module in the core: no glibc heap to reconstruct' });
-    result.elapsedMs = performance.now() - t0;
-    return result;
+  if (!g) {
+    diagnostics.push({ level: 'info', code: 'heap.no-libc', message: 'no C library module in the core: no glibc heap to reconstruct' });
+    return undefined;
   }
-  result.found = true;
-  result.mainArena = g.mainArena;
-  result.layout = g.layout;
-  result.mp = g.mp;
-
-  // Tasks: each arena heap, each candidate mmapped region.
-  const tasks: (HeapRegionTask & { bytes: number; what: string })[] = [];
+  if (!g.arenas.length) return undefined;
+  const regions: HeapRegionPlan[] = [];
   for (const a of g.arenas) {
     for (const h of a.heaps) {
-      const regs = h.regions.map((i) => map.regions[i]);
-      const pieces = piecesOf(o, regs, h.firstChunk, h.end);
       const top = a.top >= h.start && a.top < h.end ? a.top : 0n;
-      tasks.push({ first: h.firstChunk, end: h.end, top, mmapped: false, arena: a.index, pieces, bytes: pieces.reduce((n, p) => n + p.length, 0), what: `${a.main ? 'main arena' : `arena ${hex(a.address)}`} heap ${hex(h.start)}` });
+      regions.push({ id: regions.length, lo: h.firstChunk, hi: h.end, top, mmapped: false, arena: a.index, what: `${a.main ? 'main arena' : `arena ${hex(a.address)}`} heap ${hex(h.start)}` });
     }
   }
-  for (const r of mmapCandidates(map)) {
-    const pieces = piecesOf(o, [r], r.start, r.end);
-    tasks.push({ first: r.start, end: r.end, top: 0n, mmapped: true, arena: MMAPPED_ARENA, pieces, bytes: pieces.reduce((n, p) => n + p.length, 0), what: `mmapped chunks at ${hex(r.start)}` });
-  }
-  const workers = pool.workers;
+  for (const r of mmapCandidates(map)) regions.push({ id: regions.length, lo: r.start, hi: r.end, top: 0n, mmapped: true, arena: MMAPPED_ARENA, what: `mmapped chunks at ${hex(r.start)}` });
+  return { g, regions, t0 };
+}
+
+export function heapConfig(o: OpenedCore, plan: HeapPlan, maxSpanBytes: number): HeapConfig {
+  const { map } = o;
   const { ranges, regionOf } = rangeTable(map);
   const imageRanges = new Uint8Array(regionOf.length);
   for (let i = 0; i < regionOf.length; i++) {
     const r = map.regions[regionOf[i]];
     imageRanges[i] = r.module !== undefined && (r.label === 'text' || r.label === 'rodata') ? 1 : 0;
   }
-  const spanBytes = opts.spanBytes ?? 32 << 20;
-  await Promise.all(workers.map((w) => w.heapBegin({ wordSize: ws, ranges, imageRanges, alignment: g.layout.alignment, minChunk: minChunk(g.layout), maxSpanBytes: spanBytes })));
-  // Largest first, each to the least loaded worker; a worker walks its regions in turn.
-  const load = workers.map(() => 0);
-  const queues: (typeof tasks)[] = workers.map(() => []);
-  for (const t of [...tasks].sort((a, b) => b.bytes - a.bytes)) {
-    const i = load.indexOf(Math.min(...load));
-    queues[i].push(t);
-    load[i] += t.bytes;
-  }
-  const total = tasks.reduce((n, t) => n + t.bytes, 0);
-  let done = 0;
-  opts.onProgress?.({ phase: 'heap walk', done: 0, total, elapsedMs: 0 });
-  const outcomes: { task: (typeof tasks)[number]; r: HeapRegionResult }[] = [];
-  await Promise.all(
-    queues.map(async (q, i) => {
-      for (const t of q) {
-        if (opts.signal?.aborted) throw new AbortedError();
-        const { bytes: _b, what: _w, ...task } = t;
-        outcomes.push({ task: t, r: await workers[i].heapRegion(task) });
-        done += t.bytes;
-        opts.onProgress?.({ phase: 'heap walk', done, total, elapsedMs: performance.now() - t0 });
-      }
-    }),
-  );
-  for (const { task, r } of outcomes) {
-    if (task.mmapped && r.stop === 'not-chunks') continue;
-    result.regionsWalked++;
-    result.chunks += r.chunks;
-    if (r.corrupt) {
-      diagnostics.push({
-        level: 'warning', code: 'heap.corrupt-chunk',
-        message: `${task.what}: ${r.corrupt} corrupt chunk header(s), the first at ${hex(r.firstCorrupt)} (a size that is misaligned, too small or runs past the heap); skipped to the next plausible chunk`,
+  return { wordSize: o.core.wordSize, ranges, imageRanges, alignment: plan.g.layout.alignment, minChunk: minChunk(plan.g.layout), maxSpanBytes };
+}
+
+/** Where a piece's bytes are in the file, to walk it again. */
+export interface PlacedPiece extends HeapPiece {
+  fileStart: number;
+  /** Present bytes of the piece's segment end here. */
+  availEnd: bigint;
+}
+
+/** The heap pieces of a span: each heap region's part of each of the span's pieces. */
+export function heapPiecesOf(plan: HeapPlan, span: Span, nextId: () => number, tail: number): PlacedPiece[] {
+  const out: PlacedPiece[] = [];
+  const bufLen = span.length + tail;
+  for (const sp of span.pieces) {
+    if (sp.addr === undefined || sp.availEnd === undefined) continue;
+    const a0 = sp.addr;
+    const a1 = sp.addr + BigInt(sp.length);
+    for (const r of plan.regions) {
+      if (r.hi <= a0 || r.lo >= a1) continue;
+      const start = r.lo > a0 ? r.lo : a0;
+      const end = r.hi < a1 ? r.hi : a1;
+      const offset = sp.offset + Number(start - a0);
+      const avail = Number((sp.availEnd < r.hi ? sp.availEnd : r.hi) - start);
+      out.push({
+        id: nextId(), region: r.id, addr: start, offset, length: Math.max(0, Math.min(avail, bufLen - offset)), pieceEnd: end, exact: start === r.lo,
+        start, regionEnd: r.hi, top: r.top, mmapped: r.mmapped, arena: r.arena, fileStart: span.fileStart + offset, availEnd: sp.availEnd,
       });
     }
-    const expected = task.mmapped ? ['region-end'] : task.top ? ['top'] : ['end-marker', 'region-end'];
-    if (!expected.includes(r.stop) && !(task.mmapped && r.stop === 'not-chunks')) {
+  }
+  return out;
+}
+
+export interface Walked {
+  worker: number;
+  piece: PlacedPiece;
+  res: HeapPieceResult;
+}
+
+/**
+ * Settles the walk: per region, in address order, each piece's first chunk must be the
+ * previous piece's exit. A piece whose guessed start was wrong is walked again from the
+ * right one; a chunk's unknown in-use bit is taken from the next piece's first header.
+ * Then tcaches found by shape, states, aggregation, and the result.
+ */
+export async function finishHeap(o: OpenedCore, pool: KernelPool, plan: HeapPlan, walked: Walked[], opts: { topGroups?: number; tail: number }): Promise<HeapResult> {
+  const { g } = plan;
+  const workers = pool.workers;
+  const diagnostics: Diagnostic[] = [];
+  const result: HeapResult = {
+    allocator: 'glibc', found: true, mainArena: g.mainArena, layout: g.layout, mp: g.mp, used: emptyTotals(), free: emptyTotals(), tcache: emptyTotals(),
+    fastbin: emptyTotals(), bins: emptyTotals(), meta: emptyTotals(), mmapped: emptyTotals(), arenas: [], tcaches: [], bySize: [], bySignature: [], byType: [],
+    signatureOverflow: 0, chunks: 0, regionsWalked: 0, elapsedMs: 0, diagnostics,
+  };
+  const byRegion = new Map<number, Walked[]>();
+  for (const w of walked) (byRegion.get(w.piece.region) ?? byRegion.set(w.piece.region, []).get(w.piece.region)!).push(w);
+  const shift = BigInt((g.layout.alignment - ((2 * o.core.wordSize) % g.layout.alignment)) % g.layout.alignment);
+  let redone = 0;
+  let rr = 0;
+  for (const region of plan.regions) {
+    const list = (byRegion.get(region.id) ?? []).sort((a, b) => (a.piece.addr < b.piece.addr ? -1 : 1));
+    let expect: bigint | undefined = region.lo + (region.mmapped ? shift : 0n);
+    let pending: { worker: number; record: number } | undefined;
+    let finished = false;
+    let chunks = 0;
+    let stoppedAt: { stop: string; at: bigint } | undefined;
+    for (const w of list) {
+      const drop = () => (w.res.rec1 > w.res.rec0 ? workers[w.worker].heapInvalidate(w.res.rec0, w.res.rec1) : Promise.resolve());
+      if (finished || (expect !== undefined && expect >= w.piece.pieceEnd)) {
+        await drop();
+        continue;
+      }
+      let cur = w;
+      if (!w.piece.exact && expect !== undefined && w.res.entry !== expect) {
+        await drop();
+        // Walk it again from the real first chunk (mmapped: the mapping start before the shift).
+        const from = region.mmapped ? expect - shift : expect;
+        const skip = from - w.piece.addr;
+        const piece: PlacedPiece = { ...w.piece, exact: true, start: from, addr: from, offset: w.piece.offset + Number(skip), fileStart: w.piece.fileStart + Number(skip) };
+        const availEnd = w.piece.availEnd < region.hi ? w.piece.availEnd : region.hi;
+        piece.length = Math.max(0, Math.min(Number(availEnd - from), Number(w.piece.pieceEnd - from) + opts.tail));
+        const worker = rr++ % workers.length;
+        cur = { worker, piece, res: await workers[worker].heapWalk(piece) };
+        redone++;
+      }
+      if (cur.res.entry === 0n) continue;
+      if (pending) {
+        if (cur.res.entry === expect && cur.res.firstPrevInUse !== 2) await workers[pending.worker].heapSetInUse(pending.record, cur.res.firstPrevInUse === 1);
+        pending = undefined;
+      }
+      chunks += cur.res.rec1 - cur.res.rec0;
+      if (cur.res.corrupt) {
+        diagnostics.push({
+          level: 'warning', code: 'heap.corrupt-chunk',
+          message: `${region.what}: ${cur.res.corrupt} corrupt chunk header(s), the first at ${hex(cur.res.firstCorrupt)} (a size that is misaligned, too small or runs past the heap); skipped to the next plausible chunk`,
+        });
+      }
+      if (cur.res.lastUnknown) pending = { worker: cur.worker, record: cur.res.rec1 - 1 };
+      const stop = PIECE_STOP[cur.res.stop];
+      if (stop === 'piece-end') expect = cur.res.exit;
+      else if (stop === 'corrupt' || stop === 'bytes-end' || stop === 'no-sync') {
+        // Boundaries after this point are unknown: take the next piece's own guess.
+        if (stop !== 'no-sync') stoppedAt ??= { stop, at: cur.res.exit };
+        expect = undefined;
+      } else {
+        finished = true;
+        if (stop === 'table-full') stoppedAt = { stop, at: cur.res.exit };
+      }
+    }
+    if (pending) await workers[pending.worker].heapSetInUse(pending.record, true);
+    if (region.mmapped && chunks === 0) continue;
+    result.regionsWalked++;
+    result.chunks += chunks;
+    if (stoppedAt) {
       diagnostics.push({
         level: 'warning', code: 'heap.walk-stopped',
-        message: `${task.what}: the walk stopped at ${hex(r.position)} (${r.stop === 'not-chunks' ? 'bytes missing from the core' : r.stop === 'corrupt' ? 'no plausible chunk after a corrupt header' : r.stop === 'table-full' ? 'the chunk table is full' : 'before the top chunk'}); chunks after it are not counted`,
+        message: `${region.what}: the walk stopped at ${hex(stoppedAt.at)} (${stoppedAt.stop === 'bytes-end' ? 'bytes missing from the core' : stoppedAt.stop === 'corrupt' ? 'no plausible chunk after a corrupt header' : 'the chunk table is full'}); it went on from the next plausible chunk where there was one`,
       });
     }
   }
+  if (redone) diagnostics.push({ level: 'info', code: 'heap.rewalked', message: `${redone} piece(s) of the heaps were walked again: the chunk boundary guessed at a span start was not the real one` });
 
   // tcaches that neither TLS nor heap starts revealed: every in-use chunk of the struct's size is a candidate.
+  const ws = o.core.wordSize;
   const shaped = (await Promise.all(workers.map((w) => w.heapChunksOfSize(g.layout.tcacheStructChunkSize)))).flatMap((a) => Array.from(a));
   const cands = new Map<bigint, { foundBy: string; tids: number[] }>();
   for (const c of shaped) {
     const user = c + 2n * BigInt(ws);
     if (!g.tcaches.some((t) => t.address === user)) cands.set(user, { foundBy: 'shape (a chunk of tcache_perthread_struct size whose lists match its counts)', tids: [] });
   }
-  await addTcaches(g, map, memory, cands);
+  const before = g.diagnostics.length;
+  await addTcaches(g, o.map, o.memory, cands);
+  diagnostics.push(...g.diagnostics.slice(before));
 
   const entries = [...g.freeInLists.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const lists = BigUint64Array.from(entries, (e) => e[0]);
@@ -228,7 +300,7 @@ export async function runHeapAnalysis(o: OpenedCore, pool: KernelPool, opts: Hea
   await summarize(result, g, aggs, o, opts.topGroups ?? 300);
   result.safeLinking = g.safeLinking;
   result.tcaches = g.tcaches.map((t) => ({ address: t.address, foundBy: t.foundBy, tids: t.tids, entries: t.counts.reduce((a, b) => a + b, 0) }));
-  result.elapsedMs = performance.now() - t0;
+  result.elapsedMs = performance.now() - plan.t0;
   return result;
 }
 

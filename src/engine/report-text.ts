@@ -59,10 +59,54 @@ export function renderAnalysis(j: AnalysisJSON, opts: { top: number }): string {
       out.push(table(['Value', 'Count', 'Points to'], rows(w.vtableCandidates), [false, true]));
     }
   }
+  if (j.heap && opts.top > 0) out.push(renderHeap(j, opts.top));
   if (j.diagnostics.length) {
     out.push('Diagnostics');
     for (const d of j.diagnostics) out.push(`  ${d.level}: ${d.message}${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
     out.push('');
   }
+  return out.join('\n');
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+export function renderHeap(j: AnalysisJSON, top: number): string {
+  const h = j.heap!;
+  const out: string[] = [];
+  if (!h.found) {
+    out.push('Heap: no glibc malloc heap found (see diagnostics)\n');
+    return out.join('\n');
+  }
+  out.push(`Heap (glibc malloc): main_arena ${h.mainArena}, ${h.arenas.length} arena(s), safe-linking ${h.safeLinking === undefined ? 'unknown' : h.safeLinking ? 'on' : 'off'}, ${n(h.chunks)} chunks walked in ${h.elapsedMs} ms`);
+  out.push(
+    `  used ${n(h.used.count)} blocks, ${bytes(h.used.bytes)}; free ${n(h.free.count)} (bins ${n(h.free.bins)}, tcache ${n(h.free.tcache)}, fastbins ${n(h.free.fastbin)}), ${bytes(h.free.bytes)}; ` +
+      `mmapped ${n(h.mmapped.count)} blocks, ${bytes(h.mmapped.bytes)}; allocator metadata ${n(h.meta.count)}`,
+  );
+  out.push('');
+  out.push(
+    table(
+      ['Arena', 'Address', 'Heaps', 'System mem', 'Used', 'Free', 'Tcache', 'Fastbin'],
+      h.arenas.map((a) => [a.main ? 'main' : String(a.index), a.address, String(a.heaps.length), bytes(a.systemMem), n(a.used.count), n(a.free.count), n(a.tcache.count), n(a.fastbin.count)]),
+      [false, false, true, true, true, true, true, true],
+    ),
+  );
+  if (h.byType.length) {
+    out.push('Used blocks by type (first word → vtable, function or read-only data)');
+    out.push(table(['Type', 'Kind', 'Count', 'Bytes', 'Example'], h.byType.slice(0, top).map((t) => [t.type, t.kind, n(t.count), bytes(t.bytes), t.examples[0]?.address ?? '']), [false, false, true, true]));
+  }
+  out.push('Used blocks by size (usable bytes)');
+  out.push(table(['Size', 'Chunk', 'Count', 'Bytes', 'Example'], h.bySize.slice(0, top).map((s) => [n(s.size), n(s.chunkSize), n(s.count), bytes(s.bytes), s.examples[0] ?? '']), [true, true, true, true]));
+  out.push('Used blocks by (size, pointer signature): byte offsets holding a pointer → what the first example points to');
+  out.push(
+    table(
+      ['Size', 'Count', 'Bytes', 'Pointers at', 'Targets (first example)'],
+      h.bySignature.slice(0, top).map((s) => [
+        n(s.size), n(s.count), bytes(s.bytes),
+        s.offsets.length ? s.offsets.slice(0, 8).join(',') + (s.offsets.length > 8 ? ',…' : '') : '—',
+        s.targets.slice(0, 4).map((t) => `+${t.offset}:${t.symbol ?? (t.module ? `${t.module} ${t.label}` : t.label)}`).join(' '),
+      ]),
+      [true, true, true],
+    ),
+  );
   return out.join('\n');
 }

@@ -5,7 +5,7 @@ import { type AnalysisJSON, analyze, openInputs } from '../engine/analyze';
 import { BlobSource } from '../engine/bytesource';
 import { initDemangler } from '../engine/demangle';
 import { detectKind } from '../engine/detect';
-import { AbortedError, HeaplensError, throwIfAborted } from '../engine/errors';
+import { HeaplensError, throwIfAborted } from '../engine/errors';
 import { fingerprint } from '../engine/fingerprint';
 import type { Progress } from '../engine/pipeline';
 import { browserPool, warmUp } from '../workers/browser-pool';

@@ -7,15 +7,13 @@
 // the free lists' members are then marked and the table aggregated where it lives.
 import type { OpenedCore } from '../analyze';
 import { rangeTable } from '../census';
-import { AbortedError, type Diagnostic } from '../errors';
+import type { Diagnostic } from '../errors';
 import { hex } from '../format';
 import { type HeapAggregate, type HeapConfig, type HeapGroups, type HeapPiece, type HeapPieceResult, type KernelPool, PIECE_STOP, type Span } from '../kernel-api';
-import { type Region, type RegionLabel, regionAt } from '../memmap';
-import type { ProgressFn } from '../pipeline';
+import { type RegionLabel, regionAt } from '../memmap';
 import { symbolText } from '../symbolize';
 import { type GlibcHeap, addTcaches, discoverGlibc, minChunk, mmapCandidates } from './glibc';
 
-export const STATE_NAMES = ['', 'used', 'free', 'tcache', 'fastbin', 'meta'] as const;
 
 export interface HeapBlockExample {
   /** The user pointer (what malloc returned). */
@@ -97,12 +95,6 @@ export interface HeapResult {
   diagnostics: Diagnostic[];
 }
 
-export interface HeapOptions {
-  signal?: AbortSignal;
-  onProgress?: ProgressFn;
-  spanBytes?: number;
-  topGroups?: number;
-}
 
 const MMAPPED_ARENA = 255;
 

@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisJSON } from '../../src/engine/analyze';
 import { allBlocks, analyzeFile } from '../helpers/engine';
+import { gdbHeapTruth } from '../helpers/gdb-heap';
 import { buildFixture, dumpFixture, type Dumped } from '../helpers/fixtures';
 
 interface HeapTruth {
@@ -104,6 +105,22 @@ for (const bits of [64, 32] as const) {
       expect(small.heap!.used).toEqual(j.heap!.used);
       expect(small.heap!.free).toEqual(j.heap!.free);
       expect(small.heap!.bySignature.slice(0, 20).map((g) => [g.size, g.offsets, g.count])).toEqual(j.heap!.bySignature.slice(0, 20).map((g) => [g.size, g.offsets, g.count]));
+    });
+
+    it("agrees with glibc's own view (gdb with libc debug symbols) on arenas, tcache and fastbin chunks", async ({ skip }) => {
+      const g = await gdbHeapTruth(fx.exe, fx.core);
+      if ('unavailable' in g) return skip(`gdb oracle unavailable: ${g.unavailable}`);
+      const h = j.heap!;
+      expect(BigInt(h.mainArena!)).toBe(BigInt(g.mainArena));
+      expect(h.arenas.map((a) => BigInt(a.address))).toEqual(g.arenas.map((a) => BigInt(a.address)));
+      expect(h.arenas.map((a) => a.topSize)).toEqual(g.arenas.map((a) => a.topSize));
+      const ws = BigInt(fx.truth.wordSize);
+      const ours = (state: number) => all.filter((b) => b.state === state).map((b) => b.address - 2n * ws).sort((a, b) => (a < b ? -1 : 1));
+      const theirs = (lists: string[][][]) => lists.flat(2).map((x) => BigInt(x)).sort((a, b) => (a < b ? -1 : 1));
+      expect(ours(3)).toEqual(theirs(g.threads.map((t) => t.tcacheEntries)));
+      expect(ours(4)).toEqual(theirs(g.arenas.map((a) => a.fastbins)));
+      expect(ours(2)).toEqual(theirs(g.arenas.map((a) => [a.bins.chunks])));
+      expect(h.tcaches.map((t) => BigInt(t.address)).sort()).toEqual(g.threads.filter((t) => t.tcache).map((t) => BigInt(t.tcache!)).sort());
     });
 
     it('finds every thread tcache', () => {

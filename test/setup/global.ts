@@ -3,7 +3,7 @@
 // apt-get when running as root on a machine that lacks them; and that the app, CLI and
 // kernels are built.
 import { execFileSync, execSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, WORK } from '../helpers/fixtures';
 
@@ -30,8 +30,10 @@ function ensureTools(): void {
   if (!has('readelf')) missing.push('binutils');
   if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
   if (!missing.includes('gcc') && !missing.includes('g++') && !multilibWorks()) missing.push('gcc-multilib', 'g++-multilib');
-  if (!missing.length) return;
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  // glibc's debug symbols: the gdb oracle of the heap tests (skipped, with the reason, without them).
+  if (!existsSync('/usr/lib/debug/.build-id') && root && has('apt-get')) missing.push('libc6-dbg');
+  if (!missing.length) return;
   if (!root || !has('apt-get')) {
     throw new Error(`the tests need: ${missing.join(', ')}. Install them (Debian: apt-get install ${missing.join(' ')}), or run as root so the set-up installs them.`);
   }
@@ -47,7 +49,13 @@ function ensureBuilt(): void {
   execSync('npm run build', { cwd: ROOT, stdio: 'inherit' });
 }
 
+/** Cores of earlier runs are large (a 6-thread program's gcore is ~500 MB): start clean. */
+function clearOldCores(): void {
+  for (const d of ['cores', 'kcores', 'corrupt', 'bad']) rmSync(join(WORK, d), { recursive: true, force: true });
+}
+
 export default function setup(): void {
   ensureTools();
   ensureBuilt();
+  clearOldCores();
 }

@@ -6,6 +6,7 @@ import type { Shown } from './App';
 import { FilePicker } from './common';
 import { bytes, num, signalText } from './fmt';
 import { MemoryMapView } from './MemoryMapView';
+import { HeapView } from './HeapView';
 import { ThreadsView } from './ThreadsView';
 import { CensusView } from './CensusView';
 import { ModulesView } from './ModulesView';
@@ -40,6 +41,7 @@ export function Results(props: { shown: Shown; onNew: () => void; onFiles: (file
 
   const sections: Section[] = [
     { id: 'sec-map', title: 'Memory map', count: () => num(json().regions.length) },
+    { id: 'sec-heap', title: 'Heap', count: () => (json().heap?.found ? num(json().heap!.used.count) : '—') },
     { id: 'sec-threads', title: 'Threads', count: () => num(json().threads.length) },
     { id: 'sec-census', title: 'Word census', count: () => (json().words ? num(json().words!.top.length) : '—') },
     { id: 'sec-modules', title: 'Modules', count: () => num(json().modules.length) },
@@ -128,6 +130,10 @@ export function Results(props: { shown: Shown; onNew: () => void; onFiles: (file
       <section id="sec-map" class="panel section" tabindex="-1" aria-labelledby="sec-map-h">
         <h2 id="sec-map-h">Memory map</h2>
         <MemoryMapView json={json()} query={mapQuery()} onQuery={setMapQuery} />
+      </section>
+      <section id="sec-heap" class="panel section" tabindex="-1" aria-labelledby="sec-heap-h">
+        <h2 id="sec-heap-h">Heap</h2>
+        <HeapView json={json()} onShowInMap={showInMap} onShowDiagnostics={() => go('sec-diag')} />
       </section>
       <section id="sec-threads" class="panel section" tabindex="-1" aria-labelledby="sec-threads-h">
         <h2 id="sec-threads-h">Threads</h2>

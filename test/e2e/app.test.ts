@@ -129,6 +129,8 @@ describe('app in Chromium', () => {
     await p.getByTestId('open-sample').click();
     await p.getByTestId('results').waitFor({ timeout: 120_000 });
     await expect.poll(() => p.getByTestId('word-census').innerText()).toMatch(/vtable for A/);
+    // The heap section's type census: a row for class A (its vtable) with the 20,000 objects of the sample.
+    await expect.poll(() => p.getByTestId('heap-types').innerText()).toMatch(/(^|\n)[^\n]*\bA\b\s+vtable\s+20,000\b/);
     await p.close();
   });
 

@@ -1,0 +1,1029 @@
+// Heap: the glibc malloc reconstruction — what the allocator holds at a glance, its arenas,
+// and the used blocks by type (vtable), by size and by (size, pointer signature), each
+// filterable, sortable and expandable to example blocks, with a bar chart of bytes per group.
+import { type Accessor, For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
+import type { AnalysisJSON } from '../engine/analyze';
+import type { HeapJSON } from '../engine/heap/heap';
+import type { RegionLabel } from '../engine/memmap';
+import { LabelChip, SortHeader, type SortDir } from './common';
+import { bytes, num, padHex } from './fmt';
+
+type TypeRow = HeapJSON['byType'][number];
+type SizeRow = HeapJSON['bySize'][number];
+type SigRow = HeapJSON['bySignature'][number];
+type Example = TypeRow['examples'][number];
+type Target = SigRow['targets'][number];
+type Arena = HeapJSON['arenas'][number];
+type Tab = 'types' | 'sizes' | 'sigs';
+type SortKey = 'key' | 'count' | 'bytes';
+
+const STEP = 50;
+const CHART_BARS = 15;
+const OFFSETS_SHOWN = 6;
+const TARGETS_SHOWN = 3;
+
+const KIND_TITLES: Record<TypeRow['kind'], string> = {
+  vtable: 'The first word points into a module’s read-only data, word-aligned: a vtable (a C++ object of this class)',
+  function: 'The first word points into a module’s code: a function pointer (a C struct with a callback, or a vtable-less object)',
+  rodata: 'The first word points into a module’s read-only data but is not a known vtable (a string, a table)',
+};
+
+export function HeapView(props: { json: AnalysisJSON; onShowInMap: (addr: string) => void; onShowDiagnostics: () => void }): JSX.Element {
+  const heap = () => (props.json.heap?.found ? props.json.heap : undefined);
+  /** Why there is no heap: the engine's heap diagnostics (they say what was looked for). */
+  const why = createMemo(() => props.json.diagnostics.filter((d) => d.code.startsWith('heap.')));
+  return (
+    <Show
+      when={heap()}
+      fallback={
+        <p class="heap-note" data-testid="heap">
+          <Show
+            when={props.json.heap || why().length}
+            fallback={
+              <>
+                No heap reconstruction in this analysis: it was made {props.json.words ? 'by an earlier heaplens or with the heap step skipped' : 'with the memory map only'}. To get
+                one, remove it from the recent analyses on the start page and open the files again.{' '}
+              </>
+            }
+          >
+            <b>No glibc malloc heap found</b>
+            {why().length ? <>: {why()[0].message.replace(/\.$/, '')}. </> : <>: the process may use another allocator, or the core may lack the C library’s data. </>}
+            <button type="button" class="link" onClick={() => props.onShowDiagnostics()}>
+              See Diagnostics
+            </button>{' '}
+            for what was tried.
+          </Show>
+        </p>
+      }
+    >
+      {(h) => <HeapBody heap={h()} json={props.json} onShowInMap={props.onShowInMap} />}
+    </Show>
+  );
+}
+
+function HeapBody(props: { heap: HeapJSON; json: AnalysisJSON; onShowInMap: (addr: string) => void }): JSX.Element {
+  const ws = () => props.json.wordSize;
+  const h = () => props.heap;
+  // Types first; a C program's heap has none, so it opens on sizes.
+  const [tab, setTab] = createSignal<Tab>(props.heap.byType.length || !props.heap.bySize.length ? 'types' : 'sizes');
+
+  const types = tableState<TypeRow>({
+    rows: () => h().byType,
+    hay: (r) => [r.type, r.kind, r.module ?? '', r.symbol ?? '', r.value, padHex(r.value, ws()), ...exampleHay(r.examples.map((e) => e.address), ws())].join(' '),
+    byKey: (a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0),
+  });
+  const sizes = tableState<SizeRow>({
+    rows: () => h().bySize,
+    hay: (r) => [`${r.size}`, `${r.chunkSize}`, ...exampleHay(r.examples, ws())].join(' '),
+    exact: (r, n) => r.size === n || r.chunkSize === n,
+    byKey: (a, b) => a.size - b.size,
+  });
+  const sigs = tableState<SigRow>({
+    rows: () => h().bySignature,
+    hay: (r) => [`${r.size}`, r.offsets.map((o) => `+${o}`).join(' '), r.offsets.length ? 'pointers' : 'no pointers', ...r.targets.map(targetText), ...exampleHay(r.examples.map((e) => e.address), ws())].join(' '),
+    exact: (r, n) => r.size === n,
+    byKey: (a, b) => a.size - b.size || a.offsets.length - b.offsets.length,
+  });
+
+  const chart = createMemo((): ChartBar[] => {
+    const t = tab();
+    const top = <R extends { bytes: number; count: number }>(rows: R[]) => [...rows].sort((a, b) => b.bytes - a.bytes || b.count - a.count).slice(0, CHART_BARS);
+    if (t === 'types') return top(types.filtered()).map((r) => ({ label: r.type, title: `${r.type} (${r.kind}${r.symbol ? `, ${r.symbol}` : ''})`, count: r.count, bytes: r.bytes }));
+    if (t === 'sizes') return top(sizes.filtered()).map((r) => ({ label: sizeLabel(r.size), title: `usable ${num(r.size)} B, chunk ${num(r.chunkSize)} B`, count: r.count, bytes: r.bytes }));
+    return top(sigs.filtered()).map((r) => ({ label: `${sizeLabel(r.size)} · ${r.offsets.length ? plural(r.offsets.length, 'ptr') : 'no ptr'}`, title: `usable ${num(r.size)} B, ${r.offsets.length ? `pointers at ${offsetsText(r.offsets)}` : 'no pointers'}`, count: r.count, bytes: r.bytes }));
+  });
+  const chartOf = (): { n: number; filtered: boolean } => {
+    const st: { filtered: () => unknown[]; query: () => string } = tab() === 'types' ? types : tab() === 'sizes' ? sizes : sigs;
+    return { n: st.filtered().length, filtered: st.query().trim() !== '' };
+  };
+
+  const tabs: { key: Tab; label: string; rows: () => number }[] = [
+    { key: 'types', label: 'By type', rows: () => h().byType.length },
+    { key: 'sizes', label: 'By size', rows: () => h().bySize.length },
+    { key: 'sigs', label: 'By signature', rows: () => h().bySignature.length },
+  ];
+  const tabKey = (e: KeyboardEvent, i: number) => {
+    const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : e.key === 'Home' ? -i : e.key === 'End' ? tabs.length - 1 - i : 0;
+    if (!d) return;
+    e.preventDefault();
+    const next = tabs[(i + d + tabs.length) % tabs.length];
+    setTab(next.key);
+    document.getElementById(`heap-tab-${next.key}`)?.focus();
+  };
+
+  return (
+    <div data-testid="heap">
+      <HeapSummary heap={h()} ws={ws()} onShowInMap={props.onShowInMap} />
+
+      <h3 class="sub-h">Arenas</h3>
+      <ArenasTable heap={h()} ws={ws()} onShowInMap={props.onShowInMap} />
+      <AllocatorDetails heap={h()} ws={ws()} />
+
+      <h3 class="sub-h">Used blocks</h3>
+      <div class="tabs" role="tablist" aria-label="Used blocks grouped by">
+        <For each={tabs}>
+          {(t, i) => (
+            <button
+              type="button"
+              role="tab"
+              id={`heap-tab-${t.key}`}
+              class="tab"
+              aria-selected={tab() === t.key}
+              aria-controls={`heap-panel-${t.key}`}
+              tabindex={tab() === t.key ? 0 : -1}
+              data-testid={`heap-tab-${t.key}`}
+              onClick={() => setTab(t.key)}
+              onKeyDown={(e) => tabKey(e, i())}
+            >
+              {t.label} <span class="count">{num(t.rows())}</span>
+            </button>
+          )}
+        </For>
+      </div>
+      <div class="heap-census">
+        <div class="heap-tables">
+          <div role="tabpanel" id="heap-panel-types" aria-labelledby="heap-tab-types" hidden={tab() !== 'types'}>
+            <TypesTable st={types} ws={ws()} onShowInMap={props.onShowInMap} />
+          </div>
+          <div role="tabpanel" id="heap-panel-sizes" aria-labelledby="heap-tab-sizes" hidden={tab() !== 'sizes'}>
+            <SizesTable st={sizes} ws={ws()} onShowInMap={props.onShowInMap} />
+          </div>
+          <div role="tabpanel" id="heap-panel-sigs" aria-labelledby="heap-tab-sigs" hidden={tab() !== 'sigs'}>
+            <SigsTable st={sigs} ws={ws()} onShowInMap={props.onShowInMap} />
+          </div>
+        </div>
+        <BarChart
+          bars={chart()}
+          what={tab() === 'types' ? 'type' : tab() === 'sizes' ? 'usable size' : 'signature'}
+          of={chartOf().n}
+          filtered={chartOf().filtered}
+        />
+      </div>
+    </div>
+  );
+}
+
+// ---- summary ---------------------------------------------------------------------
+
+function HeapSummary(props: { heap: HeapJSON; ws: number; onShowInMap: (addr: string) => void }): JSX.Element {
+  const h = () => props.heap;
+  /** Chunk bytes of each kind of free list, from the arenas (the totals carry counts only). */
+  const freeBytes = createMemo(() => {
+    const s = { bins: 0, tcache: 0, fastbin: 0 };
+    for (const a of h().arenas) {
+      s.bins += a.free.chunkBytes;
+      s.tcache += a.tcache.chunkBytes;
+      s.fastbin += a.fastbin.chunkBytes;
+    }
+    return s;
+  });
+  const sysMem = createMemo(() => h().arenas.reduce((a, x) => a + x.systemMem, 0));
+  return (
+    <>
+      <dl class="heap-stats" data-testid="heap-summary">
+        <Stat k="Used blocks" v={num(h().used.count)} title={`${num(h().used.count)} blocks in use (mmapped included): ${num(h().used.bytes)} usable bytes, ${num(h().used.chunkBytes)} bytes of chunks`}>
+          <ByteLine n={h().used.bytes} />
+        </Stat>
+        <Stat
+          k="Free"
+          v={num(h().free.count)}
+          title={`${num(h().free.count)} free blocks: ${num(h().free.bytes)} usable bytes, ${num(h().free.chunkBytes)} bytes of chunks (the top chunks not included)`}
+        >
+          <ByteLine n={h().free.bytes} />
+          <br />
+          <span class="nowrap" title={`${num(freeBytes().bins)} chunk bytes in bins`}>
+            bins {num(h().free.bins)}
+          </span>{' '}
+          ·{' '}
+          <span class="nowrap" title={`${num(freeBytes().tcache)} chunk bytes in tcaches`}>
+            tcache {num(h().free.tcache)}
+          </span>{' '}
+          ·{' '}
+          <span class="nowrap" title={`${num(freeBytes().fastbin)} chunk bytes in fastbins`}>
+            fastbins {num(h().free.fastbin)}
+          </span>
+        </Stat>
+        <Stat k="Mmapped blocks" v={num(h().mmapped.count)} title={`${num(h().mmapped.count)} blocks of their own mapping: ${num(h().mmapped.bytes)} usable bytes, ${num(h().mmapped.chunkBytes)} bytes mapped`}>
+          <ByteLine n={h().mmapped.bytes} />
+        </Stat>
+        <Stat k="Allocator metadata" v={num(h().meta.count)} title="Chunks malloc keeps for itself (the tcache_perthread_struct of each thread)">
+          <ByteLine n={h().meta.chunkBytes} /> of chunks
+        </Stat>
+        <Stat k="main_arena" v={<AddrLink addr={h().mainArena} ws={props.ws} onShowInMap={props.onShowInMap} />} title="Address of glibc's main_arena (found by its shape, without symbols)">
+          in libc’s data
+        </Stat>
+        <Stat k="Arenas" v={num(h().arenas.length)} title={`${num(sysMem())} bytes of system memory in the arenas' heaps`}>
+          {plural(h().arenas.reduce((a, x) => a + x.heaps.length, 0), 'heap')} · {bytes(sysMem())}
+        </Stat>
+        <Stat
+          k="Safe-linking"
+          v={h().safeLinking === undefined ? '—' : h().safeLinking ? 'on' : 'off'}
+          title="Whether the tcache and fastbin links are mangled (glibc ≥ 2.32); detected from the lists"
+        >
+          {h().safeLinking ? 'links mangled (glibc ≥ 2.32)' : h().safeLinking === false ? 'links in clear' : 'no list to tell'}
+        </Stat>
+        <Stat k="Chunks walked" v={num(h().chunks)} title="Every chunk of every heap and mmapped run, read by the kernels">
+          in {plural(h().regionsWalked, 'region')}
+        </Stat>
+        <Stat k="Time" v={`${num(h().elapsedMs)} ms`} title="From finding the allocator to the census (the walk overlaps the word census)">
+          discovery to census
+        </Stat>
+      </dl>
+      <Show when={h().signatureOverflow > 0}>
+        <p class="hint">
+          <span class="tag warn">note</span> {num(h().signatureOverflow)} used block{h().signatureOverflow === 1 ? '' : 's'} did not fit the signature table and are in no signature
+          group (they are still counted by size and type).
+        </p>
+      </Show>
+    </>
+  );
+}
+
+function Stat(props: { k: string; v: JSX.Element; title?: string; children?: JSX.Element }): JSX.Element {
+  return (
+    <div class="stat" title={props.title}>
+      <dt>{props.k}</dt>
+      <dd>
+        <span class="stat-v num">{props.v}</span>
+        <Show when={props.children}>
+          <span class="stat-sub muted">{props.children}</span>
+        </Show>
+      </dd>
+    </div>
+  );
+}
+
+function AddrLink(props: { addr: string | undefined; ws: number; onShowInMap: (addr: string) => void; title?: string }): JSX.Element {
+  return (
+    <Show when={props.addr} fallback={<span class="muted">—</span>}>
+      <button type="button" class="link mono" title={props.title ?? 'Show the mapping holding this address'} onClick={() => props.onShowInMap(props.addr!)}>
+        {padHex(props.addr, props.ws)}
+      </button>
+    </Show>
+  );
+}
+
+// ---- arenas ----------------------------------------------------------------------
+
+function ArenasTable(props: { heap: HeapJSON; ws: number; onShowInMap: (addr: string) => void }): JSX.Element {
+  const [open, setOpen] = createSignal<ReadonlySet<number>>(new Set());
+  const toggle = (i: number) => {
+    const s = new Set(open());
+    if (s.has(i)) s.delete(i);
+    else s.add(i);
+    setOpen(s);
+  };
+  const total = createMemo(() => {
+    const sum = (f: (a: Arena) => number) => props.heap.arenas.reduce((x, a) => x + f(a), 0);
+    return {
+      heaps: sum((a) => a.heaps.length),
+      systemMem: sum((a) => a.systemMem),
+      topSize: sum((a) => a.topSize),
+      used: { count: sum((a) => a.used.count), chunkBytes: sum((a) => a.used.chunkBytes) },
+      free: { count: sum((a) => a.free.count), chunkBytes: sum((a) => a.free.chunkBytes) },
+      tcache: { count: sum((a) => a.tcache.count), chunkBytes: sum((a) => a.tcache.chunkBytes) },
+      fastbin: { count: sum((a) => a.fastbin.count), chunkBytes: sum((a) => a.fastbin.chunkBytes) },
+    };
+  });
+  const Pair = (p: { v: { count: number; chunkBytes: number } }) => (
+    <>
+      <td class={`r num grp ${p.v.count === 0 ? 'muted' : ''}`}>{num(p.v.count)}</td>
+      <td class={`r num ${p.v.count === 0 ? 'muted' : ''}`} title={bytes(p.v.chunkBytes)}>
+        {num(p.v.chunkBytes)}
+      </td>
+    </>
+  );
+  return (
+    <div class="table-wrap">
+      <table class="grid heap-arenas" data-testid="heap-arenas">
+        <caption class="sr-only">Arenas: their heaps, system memory and chunks by state (counts and chunk bytes)</caption>
+        <thead>
+          <tr>
+            <th scope="col" rowSpan={2}>
+              Arena
+            </th>
+            <th scope="col" rowSpan={2}>
+              Address
+            </th>
+            <th scope="col" rowSpan={2} class="r">
+              Heaps
+            </th>
+            <th scope="col" rowSpan={2} class="r" title="Bytes the arena got from the system (malloc_state.system_mem)">
+              System memory
+            </th>
+            <th scope="col" rowSpan={2} class="r" title="Size of the top chunk (free space at the end of the arena, not in any list)">
+              Top chunk
+            </th>
+            <th scope="colgroup" colSpan={2} class="c grp">
+              Used
+            </th>
+            <th scope="colgroup" colSpan={2} class="c grp" title="Free chunks in the unsorted, small and large bins">
+              Free in bins
+            </th>
+            <th scope="colgroup" colSpan={2} class="c grp" title="Free chunks in a thread's tcache">
+              tcache
+            </th>
+            <th scope="colgroup" colSpan={2} class="c grp" title="Free chunks in the arena's fastbins">
+              Fastbins
+            </th>
+          </tr>
+          <tr>
+            <For each={[0, 1, 2, 3]}>
+              {() => (
+                <>
+                  <th scope="col" class="r grp">
+                    count
+                  </th>
+                  <th scope="col" class="r">
+                    bytes
+                  </th>
+                </>
+              )}
+            </For>
+          </tr>
+        </thead>
+        <tbody>
+          <For each={props.heap.arenas}>
+            {(a) => {
+              const isOpen = () => open().has(a.index);
+              const heapsTitle = () => a.heaps.map((x) => `${padHex(x.start, props.ws)}–${padHex(x.end, props.ws)}`).join('\n');
+              return (
+                <>
+                  <tr class={isOpen() ? 'expanded' : ''}>
+                    <td>{a.main ? <span class="chip l-heap">main</span> : <span class="num">#{a.index}</span>}</td>
+                    <td class="mono">
+                      <AddrLink addr={a.address} ws={props.ws} onShowInMap={props.onShowInMap} />
+                    </td>
+                    <td class="r">
+                      <button
+                        type="button"
+                        class="disclosure"
+                        aria-expanded={isOpen()}
+                        aria-controls={`arena-heaps-${a.index}`}
+                        aria-label={`${isOpen() ? 'Hide' : 'Show'} the ${a.heaps.length} heap${a.heaps.length === 1 ? '' : 's'} of ${a.main ? 'the main arena' : `arena ${a.index}`}`}
+                        title={heapsTitle()}
+                        onClick={() => toggle(a.index)}
+                      >
+                        <span aria-hidden="true">{isOpen() ? '▾' : '▸'}</span> {num(a.heaps.length)}
+                      </button>
+                    </td>
+                    <td class="r num" title={bytes(a.systemMem)}>
+                      {num(a.systemMem)}
+                    </td>
+                    <td class="r num" title={`top chunk at ${padHex(a.top, props.ws)}: ${bytes(a.topSize)}`}>
+                      {num(a.topSize)}
+                    </td>
+                    <Pair v={a.used} />
+                    <Pair v={a.free} />
+                    <Pair v={a.tcache} />
+                    <Pair v={a.fastbin} />
+                  </tr>
+                  <Show when={isOpen()}>
+                    <tr class="detail-row">
+                      <td colSpan={13} id={`arena-heaps-${a.index}`}>
+                        <ul class="heap-list">
+                          <For each={a.heaps}>
+                            {(x) => (
+                              <li>
+                                <AddrLink addr={x.start} ws={props.ws} onShowInMap={props.onShowInMap} /> – <span class="mono">{padHex(x.end, props.ws)}</span>{' '}
+                                <span class="muted num">({bytes(Number(BigInt(x.end) - BigInt(x.start)))})</span>
+                              </li>
+                            )}
+                          </For>
+                        </ul>
+                        <p class="muted small detail-note">
+                          Top chunk at <span class="mono">{padHex(a.top, props.ws)}</span>, {num(a.topSize)} bytes.
+                        </p>
+                      </td>
+                    </tr>
+                  </Show>
+                </>
+              );
+            }}
+          </For>
+        </tbody>
+        <Show when={props.heap.arenas.length > 1}>
+          <tfoot>
+            <tr>
+              <th scope="row" colSpan={2}>
+                Total
+              </th>
+              <td class="r num">{num(total().heaps)}</td>
+              <td class="r num" title={bytes(total().systemMem)}>
+                {num(total().systemMem)}
+              </td>
+              <td class="r num" title={bytes(total().topSize)}>
+                {num(total().topSize)}
+              </td>
+              <Pair v={total().used} />
+              <Pair v={total().free} />
+              <Pair v={total().tcache} />
+              <Pair v={total().fastbin} />
+            </tr>
+          </tfoot>
+        </Show>
+      </table>
+    </div>
+  );
+}
+
+function AllocatorDetails(props: { heap: HeapJSON; ws: number }): JSX.Element {
+  const h = () => props.heap;
+  return (
+    <details class="more">
+      <summary>
+        Allocator details: mp_, layout, tcaches ({num(h().tcaches.length)})
+      </summary>
+      <div class="two-col">
+        <dl class="kv">
+          <Show when={h().mp}>
+            {(mp) => (
+              <>
+                <dt>mp_</dt>
+                <dd class="mono">{padHex(mp().address, props.ws)}</dd>
+                <dt>sbrk_base</dt>
+                <dd class="mono">{padHex(mp().sbrkBase, props.ws)}</dd>
+                <dt>n_mmaps</dt>
+                <dd class="num">{num(mp().nMmaps)}</dd>
+                <dt>mmapped_mem</dt>
+                <dd class="num">{num(mp().mmappedMem)}</dd>
+                <dt>tcache_bins</dt>
+                <dd class="num">{num(mp().tcacheBins)}</dd>
+                <dt>tcache_max_bytes</dt>
+                <dd class="num">{num(mp().tcacheMaxBytes)}</dd>
+                <dt>tcache_count</dt>
+                <dd class="num">{num(mp().tcacheCount)}</dd>
+              </>
+            )}
+          </Show>
+          <Show when={h().layout}>
+            {(l) => (
+              <>
+                <dt>sizeof malloc_state</dt>
+                <dd class="num">{num(l().stateSize)}</dd>
+                <dt>fastbins</dt>
+                <dd class="num">{num(l().nFastbins)}</dd>
+                <dt>heap_info size</dt>
+                <dd class="num">{num(l().heapInfoSize)}</dd>
+                <dt>alignment</dt>
+                <dd class="num">{num(l().alignment)}</dd>
+                <dt>tcache struct chunk</dt>
+                <dd class="num">{num(l().tcacheStructChunkSize)}</dd>
+              </>
+            )}
+          </Show>
+        </dl>
+        <table class="grid">
+          <thead>
+            <tr>
+              <th scope="col">tcache</th>
+              <th scope="col" class="r">
+                Entries
+              </th>
+              <th scope="col">Threads</th>
+              <th scope="col">Found by</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={h().tcaches} fallback={<tr><td colSpan={4} class="muted">No tcache found.</td></tr>}>
+              {(t) => (
+                <tr>
+                  <td class="mono">{padHex(t.address, props.ws)}</td>
+                  <td class="r num">{num(t.entries)}</td>
+                  <td class="num">{t.tids.length ? t.tids.join(', ') : <span class="muted">—</span>}</td>
+                  <td class="muted small">{t.foundBy}</td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </div>
+    </details>
+  );
+}
+
+// ---- census tables ---------------------------------------------------------------
+
+interface TableState<R> {
+  query: Accessor<string>;
+  setQuery: (q: string) => void;
+  sortKey: Accessor<SortKey>;
+  dir: Accessor<SortDir>;
+  onSort: (k: SortKey) => void;
+  total: Accessor<number>;
+  filtered: Accessor<R[]>;
+  shown: Accessor<R[]>;
+  more: () => void;
+  all: () => void;
+  open: Accessor<ReadonlySet<R>>;
+  toggle: (r: R) => void;
+}
+
+/** Filter (text; a plain number matches sizes exactly when `exact` is given), sort, and "show more". */
+function tableState<R extends { count: number; bytes: number }>(o: {
+  rows: () => R[];
+  hay: (r: R) => string;
+  exact?: (r: R, n: number) => boolean;
+  byKey: (a: R, b: R) => number;
+}): TableState<R> {
+  const [query, setQuery] = createSignal('');
+  const [sortKey, setSortKey] = createSignal<SortKey>('bytes');
+  const [dir, setDir] = createSignal<SortDir>('descending');
+  const [limit, setLimit] = createSignal(STEP);
+  const [open, setOpen] = createSignal<ReadonlySet<R>>(new Set());
+  const indexed = createMemo(() => o.rows().map((r) => ({ r, hay: o.hay(r).toLowerCase() })));
+  const filtered = createMemo(() => {
+    const q = query().trim().toLowerCase();
+    const n = o.exact && /^\d+$/.test(q) ? Number(q) : undefined;
+    const list = indexed()
+      .filter((x) => !q || (n !== undefined ? o.exact!(x.r, n) : x.hay.includes(q)))
+      .map((x) => x.r);
+    const k = sortKey();
+    const s = dir() === 'ascending' ? 1 : -1;
+    list.sort((a, b) => {
+      const c = k === 'count' ? a.count - b.count : k === 'bytes' ? a.bytes - b.bytes : o.byKey(a, b);
+      return c !== 0 ? c * s : b.bytes - a.bytes || b.count - a.count || o.byKey(a, b);
+    });
+    return list;
+  });
+  createEffect(on([query, sortKey, dir], () => setLimit(STEP), { defer: true }));
+  const shown = createMemo(() => filtered().slice(0, limit()));
+  return {
+    query,
+    setQuery,
+    sortKey,
+    dir,
+    onSort: (k) => {
+      if (sortKey() === k) setDir(dir() === 'ascending' ? 'descending' : 'ascending');
+      else {
+        setSortKey(k);
+        setDir(k === 'key' ? 'ascending' : 'descending');
+      }
+    },
+    total: () => o.rows().length,
+    filtered,
+    shown,
+    more: () => setLimit(limit() + STEP),
+    all: () => setLimit(filtered().length),
+    open,
+    toggle: (r) => {
+      const s = new Set(open());
+      if (s.has(r)) s.delete(r);
+      else s.add(r);
+      setOpen(s);
+    },
+  };
+}
+
+function Toolbar<R extends { count: number; bytes: number }>(props: { st: TableState<R>; placeholder: string; label: string; testid: string; what: string }): JSX.Element {
+  const sums = createMemo(() => props.st.filtered().reduce((a, r) => ({ count: a.count + r.count, bytes: a.bytes + r.bytes }), { count: 0, bytes: 0 }));
+  return (
+    <div class="toolbar">
+      <span class="muted small">
+        {props.st.query().trim() ? `${num(props.st.filtered().length)} of ${plural(props.st.total(), props.what)}` : plural(props.st.filtered().length, props.what)} ·{' '}
+        {plural(sums().count, 'block')} · <ByteLine n={sums().bytes} />
+      </span>
+      <input
+        type="search"
+        class="filter"
+        placeholder={props.placeholder}
+        aria-label={props.label}
+        value={props.st.query()}
+        onInput={(e) => props.st.setQuery(e.currentTarget.value)}
+        data-testid={`${props.testid}-filter`}
+      />
+    </div>
+  );
+}
+
+function More<R>(props: { st: TableState<R>; testid: string; what: string }): JSX.Element {
+  return (
+    <div class="pager">
+      <span class="muted">
+        Showing {num(props.st.shown().length)} of {plural(props.st.filtered().length, props.what)}
+      </span>
+      <Show when={props.st.shown().length < props.st.filtered().length}>
+        <button type="button" class="btn small" data-testid={`${props.testid}-more`} onClick={() => props.st.more()}>
+          Show more
+        </button>
+        <button type="button" class="btn small ghost" onClick={() => props.st.all()}>
+          Show all
+        </button>
+      </Show>
+    </div>
+  );
+}
+
+function Disclosure(props: { open: boolean; controls: string; label: string; onToggle: () => void; children: JSX.Element }): JSX.Element {
+  return (
+    <button type="button" class="disclosure" aria-expanded={props.open} aria-controls={props.controls} aria-label={props.label} onClick={() => props.onToggle()}>
+      <span aria-hidden="true">{props.open ? '▾' : '▸'}</span> {props.children}
+    </button>
+  );
+}
+
+let uid = 0;
+
+function TypesTable(props: { st: TableState<TypeRow>; ws: number; onShowInMap: (addr: string) => void }): JSX.Element {
+  const st = props.st;
+  const base = `ht${uid++}`;
+  return (
+    <>
+      <Toolbar st={st} what="type" testid="heap-types" placeholder="Filter: type, module, symbol, 0x address" label="Filter the types by name, kind, module, symbol or address" />
+      <div class="table-wrap">
+        <table class="grid heap-census-table heap-types" data-testid="heap-types">
+          <caption class="sr-only">Used blocks by type: blocks whose first word points into a module’s code or read-only data</caption>
+          <thead>
+            <tr>
+              <th scope="col" class="r">
+                #
+              </th>
+              <SortHeader key="key" label="Type" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} />
+              <th scope="col">Kind</th>
+              <SortHeader key="count" label="Count" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
+              <SortHeader key="bytes" label="Bytes" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
+              <th scope="col" title="The pointer every block of this type starts with">
+                First word
+              </th>
+              <th scope="col">Module</th>
+              <th scope="col">Symbol</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For
+              each={st.shown()}
+              fallback={
+                <tr>
+                  <td colSpan={8} class="muted">
+                    {st.total() ? 'No type matches.' : 'No used block starts with a pointer into a module’s code or read-only data (no vtables).'}
+                  </td>
+                </tr>
+              }
+            >
+              {(r, i) => {
+                const id = `${base}-${i()}`;
+                const isOpen = () => st.open().has(r);
+                return (
+                  <>
+                    <tr class={isOpen() ? 'expanded' : ''}>
+                      <td class="r">
+                        <Disclosure open={isOpen()} controls={id} label={`${isOpen() ? 'Hide' : 'Show'} example blocks of ${r.type}`} onToggle={() => st.toggle(r)}>
+                          <span class="num muted">{i() + 1}</span>
+                        </Disclosure>
+                      </td>
+                      <td class="type-name" title={r.type}>
+                        {r.type}
+                      </td>
+                      <td>
+                        <span class={`chip k-${r.kind}`} title={KIND_TITLES[r.kind]}>
+                          {r.kind}
+                        </span>
+                      </td>
+                      <td class="r num">{num(r.count)}</td>
+                      <td class="r num" title={bytes(r.bytes)}>
+                        {num(r.bytes)}
+                      </td>
+                      <td class="mono">
+                        <AddrLink addr={r.value} ws={props.ws} onShowInMap={props.onShowInMap} title="The pointer every block of this type starts with; show its mapping" />
+                      </td>
+                      <td class="mono">{r.module ?? <span class="muted">—</span>}</td>
+                      <td class="sym">{r.symbol ?? <span class="muted">—</span>}</td>
+                    </tr>
+                    <Show when={isOpen()}>
+                      <tr class="detail-row">
+                        <td colSpan={8} id={id}>
+                          <Examples list={r.examples} ws={props.ws} onShowInMap={props.onShowInMap} sizeNote="the group’s mean usable size" />
+                        </td>
+                      </tr>
+                    </Show>
+                  </>
+                );
+              }}
+            </For>
+          </tbody>
+        </table>
+      </div>
+      <More st={st} testid="heap-types" what="type" />
+    </>
+  );
+}
+
+function SizesTable(props: { st: TableState<SizeRow>; ws: number; onShowInMap: (addr: string) => void }): JSX.Element {
+  const st = props.st;
+  return (
+    <>
+      <Toolbar st={st} what="size" testid="heap-sizes" placeholder="Filter: a size in bytes, or 0x address" label="Filter the sizes: a number matches a usable or chunk size exactly" />
+      <div class="table-wrap">
+        <table class="grid heap-census-table heap-sizes" data-testid="heap-sizes">
+          <caption class="sr-only">Used blocks by usable size</caption>
+          <thead>
+            <tr>
+              <th scope="col" class="r">
+                #
+              </th>
+              <SortHeader key="key" label="Usable size" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by usable size (what malloc_usable_size returns)" />
+              <th scope="col" class="r" title="The chunk's size field: usable size plus the header">
+                Chunk size
+              </th>
+              <SortHeader key="count" label="Count" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
+              <SortHeader key="bytes" label="Bytes" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
+              <th scope="col">Example blocks</th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={st.shown()} fallback={<tr><td colSpan={6} class="muted">{st.total() ? 'No size matches.' : 'No used block.'}</td></tr>}>
+              {(r, i) => (
+                <tr>
+                  <td class="r num muted">{i() + 1}</td>
+                  <td class="r num">{num(r.size)}</td>
+                  <td class="r num muted">{num(r.chunkSize)}</td>
+                  <td class="r num">{num(r.count)}</td>
+                  <td class="r num" title={bytes(r.bytes)}>
+                    {num(r.bytes)}
+                  </td>
+                  <td>
+                    <span class="examples-inline">
+                      <For each={r.examples}>{(a) => <AddrLink addr={a} ws={props.ws} onShowInMap={props.onShowInMap} />}</For>
+                    </span>
+                  </td>
+                </tr>
+              )}
+            </For>
+          </tbody>
+        </table>
+      </div>
+      <More st={st} testid="heap-sizes" what="size" />
+    </>
+  );
+}
+
+function SigsTable(props: { st: TableState<SigRow>; ws: number; onShowInMap: (addr: string) => void }): JSX.Element {
+  const st = props.st;
+  const base = `hs${uid++}`;
+  return (
+    <>
+      <Toolbar
+        st={st}
+        what="signature"
+        testid="heap-signatures"
+        placeholder="Filter: a size, +offset, target (heap, vtable for A)"
+        label="Filter the signatures: a number matches the usable size exactly; text matches offsets and targets"
+      />
+      <div class="table-wrap">
+        <table class="grid heap-census-table heap-signatures" data-testid="heap-signatures">
+          <caption class="sr-only">Used blocks by usable size and by which of their first 64 words hold a pointer</caption>
+          <thead>
+            <tr>
+              <th scope="col" class="r">
+                #
+              </th>
+              <SortHeader key="key" label="Usable size" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by usable size" />
+              <th scope="col" title="Byte offsets, within the first 64 words, that hold a pointer into a mapping">
+                Pointer offsets
+              </th>
+              <SortHeader key="count" label="Count" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
+              <SortHeader key="bytes" label="Bytes" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
+              <th scope="col" title="What the first example block's pointers point into">
+                Targets (first example)
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            <For each={st.shown()} fallback={<tr><td colSpan={6} class="muted">{st.total() ? 'No signature matches.' : 'No used block.'}</td></tr>}>
+              {(r, i) => {
+                const id = `${base}-${i()}`;
+                const isOpen = () => st.open().has(r);
+                return (
+                  <>
+                    <tr class={isOpen() ? 'expanded' : ''}>
+                      <td class="r">
+                        <Disclosure
+                          open={isOpen()}
+                          controls={id}
+                          label={`${isOpen() ? 'Hide' : 'Show'} example blocks of size ${r.size} with ${r.offsets.length} pointer${r.offsets.length === 1 ? '' : 's'}`}
+                          onToggle={() => st.toggle(r)}
+                        >
+                          <span class="num muted">{i() + 1}</span>
+                        </Disclosure>
+                      </td>
+                      <td class="r num">{num(r.size)}</td>
+                      <td class="mono offsets" title={r.offsets.map((o) => `+${o}`).join(' ')}>
+                        <Show when={r.offsets.length} fallback={<span class="muted">no pointers</span>}>
+                          {offsetsText(r.offsets.slice(0, OFFSETS_SHOWN))}
+                          <Show when={r.offsets.length > OFFSETS_SHOWN}>
+                            {' '}
+                            <span class="more-n">+{r.offsets.length - OFFSETS_SHOWN} more</span>
+                          </Show>
+                        </Show>
+                      </td>
+                      <td class="r num">{num(r.count)}</td>
+                      <td class="r num" title={bytes(r.bytes)}>
+                        {num(r.bytes)}
+                      </td>
+                      <td>
+                        <span class="targets">
+                        <For each={r.targets.slice(0, TARGETS_SHOWN)}>{(t) => <TargetItem t={t} />}</For>
+                        <Show when={r.targets.length > TARGETS_SHOWN}>
+                          <button type="button" class="link small" onClick={() => st.toggle(r)} aria-expanded={isOpen()} aria-controls={id}>
+                            +{r.targets.length - TARGETS_SHOWN} more
+                          </button>
+                        </Show>
+                        </span>
+                      </td>
+                    </tr>
+                    <Show when={isOpen()}>
+                      <tr class="detail-row">
+                        <td colSpan={6} id={id}>
+                          <Show when={r.offsets.length}>
+                            <p class="detail-note">
+                              <span class="muted">Pointer offsets ({r.offsets.length}):</span> <code class="wrap">{offsetsText(r.offsets)}</code>
+                            </p>
+                          </Show>
+                          <Show when={r.targets.length}>
+                            <div class="target-list">
+                              <span class="muted">Targets of the first example:</span>
+                              <For each={r.targets}>{(t) => <TargetItem t={t} />}</For>
+                              <Show when={r.offsets.length > r.targets.length}>
+                                <span class="muted small">(targets are read for the first {r.targets.length} offsets)</span>
+                              </Show>
+                            </div>
+                          </Show>
+                          <Examples list={r.examples} ws={props.ws} onShowInMap={props.onShowInMap} />
+                        </td>
+                      </tr>
+                    </Show>
+                  </>
+                );
+              }}
+            </For>
+          </tbody>
+        </table>
+      </div>
+      <More st={st} testid="heap-signatures" what="signature" />
+    </>
+  );
+}
+
+const LABELS = new Set<string>(['heap', 'arena', 'stack', 'guard', 'text', 'rodata', 'data', 'bss', 'file', 'anon', 'vdso', 'vvar', 'vsyscall']);
+
+function TargetItem(props: { t: Target }): JSX.Element {
+  const t = () => props.t;
+  return (
+    <span class="target-item">
+      <span class="mono">+{t().offset}</span> →{' '}
+      <Show
+        when={t().symbol}
+        fallback={
+          <>
+            <Show when={t().module}>
+              <span class="mono">{t().module}</span>{' '}
+            </Show>
+            <Show when={LABELS.has(t().label)} fallback={<span class="muted">{t().label}</span>}>
+              <LabelChip label={t().label as RegionLabel} />
+            </Show>
+          </>
+        }
+      >
+        <span class="sym" title={`${t().module ? `${t().module} ` : ''}${t().label}`}>
+          {t().symbol}
+        </span>
+      </Show>
+    </span>
+  );
+}
+
+function Examples(props: { list: Example[]; ws: number; onShowInMap: (addr: string) => void; sizeNote?: string }): JSX.Element {
+  return (
+    <Show when={props.list.length} fallback={<p class="muted detail-note">No example block.</p>}>
+      <table class="grid examples">
+        <thead>
+          <tr>
+            <th scope="col">Block</th>
+            <th scope="col" class="r" title={props.sizeNote ? `Usable size (${props.sizeNote})` : 'Usable size'}>
+              Size
+            </th>
+            <th scope="col">First bytes (hex · ASCII)</th>
+          </tr>
+        </thead>
+        <tbody>
+          <For each={props.list}>
+            {(e) => (
+              <tr>
+                <td class="mono">
+                  <AddrLink addr={e.address} ws={props.ws} onShowInMap={props.onShowInMap} />
+                </td>
+                <td class="r num">{num(e.size)}</td>
+                <td>
+                  <Show when={e.head} fallback={<span class="muted">bytes not in the core</span>}>
+                    <pre class="hexdump">{hexdump(e.head)}</pre>
+                  </Show>
+                </td>
+              </tr>
+            )}
+          </For>
+        </tbody>
+      </table>
+    </Show>
+  );
+}
+
+// ---- chart -----------------------------------------------------------------------
+
+interface ChartBar {
+  label: string;
+  title: string;
+  count: number;
+  bytes: number;
+}
+
+function BarChart(props: { bars: ChartBar[]; what: string; of: number; filtered: boolean }): JSX.Element {
+  const max = () => props.bars.reduce((m, b) => Math.max(m, b.bytes), 0) || 1;
+  const total = () => props.bars.reduce((a, b) => a + b.bytes, 0);
+  const capId = `heap-chart-cap-${uid++}`;
+  return (
+    <figure class="heap-chart" data-testid="heap-chart" aria-labelledby={capId}>
+      <figcaption id={capId}>
+        Bytes by {props.what}
+        <span class="muted small">
+          {' '}
+          — top {num(props.bars.length)} of {num(props.of)}
+          {props.filtered ? ' (filtered)' : ''}
+        </span>
+      </figcaption>
+      <Show when={props.bars.length} fallback={<p class="muted small">Nothing to chart.</p>}>
+        <ol class="bars">
+          <For each={props.bars}>
+            {(b) => (
+              <li class="bar-row">
+                <span class="bar-label" title={b.title}>
+                  {b.label}
+                </span>
+                <span class="bar-track" aria-hidden="true" title={`${b.title}: ${num(b.bytes)} bytes in ${plural(b.count, 'block')}`}>
+                  <span class="bar" style={{ width: `${Math.max(0.5, (b.bytes / max()) * 100)}%` }} />
+                </span>
+                <span class="bar-value num" title={`${num(b.bytes)} bytes in ${plural(b.count, 'block')}`}>
+                  {bytes(b.bytes)}
+                  <span class="muted"> · {num(b.count)}</span>
+                </span>
+              </li>
+            )}
+          </For>
+        </ol>
+        <p class="muted small chart-foot">
+          Value: bytes · blocks. {props.bars.length === 1 ? 'It holds' : `These ${num(props.bars.length)} hold`} {bytes(total())}.
+        </p>
+      </Show>
+    </figure>
+  );
+}
+
+// ---- helpers ---------------------------------------------------------------------
+
+/** 1 → "1 heap", 3 → "3 heaps". */
+function plural(n: number, what: string): string {
+  return `${num(n)} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/** "1,976 B", or "3,916,816 B (3.74 MiB)" when the short form says more. */
+function ByteLine(props: { n: number }): JSX.Element {
+  return (
+    <span class="num" title={`${num(props.n)} bytes`}>
+      {num(props.n)} B{props.n >= 1024 ? ` (${bytes(props.n)})` : ''}
+    </span>
+  );
+}
+
+function offsetsText(offsets: number[]): string {
+  return offsets.map((o) => `+${o}`).join(' ');
+}
+
+/** A size for a chart label: exact below 100,000, else short (the bar's title has it exact). */
+function sizeLabel(n: number): string {
+  return n < 100_000 ? `${num(n)} B` : bytes(n);
+}
+
+function targetText(t: Target): string {
+  return `+${t.offset} ${t.symbol ?? ''} ${t.module ?? ''} ${t.label}`;
+}
+
+function exampleHay(addrs: string[], ws: number): string[] {
+  return addrs.flatMap((a) => [a, padHex(a, ws)]);
+}
+
+/** `hexdump -C` lines for a hex string: offset, 16 bytes (8 + 8), printable ASCII. */
+function hexdump(head: string): string {
+  const b = head.match(/[0-9a-f]{2}/gi) ?? [];
+  const lines: string[] = [];
+  for (let i = 0; i < b.length; i += 16) {
+    const row = b.slice(i, i + 16);
+    const hx = [row.slice(0, 8).join(' '), row.slice(8).join(' ')].join('  ');
+    const ascii = row
+      .map((x) => {
+        const c = parseInt(x, 16);
+        return c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '.';
+      })
+      .join('');
+    lines.push(`${i.toString(16).padStart(4, '0')}  ${hx.padEnd(48, ' ')}  |${ascii}|`);
+  }
+  return lines.join('\n');
+}

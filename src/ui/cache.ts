@@ -3,7 +3,8 @@
 import { clear, createStore, del, get, set, type UseStore } from 'idb-keyval';
 import type { AnalysisJSON } from '../engine/analyze';
 
-export const CACHE_SCHEMA = 1;
+/** Bumped whenever the stored document changes shape (2: the heap reconstruction). */
+export const CACHE_SCHEMA = 2;
 
 export interface RecentEntry {
   key: string;

@@ -238,13 +238,17 @@ export async function discoverGlibc(map: MemoryMap, mem: CoreMemory, ws: 4 | 8, 
   // mp_: its sbrk_base is the [heap] start; tcache_bins, tcache_max_bytes, tcache_count follow.
   let mp: MallocParams | undefined;
   if (heapRegions.length) {
-    const sbrk = heapRegions[0].start;
+    // sbrk_base is the [heap] start, or a little past it in static programs (their TLS block
+    // is sbrk'ed first).
+    const lo = heapRegions[0].start;
+    const hi = lo + 0x10000n;
     for (const r of dataRegions) {
       const data = await mem.read(r.start, r.inCore);
       if (!data) continue;
       const w = words(data, ws);
       for (let i = 0; i + 4 < w.length; i++) {
-        if (w[i] !== sbrk) continue;
+        if (w[i] < lo || w[i] >= hi) continue;
+        const sbrk = w[i];
         const bins = Number(w[i + 1]);
         const maxBytes = Number(w[i + 2]);
         const count = Number(w[i + 3]);

@@ -89,6 +89,8 @@ export interface HeapResult {
   bySignature: SignatureGroup[];
   byType: TypeGroup[];
   signatureOverflow: number;
+  /** Groups in all (the lists above hold the largest). */
+  groupTotals: { bySize: number; bySignature: number; byType: number };
   chunks: number;
   regionsWalked: number;
   elapsedMs: number;
@@ -200,7 +202,7 @@ export async function finishHeap(o: OpenedCore, pool: KernelPool, plan: HeapPlan
   const result: HeapResult = {
     allocator: 'glibc', found: true, mainArena: g.mainArena, layout: g.layout, mp: g.mp, used: emptyTotals(), free: emptyTotals(), tcache: emptyTotals(),
     fastbin: emptyTotals(), bins: emptyTotals(), meta: emptyTotals(), mmapped: emptyTotals(), arenas: [], tcaches: [], bySize: [], bySignature: [], byType: [],
-    signatureOverflow: 0, chunks: 0, regionsWalked: 0, elapsedMs: 0, diagnostics,
+    signatureOverflow: 0, groupTotals: { bySize: 0, bySignature: 0, byType: 0 }, chunks: 0, regionsWalked: 0, elapsedMs: 0, diagnostics,
   };
   const byRegion = new Map<number, Walked[]>();
   for (const w of walked) (byRegion.get(w.piece.region) ?? byRegion.set(w.piece.region, []).get(w.piece.region)!).push(w);
@@ -350,16 +352,22 @@ async function summarize(res: HeapResult, g: GlibcHeap, aggs: HeapAggregate[], o
     used: perArena(a.index, 1), free: perArena(a.index, 2), tcache: perArena(a.index, 3), fastbin: perArena(a.index, 4),
   }));
 
-  const example = async (addr: bigint, usable: number): Promise<HeapBlockExample> => {
+  // An example's own usable size, from its chunk header (groups by type mix sizes).
+  const example = async (addr: bigint): Promise<HeapBlockExample> => {
     const user = addr + 2n * ws;
-    const b = await o.memory.read(user, Math.min(32, usable));
+    const sw = (await o.memory.word(addr + ws)) ?? 0n;
+    const usable = Number((sw & ~7n) - ((sw & 2n) !== 0n ? 2n * ws : ws));
+    const b = await o.memory.read(user, Math.max(0, Math.min(32, usable)));
     return { address: user, usable, head: b ? Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') : '' };
   };
 
   const sizes = mergeGroups(aggs.map((a) => a.bySize));
+  res.groupTotals.bySize = sizes.length;
   res.bySize = sizes.slice(0, 1000).map((e) => ({ usable: Number(e.key1), chunkSize: Number(e.key2), count: e.count, bytes: e.bytes, examples: e.examples.map((x) => x + 2n * ws) }));
 
-  const sigs = mergeGroups(aggs.map((a) => a.bySignature)).slice(0, top);
+  const allSigs = mergeGroups(aggs.map((a) => a.bySignature));
+  res.groupTotals.bySignature = allSigs.length;
+  const sigs = allSigs.slice(0, top);
   for (const e of sigs) {
     const usable = Number(e.key1);
     const offsets: number[] = [];
@@ -374,10 +382,12 @@ async function summarize(res: HeapResult, g: GlibcHeap, aggs: HeapAggregate[], o
         targets.push({ offset: off * Number(ws), label: r ? r.label : 'unmapped', ...(r?.module !== undefined ? { module: o.map.modules[r.module].name } : {}), ...(sym ? { symbol: symbolText(sym) } : {}) });
       }
     }
-    res.bySignature.push({ usable, offsets: offsets.map((i) => i * Number(ws)), count: e.count, bytes: e.bytes, examples: await Promise.all(e.examples.map((x) => example(x, usable))), targets });
+    res.bySignature.push({ usable, offsets: offsets.map((i) => i * Number(ws)), count: e.count, bytes: e.bytes, examples: await Promise.all(e.examples.map((x) => example(x))), targets });
   }
 
-  const types = mergeGroups(aggs.map((a) => a.byType)).slice(0, top);
+  const allTypes = mergeGroups(aggs.map((a) => a.byType));
+  res.groupTotals.byType = allTypes.length;
+  const types = allTypes.slice(0, top);
   for (const e of types) {
     const value = e.key1;
     const r = regionAt(o.map.regions, value);
@@ -386,10 +396,9 @@ async function summarize(res: HeapResult, g: GlibcHeap, aggs: HeapAggregate[], o
     const vt = sym && /^vtable for /.test(sym.demangled) ? sym.demangled.slice('vtable for '.length) : undefined;
     const kind: TypeGroup['kind'] = vt || (r?.label === 'rodata' && value % ws === 0n && !sym) ? 'vtable' : r?.label === 'text' ? 'function' : 'rodata';
     const type = vt ?? (sym ? symbolText(sym) : module ? `${module.name}+${hex(value - (module.bias ?? module.start))}` : hex(value));
-    const usable = e.count ? Math.round(e.bytes / e.count) : 0;
     res.byType.push({
       type, kind, value, ...(module ? { module: module.name } : {}), ...(sym ? { symbol: symbolText(sym) } : {}),
-      count: e.count, bytes: e.bytes, examples: await Promise.all(e.examples.map((x) => example(x, usable))),
+      count: e.count, bytes: e.bytes, examples: await Promise.all(e.examples.map((x) => example(x))),
     });
   }
 }
@@ -419,6 +428,8 @@ export interface HeapJSON {
   bySize: { size: number; chunkSize: number; count: number; bytes: number; examples: string[] }[];
   bySignature: { size: number; offsets: number[]; count: number; bytes: number; targets: SignatureGroup['targets']; examples: ReturnType<typeof ex>[] }[];
   byType: { type: string; kind: TypeGroup['kind']; value: string; module?: string; symbol?: string; count: number; bytes: number; examples: ReturnType<typeof ex>[] }[];
+  /** Groups in all; the lists hold the largest by bytes. */
+  groupTotals: { bySize: number; bySignature: number; byType: number };
   chunks: number;
   regionsWalked: number;
   signatureOverflow: number;
@@ -444,6 +455,6 @@ export function heapToJSON(r: HeapResult): HeapJSON {
     bySize: r.bySize.map((s) => ({ size: s.usable, chunkSize: s.chunkSize, count: s.count, bytes: s.bytes, examples: s.examples.map(h) })),
     bySignature: r.bySignature.map((s) => ({ size: s.usable, offsets: s.offsets, count: s.count, bytes: s.bytes, targets: s.targets, examples: s.examples.map(ex) })),
     byType: r.byType.map((t) => ({ type: t.type, kind: t.kind, value: h(t.value), ...(t.module ? { module: t.module } : {}), ...(t.symbol ? { symbol: t.symbol } : {}), count: t.count, bytes: t.bytes, examples: t.examples.map(ex) })),
-    chunks: r.chunks, regionsWalked: r.regionsWalked, signatureOverflow: r.signatureOverflow, elapsedMs: Math.round(r.elapsedMs),
+    groupTotals: r.groupTotals, chunks: r.chunks, regionsWalked: r.regionsWalked, signatureOverflow: r.signatureOverflow, elapsedMs: Math.round(r.elapsedMs),
   };
 }

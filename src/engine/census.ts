@@ -152,7 +152,7 @@ export function planCensus(core: CoreDump, map: MemoryMap, opts: CensusOptions =
   const selected = map.regions.filter((r) => r.segment >= 0 && r.inCore > 0 && select(r));
   const spanBytes = opts.spanBytes ?? DEFAULT_SPAN_BYTES;
   const { ranges, regionOf } = rangeTable(map);
-  const cfg: CensusConfig = { wordSize: ws, ranges, bufLog2: 22, accMaxEntries: opts.accMaxEntries ?? 1 << 24, mgLog2: opts.mgLog2 ?? 17, maxSpanBytes: spanBytes + tail };
+  const cfg: CensusConfig = { wordSize: ws, ranges, bufLog2: 21, accMaxEntries: opts.accMaxEntries ?? 1 << 24, mgLog2: opts.mgLog2 ?? 17, maxSpanBytes: spanBytes + tail };
   return { cfg, regionOf, selected, segments: selected.map((r) => core.segments[r.segment]), topN: opts.topN ?? 1000, spanBytes };
 }
 

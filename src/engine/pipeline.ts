@@ -4,7 +4,7 @@ import { AbortedError, throwIfAborted } from './errors';
 import type { Segment } from './elf/core';
 import type { KernelWorker, Span } from './kernel-api';
 
-export const DEFAULT_SPAN_BYTES = 32 << 20;
+export const DEFAULT_SPAN_BYTES = 16 << 20;
 
 export interface Progress {
   phase: string;

@@ -434,7 +434,24 @@ let lenCell: usize = 0;
  * Stats layout at heapStats(): for state s in 0..7: count u64, bytes u64 (chunk bytes u64 after) —
  * 24 bytes per state; then per arena a (0..255) and state s in 0..7: count u64, bytes u64.
  */
-export function heapAggregate(sizeLog2: u32, sigLog2: u32, typeLog2: u32): bool {
+/**
+ * Marks leaked used blocks: `addrs` (sorted user addresses) with kinds (2 a leak's top, 3
+ * indirect) at `kinds`. Used by heapAggregate(…, leaked = true).
+ */
+export function heapMarkLeaks(addrs: usize, kinds: usize, n: u32): void {
+  for (let i: u32 = 0; i < recLen; i++) {
+    const r = recs + <usize>i * REC;
+    let f = load<u32>(r, 28) & ~(<u32>(3 << 10));
+    if ((f & 7) == ST_USED && (f & F_INVALID) == 0) {
+      const user = load<u64>(r) + (<u64>ws << 1);
+      const k = contains(addrs, n, user);
+      if (k >= 0) f |= <u32>load<u8>(kinds + <usize>k) << 10;
+    }
+    store<u32>(r, f, 28);
+  }
+}
+
+export function heapAggregate(sizeLog2: u32, sigLog2: u32, typeLog2: u32, leaked: bool): bool {
   gSizeCap = 1 << sizeLog2;
   gSigCap = 1 << sigLog2;
   gTypeCap = 1 << typeLog2;
@@ -459,7 +476,9 @@ export function heapAggregate(sizeLog2: u32, sigLog2: u32, typeLog2: u32): bool 
     const size = <u64>load<u32>(r, 24);
     const f = load<u32>(r, 28);
     if ((f & F_INVALID) != 0) continue;
-    const st = f & 7;
+    // In leak mode the 'state' is the leak kind (2 top, 3 indirect) and only leaked blocks count.
+    const st = leaked ? (f >> 10) & 3 : f & 7;
+    if (leaked && st == 0) continue;
     const usable = usableOf(size, f);
     const s = stats + <usize>st * 24;
     store<u64>(s, load<u64>(s) + 1);
@@ -469,7 +488,7 @@ export function heapAggregate(sizeLog2: u32, sigLog2: u32, typeLog2: u32): bool 
     const pa = stats + 8 * 24 + (<usize>arena * 8 + <usize>st) * 16;
     store<u64>(pa, load<u64>(pa) + 1);
     store<u64>(pa, load<u64>(pa, 8) + size, 8);
-    if (st != ST_USED) continue;
+    if (!leaked && st != ST_USED) continue;
     store<u32>(lenCell, gSizeLen);
     groupAdd(gSize, gSizeCap, lenCell, usable, size, usable, a);
     gSizeLen = load<u32>(lenCell);

@@ -3,3 +3,4 @@
 export { memReset, memAlloc, memTop, memSetTop, memBytes } from "./mem";
 export * from "./census";
 export * from "./heap";
+export * from "./graph";

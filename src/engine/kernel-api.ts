@@ -194,9 +194,56 @@ export interface HeapWorker {
   heapChunksOfSize(chunkSize: bigint): Promise<BigUint64Array>;
   /** States: `lists` (sorted chunk addresses; kinds 3 tcache, 4 fastbin) and `meta` (sorted). */
   heapClassify(lists: BigUint64Array, kinds: Uint8Array, meta: BigUint64Array): Promise<void>;
-  heapAggregate(): Promise<HeapAggregate>;
+  /** mode 0: used blocks; after heapLeakAggregate's marking: 1 all leaked, 2 leak tops, 3 indirectly leaked. */
+  heapAggregate(mode?: number): Promise<HeapAggregate>;
+  /** Marks leaked blocks (sorted user addresses, kinds 2 top / 3 indirect) and aggregates them (mode as heapAggregate). */
+  heapLeakAggregate(addrs: BigUint64Array, kinds: Uint8Array, mode: number): Promise<HeapAggregate>;
   /** Blocks in this worker's table whose state is in `states` (bit s for state s), from the `from`-th match, at most `limit`. */
   heapBlocks(states: number, from: number, limit: number): Promise<HeapBlocks>;
+}
+
+// ---- reference graph ------------------------------------------------------------------
+
+/** A part of a span to scan for references: the bytes of used blocks, or root memory. */
+export interface GraphPart {
+  kind: 'blocks' | 'roots';
+  offset: number;
+  length: number;
+  addr: bigint;
+}
+
+export interface GraphScanResult {
+  bytes: number;
+  /** Root references found: the address of the word, and the block (index) it points into. */
+  rootAddrs: BigUint64Array;
+  rootBlocks: Uint32Array;
+  edgesFull: boolean;
+}
+
+export interface GraphQuery {
+  /** Blocks this one points into, with the offset of the pointing word in this block. */
+  out: { block: number; offset: number }[];
+  /** Blocks pointing into this one (the first ones), with the offset of the word in them. */
+  incoming: { block: number; offset: number }[];
+  incomingTotal: number;
+  inDegree: number;
+  /** From this block back to a root: each step is a block and the offset (in the next block up) of the word pointing to it. */
+  chain: { block: number; offset: number }[];
+  /** Index of the root reference that starts the chain, -1 when unreachable. */
+  root: number;
+}
+
+export interface GraphWorker {
+  /** This worker's used blocks, sorted by address: user addresses and usable sizes. */
+  graphUsed(): Promise<{ addrs: BigUint64Array; sizes: Uint32Array }>;
+  /** The index of every used block (sorted); block numbers are positions in it. */
+  graphIndex(addrs: BigUint64Array, sizes: Uint32Array): Promise<void>;
+  graphScan(span: Span, parts: GraphPart[]): Promise<GraphScanResult>;
+  graphTakeEdges(): Promise<Uint32Array>;
+  graphAddEdges(edges: Uint32Array): Promise<void>;
+  /** Builds the graph from the edges gathered here and walks it from the roots (block numbers). */
+  graphSolve(roots: Uint32Array): Promise<{ edges: number; reached: number; verdicts: Uint8Array }>;
+  graphQuery(block: number, maxIn?: number): Promise<GraphQuery>;
 }
 
 export interface HeapBlocks {
@@ -210,6 +257,6 @@ export interface HeapBlocks {
 
 export interface KernelPool {
   readonly size: number;
-  readonly workers: (KernelWorker & HeapWorker)[];
+  readonly workers: (KernelWorker & HeapWorker & GraphWorker)[];
   dispose(): void;
 }

@@ -4,7 +4,7 @@
 import type { ByteSource } from '../engine/bytesource';
 import type {
   CensusConfig, CensusPart, FinishRequest, HeapAggregate, HeapBlocks, HeapConfig, HeapGroups, HeapPiece, HeapPieceResult, HeapWorker, KernelWorker,
-  PickedValues, ScanResult, SortedRun, Span,
+  PickedValues, ScanResult, SortedRun, Span, GraphPart, GraphScanResult, GraphQuery,
 } from '../engine/kernel-api';
 
 export interface KernelExports {
@@ -38,11 +38,35 @@ export interface KernelExports {
   heapInvalidate(r0: number, r1: number): void;
   heapSetInUse(i: number, inUse: number): void;
   heapCorruptCount(): number;
+  heapMarkLeaks(addrs: number, kinds: number, n: number): void;
+  graphUsedCount(): number;
+  graphExportUsed(outA: number, outS: number, tmp: number, ws: number): number;
+  graphIndexAlloc(n: number, ws: number): number;
+  graphIndexSizes(): number;
+  graphIndexReady(): void;
+  graphFind(v: bigint): number;
+  graphScanBlocks(buf: number, len: number, addr: bigint): void;
+  graphScanRoots(buf: number, len: number, addr: bigint, out: number, cap: number): number;
+  graphEdgeCount(): number;
+  graphEdges(): number;
+  graphEdgesFull(): number;
+  graphAppendEdges(p: number, n: number): void;
+  graphBuild(): number;
+  graphReach(roots: number, n: number): number;
+  graphVerdicts(out: number): void;
+  graphParent(b: number): number;
+  graphParentOffset(b: number): number;
+  graphInDegree(b: number): number;
+  graphOutStart(b: number): number;
+  graphOutEnd(b: number): number;
+  graphOutDst(e: number): number;
+  graphOutWhere(e: number): number;
+  graphIncoming(b: number, out: number, cap: number): number;
   heapFirstCorrupt(): bigint;
   heapRecords(): number;
   heapRecordCount(): number;
   heapClassify(lists: number, kinds: number, nLists: number, meta: number, nMeta: number): void;
-  heapAggregate(sizeLog2: number, sigLog2: number, typeLog2: number): number;
+  heapAggregate(sizeLog2: number, sigLog2: number, typeLog2: number, mode: number): number;
   heapStats(): number;
   heapGroups(which: number): number;
   heapGroupCap(which: number): number;
@@ -389,10 +413,10 @@ export class KernelHost implements KernelWorker, HeapWorker {
     });
   }
 
-  async heapAggregate(): Promise<HeapAggregate> {
+  async heapAggregate(mode = 0): Promise<HeapAggregate> {
     const k = this.heapKernel();
     return this.hScratch(() => {
-      if (!k.heapAggregate(16, 18, 14)) throw new Error('out of wasm memory aggregating the heap');
+      if (!k.heapAggregate(16, 18, 14, mode)) throw new Error('out of wasm memory aggregating the heap');
       const buf = k.memory.buffer;
       const st = k.heapStats() >>> 0;
       const states = Float64Array.from(new BigUint64Array(buf, st, 8 * 3), Number);
@@ -420,5 +444,140 @@ export class KernelHost implements KernelWorker, HeapWorker {
         signatureOverflow: Number(k.heapSigOverflow()), records: k.heapRecordCount() >>> 0,
       };
     });
+  }
+
+  // ---- reference graph -------------------------------------------------------------
+
+  private rootOut = 0;
+  private static readonly ROOT_CAP = 1 << 16;
+
+  async heapLeakAggregate(addrs: BigUint64Array, kinds: Uint8Array, mode: number): Promise<HeapAggregate> {
+    const h = this.heapKernel();
+    this.hScratch((alloc) => {
+      const ap = alloc(addrs.length * 8 + 16);
+      const kp = alloc(kinds.length + 16);
+      new BigUint64Array(h.memory.buffer, ap, addrs.length).set(addrs);
+      new Uint8Array(h.memory.buffer, kp, kinds.length).set(kinds);
+      h.heapMarkLeaks(ap, kp, addrs.length);
+    });
+    return this.heapAggregate(mode);
+  }
+
+  async graphUsed(): Promise<{ addrs: BigUint64Array; sizes: Uint32Array }> {
+    const h = this.heapKernel();
+    return this.hScratch((alloc) => {
+      const n = h.graphUsedCount() >>> 0;
+      const a = alloc(n * 8 + 16);
+      const sz = alloc(n * 4 + 16);
+      const tmp = alloc(n * 12 + 16);
+      const m = h.graphExportUsed(a, sz, tmp, this.wordSize) >>> 0;
+      return { addrs: new BigUint64Array(h.memory.buffer, a, m).slice(), sizes: new Uint32Array(h.memory.buffer, sz, m).slice() };
+    });
+  }
+
+  async graphIndex(addrs: BigUint64Array, sizes: Uint32Array): Promise<void> {
+    const h = this.heapKernel();
+    const n = addrs.length;
+    const sp = h.graphIndexAlloc(n, this.wordSize) >>> 0;
+    if (!sp) throw new Error('out of wasm memory for the block index');
+    new BigUint64Array(h.memory.buffer, sp, n).set(addrs);
+    new Uint32Array(h.memory.buffer, h.graphIndexSizes() >>> 0, n).set(sizes);
+    h.graphIndexReady();
+    this.indexSize = n;
+    // Root output goes in the input buffer's tail end (spans never fill it whole) — use own room.
+    this.rootOut = this.hAlloc(KernelHost.ROOT_CAP * 16, 'root references');
+  }
+
+  async graphScan(span: Span, parts: GraphPart[]): Promise<GraphScanResult> {
+    const h = this.heapKernel();
+    const need = Math.min(span.length, Math.max(0, this.source.size - span.fileStart));
+    const b = await this.source.read(span.fileStart, need);
+    new Uint8Array(h.memory.buffer, this.hInput, b.length).set(b);
+    const rootAddrs: bigint[] = [];
+    const rootBlocks: number[] = [];
+    let bytes = 0;
+    for (const p of parts) {
+      const len = Math.min(p.length, b.length - p.offset);
+      if (len <= 0) continue;
+      bytes += len;
+      if (p.kind === 'blocks') {
+        h.graphScanBlocks(this.hInput + p.offset, len, p.addr);
+        continue;
+      }
+      let off = 0;
+      while (off < len) {
+        const n = h.graphScanRoots(this.hInput + p.offset + off, len - off, p.addr + BigInt(off), this.rootOut, KernelHost.ROOT_CAP) >>> 0;
+        const out = new DataView(h.memory.buffer, this.rootOut, n * 16);
+        for (let i = 0; i < n; i++) {
+          rootAddrs.push(out.getBigUint64(16 * i, true));
+          rootBlocks.push(out.getUint32(16 * i + 8, true));
+        }
+        if (n < KernelHost.ROOT_CAP) break;
+        off = Number(rootAddrs[rootAddrs.length - 1] - p.addr) + this.wordSize;
+      }
+    }
+    return { bytes, rootAddrs: BigUint64Array.from(rootAddrs), rootBlocks: Uint32Array.from(rootBlocks), edgesFull: !!h.graphEdgesFull() };
+  }
+
+  async graphTakeEdges(): Promise<Uint32Array> {
+    const h = this.heapKernel();
+    const n = h.graphEdgeCount() >>> 0;
+    return new Uint32Array(h.memory.buffer, h.graphEdges() >>> 0, n * 3).slice();
+  }
+
+  async graphAddEdges(edges: Uint32Array): Promise<void> {
+    const h = this.heapKernel();
+    const n = edges.length / 3;
+    const batch = Math.floor(this.hInputCap / 12);
+    for (let i = 0; i < n; i += batch) {
+      const m = Math.min(batch, n - i);
+      new Uint32Array(h.memory.buffer, this.hInput, m * 3).set(edges.subarray(i * 3, (i + m) * 3));
+      h.graphAppendEdges(this.hInput, m);
+    }
+  }
+
+  async graphSolve(roots: Uint32Array): Promise<{ edges: number; reached: number; verdicts: Uint8Array }> {
+    const h = this.heapKernel();
+    if (!h.graphBuild()) throw new Error('out of wasm memory building the reference graph');
+    const n = h.graphUsedCount() >>> 0;
+    void n;
+    const edges = h.graphEdgeCount() >>> 0;
+    return this.hScratch((alloc) => {
+      const rp = alloc(roots.length * 4 + 16);
+      new Uint32Array(h.memory.buffer, rp, roots.length).set(roots);
+      const reached = h.graphReach(rp, roots.length) >>> 0;
+      const blocks = this.indexSize;
+      const vp = alloc(blocks + 16);
+      h.graphVerdicts(vp);
+      return { edges, reached, verdicts: new Uint8Array(h.memory.buffer, vp, blocks).slice() };
+    });
+  }
+
+  private indexSize = 0;
+
+  async graphQuery(block: number, maxIn = 200): Promise<GraphQuery> {
+    const h = this.heapKernel();
+    const out: { block: number; offset: number }[] = [];
+    for (let e = h.graphOutStart(block) >>> 0, end = h.graphOutEnd(block) >>> 0; e < end; e++) out.push({ block: h.graphOutDst(e) >>> 0, offset: h.graphOutWhere(e) >>> 0 });
+    const incoming = this.hScratch((alloc) => {
+      const p = alloc(maxIn * 8 + 16);
+      const total = h.graphIncoming(block, p, maxIn) >>> 0;
+      const v = new Uint32Array(h.memory.buffer, p, Math.min(total, maxIn) * 2);
+      return { total, list: Array.from({ length: v.length / 2 }, (_, i) => ({ block: v[2 * i], offset: v[2 * i + 1] })) };
+    });
+    const chain: { block: number; offset: number }[] = [];
+    let b = block;
+    let root = -1;
+    for (let i = 0; i < 1 << 20; i++) {
+      const p = h.graphParent(b) | 0;
+      if (p === -1) break;
+      chain.push({ block: b, offset: h.graphParentOffset(b) >>> 0 });
+      if (p <= -2) {
+        root = -2 - p;
+        break;
+      }
+      b = p;
+    }
+    return { out, incoming: incoming.list, incomingTotal: incoming.total, chain: root >= 0 || chain.length === 0 ? chain : [], root, inDegree: h.graphInDegree(block) >>> 0 };
   }
 }

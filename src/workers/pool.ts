@@ -2,8 +2,9 @@
 // never knows whether they are Web Workers, Node threads or inline instances.
 import * as Comlink from 'comlink';
 import type { ByteSource } from '../engine/bytesource';
-import type { HeapWorker, KernelPool, KernelWorker } from '../engine/kernel-api';
+import type { KernelPool } from '../engine/kernel-api';
 import { KernelHost, instantiateKernels } from './kernel-host';
+import { type AnyWorker, HANDED_OVER, WORKER_METHODS, buffersOf } from './methods';
 import type { RemoteKernel } from './worker-api';
 
 /** Kernels on the calling thread: for tests and small inputs. */
@@ -22,7 +23,7 @@ export interface Endpoint {
 export interface ConnectedWorkers {
   size: number;
   remotes: Comlink.Remote<RemoteKernel>[];
-  workers: (KernelWorker & HeapWorker)[];
+  workers: AnyWorker[];
   inFlight(): number;
   terminate(): void;
 }
@@ -34,23 +35,17 @@ export function connectWorkers(endpoints: Endpoint[]): ConnectedWorkers {
     pending++;
     return p.finally(() => pending--);
   };
-  // Runs travel worker → main → worker: hand their buffers over instead of copying them.
-  const workers: (KernelWorker & HeapWorker)[] = remotes.map((r) => ({
-    censusBegin: (cfg) => track(r.censusBegin(cfg)),
-    scanSpan: (span, pieces) => track(r.scanSpan(span, pieces)),
-    censusSample: (count) => track(r.censusSample(count)),
-    censusPartition: (pivots, self) => track(r.censusPartition(pivots, self)),
-    censusMergeRun: (run) => track(r.censusMergeRun(Comlink.transfer(run, [run.keys.buffer as ArrayBuffer, run.counts.buffer as ArrayBuffer]))),
-    censusFinish: (req) => track(r.censusFinish(req)),
-    heapBegin: (cfg) => track(r.heapBegin(cfg)),
-    heapWalk: (piece) => track(r.heapWalk(piece)),
-    heapInvalidate: (r0, r1) => track(r.heapInvalidate(r0, r1)),
-    heapSetInUse: (i, v) => track(r.heapSetInUse(i, v)),
-    heapChunksOfSize: (size) => track(r.heapChunksOfSize(size)),
-    heapClassify: (lists, kinds, meta) => track(r.heapClassify(lists, kinds, meta)),
-    heapAggregate: () => track(r.heapAggregate()),
-    heapBlocks: (states, from, limit) => track(r.heapBlocks(states, from, limit)),
-  }));
+  const workers = remotes.map((r) => {
+    const w: Record<string, unknown> = {};
+    for (const name of WORKER_METHODS) {
+      w[name] = (...args: unknown[]) => {
+        // Runs and edge lists travel worker → here → worker: hand their buffers on.
+        const a = HANDED_OVER.has(name) ? args.map((x) => Comlink.transfer(x, buffersOf(x))) : args;
+        return track((r[name] as unknown as (...x: unknown[]) => Promise<unknown>)(...a));
+      };
+    }
+    return w as unknown as AnyWorker;
+  });
   return {
     size: remotes.length,
     remotes,

@@ -13,6 +13,7 @@ import type { ProgressFn } from './pipeline';
 import { type AttachedBinary, Symbolizer, attachBinaries, symbolText } from './symbolize';
 import { type HeapJSON, type HeapResult, heapToJSON } from './heap/heap';
 import { runScan } from './scan';
+import { type LeakContext, type LeakResult, runLeaks } from './leaks';
 
 export const JSON_VERSION = 1;
 
@@ -49,13 +50,21 @@ export interface AnalyzeOptions {
   census?: Omit<CensusOptions, 'signal' | 'onProgress'>;
   /** Skip the heap reconstruction (word census only). */
   noHeap?: boolean;
+  /** Skip the reachability analysis. */
+  noLeaks?: boolean;
 }
 
 export async function analyze(opened: OpenedCore, pool: KernelPool, opts: AnalyzeOptions = {}): Promise<AnalysisJSON> {
+  return (await analyzeSession(opened, pool, opts)).json;
+}
+
+/** The analysis, and (when there is a heap) what answers questions about single blocks while the pool lives. */
+export async function analyzeSession(opened: OpenedCore, pool: KernelPool, opts: AnalyzeOptions = {}): Promise<{ json: AnalysisJSON; leaks?: LeakContext }> {
   const { census, heap, diagnostics } = await runScan(opened, pool, opts);
-  const json = toJSON(opened, census, heap);
+  const leaks = heap?.found && heap.used.count > 0 && !opts.noLeaks ? await runLeaks(opened, pool, { signal: opts.signal, onProgress: opts.onProgress }) : undefined;
+  const json = toJSON(opened, census, heap, leaks?.result);
   json.diagnostics.push(...diagnostics);
-  return json;
+  return { json, leaks: leaks?.context };
 }
 
 // ---- JSON ------------------------------------------------------------------------
@@ -123,6 +132,8 @@ export interface AnalysisJSON {
   };
   /** glibc heap reconstruction; absent from `heaplens map` (docs/json.md). */
   heap?: HeapJSON;
+  /** Leaks by reachability from the roots; present with a heap. */
+  leaks?: LeaksJSON;
   diagnostics: Diagnostic[];
   /** Wall-clock milliseconds of the stages of the run that made this document (identify, open, workers, census, total). */
   timings?: Record<string, number>;
@@ -130,7 +141,7 @@ export interface AnalysisJSON {
 
 const GENERATOR = 'heaplens 0.1.0';
 
-export function toJSON(o: OpenedCore, census?: WordCensus, heap?: HeapResult): AnalysisJSON {
+export function toJSON(o: OpenedCore, census?: WordCensus, heap?: HeapResult, leaks?: LeakResult): AnalysisJSON {
   const { core, map, symbolizer } = o;
   const regionName = (i: number) => hex(map.regions[i].start);
   const word = (e: WordEntry): WordJSON => {
@@ -203,6 +214,37 @@ export function toJSON(o: OpenedCore, census?: WordCensus, heap?: HeapResult): A
       pointersByLabel: census.pointersByLabel,
     },
     ...(heap ? { heap: heapToJSON(heap) } : {}),
-    diagnostics: heap ? [...o.diagnostics, ...heap.diagnostics] : o.diagnostics,
+    ...(leaks ? { leaks: leaksToJSON(leaks) } : {}),
+    diagnostics: [...o.diagnostics, ...(heap?.diagnostics ?? []), ...(leaks?.diagnostics ?? [])],
+  };
+}
+
+export interface LeaksJSON {
+  blocks: number;
+  edges: number;
+  rootRefs: number;
+  rootsByKind: Record<string, number>;
+  anchored: { count: number; bytes: number };
+  leaked: { count: number; bytes: number };
+  unreferenced: { count: number; bytes: number };
+  indirect: { count: number; bytes: number };
+  byType: { type: string; count: number; bytes: number; unreferenced: number; indirect: number; examples: string[] }[];
+  bySize: { size: number; count: number; bytes: number; unreferenced: number; indirect: number; examples: string[] }[];
+  bySignature: { size: number; offsets: number[]; count: number; bytes: number; unreferenced: number; indirect: number; examples: string[] }[];
+  shapes: { group: string; example: string; refs: { offset: number; target: string; size: number; verdict: string }[] }[];
+  elapsedMs: number;
+}
+
+function leaksToJSON(l: LeakResult): LeaksJSON {
+  const g = <T extends { key: string; examples: bigint[] }>(e: T) => {
+    const { key: _k, examples, ...rest } = e;
+    return { ...rest, examples: examples.map((x) => hex(x)) };
+  };
+  return {
+    blocks: l.blocks, edges: l.edges, rootRefs: l.rootRefs, rootsByKind: l.rootsByKind,
+    anchored: l.anchored, leaked: l.leaked, unreferenced: l.unreferenced, indirect: l.indirect,
+    byType: l.byType.map(g), bySize: l.bySize.map(g), bySignature: l.bySignature.map(g),
+    shapes: l.shapes.map((s) => ({ group: s.group, example: hex(s.example), refs: s.refs.map((r) => ({ offset: r.offset, target: hex(r.target), size: r.size, verdict: r.verdict })) })),
+    elapsedMs: Math.round(l.elapsedMs),
   };
 }

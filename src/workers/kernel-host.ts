@@ -478,14 +478,14 @@ export class KernelHost implements KernelWorker, HeapWorker {
   async graphIndex(addrs: BigUint64Array, sizes: Uint32Array): Promise<void> {
     const h = this.heapKernel();
     const n = addrs.length;
+    // Root output first: the edge table allocated with the index must stay the last allocation.
+    this.rootOut = this.hAlloc(KernelHost.ROOT_CAP * 16, 'root references');
     const sp = h.graphIndexAlloc(n, this.wordSize) >>> 0;
     if (!sp) throw new Error('out of wasm memory for the block index');
     new BigUint64Array(h.memory.buffer, sp, n).set(addrs);
     new Uint32Array(h.memory.buffer, h.graphIndexSizes() >>> 0, n).set(sizes);
     h.graphIndexReady();
     this.indexSize = n;
-    // Root output goes in the input buffer's tail end (spans never fill it whole) — use own room.
-    this.rootOut = this.hAlloc(KernelHost.ROOT_CAP * 16, 'root references');
   }
 
   async graphScan(span: Span, parts: GraphPart[]): Promise<GraphScanResult> {
@@ -539,8 +539,6 @@ export class KernelHost implements KernelWorker, HeapWorker {
   async graphSolve(roots: Uint32Array): Promise<{ edges: number; reached: number; verdicts: Uint8Array }> {
     const h = this.heapKernel();
     if (!h.graphBuild()) throw new Error('out of wasm memory building the reference graph');
-    const n = h.graphUsedCount() >>> 0;
-    void n;
     const edges = h.graphEdgeCount() >>> 0;
     return this.hScratch((alloc) => {
       const rp = alloc(roots.length * 4 + 16);

@@ -1,7 +1,8 @@
 // Runs the engine in-process for tests: kernels inline or on Node worker threads.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AnalysisJSON, analyze, openInputs } from '../../src/engine/analyze';
+import { type AnalysisJSON, analyzeSession, openInputs } from '../../src/engine/analyze';
+import type { LeakContext } from '../../src/engine/leaks';
 import type { ByteSource } from '../../src/engine/bytesource';
 import type { CensusOptions } from '../../src/engine/census';
 import type { KernelPool } from '../../src/engine/kernel-api';
@@ -23,7 +24,7 @@ export interface AnalyzeFileOptions {
   census?: Omit<CensusOptions, 'signal' | 'onProgress'>;
   noHeap?: boolean;
   /** Called with the pool before it is disposed (the workers still hold their tables). */
-  inspect?: (pool: KernelPool, json: AnalysisJSON) => Promise<void>;
+  inspect?: (pool: KernelPool, json: AnalysisJSON, leaks?: LeakContext) => Promise<void>;
 }
 
 /** All blocks in the workers' heap tables whose state is in `states` (bit mask). */
@@ -45,8 +46,8 @@ export async function analyzeFile(core: string, bins: string[] = [], opts: Analy
   try {
     const opened = await openInputs(src, binSrcs);
     pool = opts.mode === 'threads' ? await nodePool(core, opts.workers ?? 2) : await inlinePool(kernels(), src, opts.workers ?? 1);
-    const json = await analyze(opened, pool, { census: opts.census, noHeap: opts.noHeap });
-    await opts.inspect?.(pool, json);
+    const { json, leaks } = await analyzeSession(opened, pool, { census: opts.census, noHeap: opts.noHeap });
+    await opts.inspect?.(pool, json, leaks);
     return json;
   } finally {
     pool?.dispose();

@@ -1,13 +1,18 @@
 // heaplens CLI: the same engine and kernels as the app, under Node worker threads.
 //   heaplens analyze CORE [--bin FILE ...] [--json] [--top N] [--workers N] [--out FILE]
 //   heaplens map CORE [--json]
+//   heaplens leaks CORE [--bin FILE ...] [--json]
+//   heaplens refs CORE ADDR [--bin FILE ...] [--json]
+//   heaplens chain CORE ADDR [--bin FILE ...] [--json]
 import { writeFile } from 'node:fs/promises';
-import { analyze, openInputs, toJSON, type AnalysisJSON } from '../src/engine/analyze';
+import { analyzeSession, openInputs, toJSON, type AnalysisJSON } from '../src/engine/analyze';
+import { queryBlock } from '../src/engine/leaks';
+import { parseAddress } from '../src/engine/format';
 import type { ByteSource } from '../src/engine/bytesource';
 import { isAbort } from '../src/engine/errors';
 import { bytes } from '../src/engine/format';
 import type { Progress } from '../src/engine/pipeline';
-import { renderAnalysis } from '../src/engine/report-text';
+import { renderAnalysis, renderBlock, renderLeaks } from '../src/engine/report-text';
 import { nodePool } from '../src/workers/node-pool';
 import { initNodeDemangler } from '../src/workers/node-runtime';
 import { NodeFileSource } from '../src/workers/node-source';
@@ -17,6 +22,9 @@ const USAGE = `heaplens — find memory leaks in C/C++ core dumps, offline
 Usage:
   heaplens analyze CORE [--bin FILE]... [--json] [--top N] [--workers N] [--out FILE]
   heaplens map CORE [--bin FILE]... [--json]
+  heaplens leaks CORE [--bin FILE]... [--json]       leaked blocks by type, size, signature
+  heaplens refs CORE ADDR [--bin FILE]... [--json]   who points to the block at ADDR, what it points to
+  heaplens chain CORE ADDR [--bin FILE]... [--json]  the shortest chain from a root to that block
 
   CORE        an ELF core (gcore or kernel), ELF64 or ELF32, little-endian
   --bin FILE  the executable or a shared library of the process (symbols; repeatable)
@@ -103,13 +111,22 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write('heaplens 0.1.0\n');
     return 0;
   }
-  if (args.cmd !== 'analyze' && args.cmd !== 'map') {
+  if (!['analyze', 'map', 'leaks', 'refs', 'chain'].includes(args.cmd)) {
     process.stderr.write(`heaplens: unknown command ${args.cmd}\n\n${USAGE}`);
     return 2;
   }
   if (!args.file) {
     process.stderr.write(`heaplens: ${args.cmd} needs a core file\n\n${USAGE}`);
     return 2;
+  }
+  let addr: bigint | undefined;
+  if (args.cmd === 'refs' || args.cmd === 'chain') {
+    try {
+      addr = parseAddress(args.bins.shift() ?? '');
+    } catch {
+      process.stderr.write(`heaplens: ${args.cmd} needs an address (e.g. 0x55d0c0a012a0) after the core\n\n${USAGE}`);
+      return 2;
+    }
   }
   const sources: NodeFileSource[] = [];
   try {
@@ -129,13 +146,25 @@ export async function main(argv: string[]): Promise<number> {
     const onSig = () => ac.abort();
     process.once('SIGINT', onSig);
     let result: AnalysisJSON;
+    let text: string;
     try {
-      result = await analyze(opened, pool, { signal: ac.signal, onProgress: progressPrinter(), census: { topN: args.json ? (args.top ?? 1000) : Math.max(args.top ?? 30, 200) } });
+      const session = await analyzeSession(opened, pool, { signal: ac.signal, onProgress: progressPrinter(), census: { topN: args.json ? (args.top ?? 1000) : Math.max(args.top ?? 30, 200) } });
+      result = session.json;
+      if (addr !== undefined) {
+        if (!session.leaks) throw new Error('no heap was reconstructed from this core, so there are no blocks to ask about');
+        const report = await queryBlock(session.leaks, addr);
+        if (!report) throw new Error(`${'0x' + addr.toString(16)} is not inside a used heap block`);
+        const chainOnly = { address: report.address, size: report.size, verdict: report.verdict, chain: report.chain };
+        text = args.json ? JSON.stringify(args.cmd === 'chain' ? chainOnly : report, (_k, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v), 2) + '\n' : renderBlock(args.cmd === 'chain' ? { ...report, incoming: [], outgoing: [], incomingTotal: 0 } : report);
+      } else if (args.cmd === 'leaks') {
+        if (!result.leaks) throw new Error('no heap was reconstructed from this core, so there are no leaks to report (see the diagnostics of heaplens analyze)');
+        text = args.json ? JSON.stringify(result.leaks, null, 2) + '\n' : renderLeaks(result, args.top ?? 30);
+      } else text = args.json ? JSON.stringify(result, null, 2) + '\n' : renderAnalysis(result, { top: args.top ?? 30 });
     } finally {
       process.off('SIGINT', onSig);
       pool.dispose();
     }
-    await emit(args, args.json ? JSON.stringify(result, null, 2) + '\n' : renderAnalysis(result, { top: args.top ?? 30 }));
+    await emit(args, text);
     return 0;
   } catch (e) {
     if (isAbort(e)) {

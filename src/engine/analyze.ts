@@ -60,8 +60,8 @@ export async function analyze(opened: OpenedCore, pool: KernelPool, opts: Analyz
 
 /** The analysis, and (when there is a heap) what answers questions about single blocks while the pool lives. */
 export async function analyzeSession(opened: OpenedCore, pool: KernelPool, opts: AnalyzeOptions = {}): Promise<{ json: AnalysisJSON; leaks?: LeakContext }> {
-  const { census, heap, diagnostics } = await runScan(opened, pool, opts);
-  const leaks = heap?.found && heap.used.count > 0 && !opts.noLeaks ? await runLeaks(opened, pool, { signal: opts.signal, onProgress: opts.onProgress }) : undefined;
+  const { census, heap, diagnostics, used, spanBytes } = await runScan(opened, pool, opts);
+  const leaks = heap?.found && heap.used.count > 0 && !opts.noLeaks ? await runLeaks(opened, used, { signal: opts.signal, onProgress: opts.onProgress, spanBytes }) : undefined;
   const json = toJSON(opened, census, heap, leaks?.result);
   json.diagnostics.push(...diagnostics);
   return { json, leaks: leaks?.context };

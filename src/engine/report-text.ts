@@ -1,6 +1,7 @@
 // Plain-text tables from the analysis JSON, for the CLI (and anything that wants text).
 import type { AnalysisJSON, WordJSON } from './analyze';
-import { bytes, wordAsText } from './format';
+import { bytes, hex, wordAsText } from './format';
+import type { BlockReport } from './leaks';
 
 function table(headers: string[], rows: string[][], right: boolean[] = []): string {
   const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -60,6 +61,7 @@ export function renderAnalysis(j: AnalysisJSON, opts: { top: number }): string {
     }
   }
   if (j.heap && opts.top > 0) out.push(renderHeap(j, opts.top));
+  if (j.leaks && opts.top > 0) out.push(renderLeaks(j, opts.top));
   if (j.diagnostics.length) {
     out.push('Diagnostics');
     for (const d of j.diagnostics) out.push(`  ${d.level}: ${d.message}${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
@@ -108,5 +110,48 @@ export function renderHeap(j: AnalysisJSON, top: number): string {
       [true, true, true],
     ),
   );
+  return out.join('\n');
+}
+
+export function renderLeaks(j: AnalysisJSON, top: number): string {
+  const l = j.leaks!;
+  const out: string[] = [];
+  const t = (x: { count: number; bytes: number }) => `${n(x.count)} blocks, ${bytes(x.bytes)}`;
+  out.push(`Leaks (reachability from ${n(l.rootRefs)} root references: ${Object.entries(l.rootsByKind).map(([k, v]) => `${k} ${n(v)}`).join(', ')}; ${n(l.edges)} references between ${n(l.blocks)} used blocks)`);
+  out.push(`  leaked ${t(l.leaked)} — leak tops (nothing points to them) ${t(l.unreferenced)}, indirectly leaked ${t(l.indirect)}; anchored ${t(l.anchored)}`);
+  out.push('');
+  const row = (name: string, g: { count: number; bytes: number; unreferenced: number; indirect: number; examples: string[] }) => [name, n(g.count), bytes(g.bytes), n(g.unreferenced), n(g.indirect), g.examples[0] ?? ''];
+  const head = ['Group', 'Leaked', 'Bytes', 'Tops', 'Indirect', 'Example'];
+  const right = [false, true, true, true, true];
+  if (l.byType.length) {
+    out.push('Leaked blocks by type');
+    out.push(table(head, l.byType.slice(0, top).map((g) => row(g.type, g)), right));
+  }
+  out.push('Leaked blocks by size');
+  out.push(table(head, l.bySize.slice(0, top).map((g) => row(`size ${n(g.size)}`, g)), right));
+  out.push('Leaked blocks by (size, pointer signature)');
+  out.push(table(head, l.bySignature.slice(0, top).map((g) => row(`size ${n(g.size)} [${g.offsets.slice(0, 6).join(',')}${g.offsets.length > 6 ? ',…' : ''}]`, g)), right));
+  if (l.shapes.length) {
+    out.push('What leak tops point to (an example of each large group)');
+    for (const s of l.shapes) out.push(`  ${s.group} ${s.example}: ${s.refs.length ? s.refs.map((r) => `+${r.offset} → ${r.target} (${n(r.size)} bytes, ${r.verdict})`).join('; ') : 'no references'}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+export function renderBlock(b: BlockReport): string {
+  const out: string[] = [];
+  out.push(`Block ${hex(b.address)}: ${n(b.size)} usable bytes, ${b.verdict === 'leaked' ? 'leaked (a leak top: no used block points to it)' : b.verdict === 'indirect' ? 'leaked (indirectly: only leaked blocks point to it)' : 'anchored (reachable from a root)'}`);
+  out.push('');
+  out.push(`Who points to it (${n(b.incomingTotal)})`);
+  out.push(b.incoming.length ? table(['Block', 'At offset', 'Size', 'Verdict'], b.incoming.map((r) => [hex(r.address), `+${r.offset}`, n(r.size), r.verdict]), [false, true, true]) : '  no used block\n');
+  out.push(`What it points to (${n(b.outgoing.length)})`);
+  out.push(b.outgoing.length ? table(['From offset', 'Block', 'Size', 'Verdict'], b.outgoing.map((r) => [`+${r.offset}`, hex(r.address), n(r.size), r.verdict]), [true, false, true]) : '  no used block\n');
+  out.push('Shortest chain from a root');
+  if (!b.chain.length) out.push('  none: the block is not reachable\n');
+  else {
+    for (const step of b.chain) out.push(step.root !== undefined ? `  ${step.root}` : `  → block ${hex(step.address!)} (${n(step.size!)} bytes)${step === b.chain[b.chain.length - 1] ? '' : ` +${step.offset}`}`);
+    out.push('');
+  }
   return out.join('\n');
 }

@@ -19,7 +19,18 @@ export interface ScanOptions {
   noHeap?: boolean;
 }
 
-export async function runScan(o: OpenedCore, pool: KernelPool, opts: ScanOptions = {}): Promise<{ census: WordCensus; heap?: HeapResult; diagnostics: Diagnostic[] }> {
+export async function runScan(
+  o: OpenedCore,
+  pool: KernelPool,
+  opts: ScanOptions = {},
+): Promise<{
+  census: WordCensus;
+  heap?: HeapResult;
+  diagnostics: Diagnostic[];
+  /** The workers that took part (they hold the chunk tables), and the span size their buffers take. */
+  used: KernelPool;
+  spanBytes: number;
+}> {
   const t0 = performance.now();
   const diagnostics: Diagnostic[] = [];
   const plan = planCensus(o.core, o.map, opts.census, TAIL_BYTES);
@@ -49,7 +60,8 @@ export async function runScan(o: OpenedCore, pool: KernelPool, opts: ScanOptions
   );
   const tScan = performance.now();
   const census = await finishCensus(workers, plan, o.map, spans, t0, tScan);
-  const heap = heapPlan ? await finishHeap(o, { ...pool, size: workers.length, workers }, heapPlan, walked, { tail: TAIL_BYTES }) : undefined;
+  const used: KernelPool = { ...pool, size: workers.length, workers };
+  const heap = heapPlan ? await finishHeap(o, used, heapPlan, walked, { tail: TAIL_BYTES }) : undefined;
   if (heap) heap.diagnostics.unshift(...diagnostics);
-  return { census, heap, diagnostics: heap ? [] : diagnostics };
+  return { census, heap, diagnostics: heap ? [] : diagnostics, used, spanBytes: plan.spanBytes };
 }

@@ -348,6 +348,7 @@ export class KernelHost implements KernelWorker, HeapWorker {
 
   async heapWalk(piece: HeapPiece & { fileStart: number }): Promise<HeapPieceResult> {
     this.heapKernel();
+    if (piece.length > this.hInputCap) throw new Error(`piece of ${piece.length} bytes exceeds the ${this.hInputCap}-byte heap input buffer`);
     const need = Math.min(piece.length, Math.max(0, this.source.size - piece.fileStart), this.hInputCap);
     const b = await this.source.read(piece.fileStart, need);
     const h = this.heapKernel();
@@ -490,6 +491,7 @@ export class KernelHost implements KernelWorker, HeapWorker {
 
   async graphScan(span: Span, parts: GraphPart[]): Promise<GraphScanResult> {
     const h = this.heapKernel();
+    if (span.length > this.hInputCap) throw new Error(`span of ${span.length} bytes exceeds the ${this.hInputCap}-byte heap input buffer`);
     const need = Math.min(span.length, Math.max(0, this.source.size - span.fileStart));
     const b = await this.source.read(span.fileStart, need);
     new Uint8Array(h.memory.buffer, this.hInput, b.length).set(b);

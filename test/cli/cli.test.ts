@@ -73,6 +73,27 @@ describe('heaplens CLI', () => {
     expect(j.regions.length).toBeGreaterThan(5);
   });
 
+  it('leaks, refs and chain answer about leaks and single blocks', async () => {
+    const lf = await dumpFixture<{ tops: string[]; indirect: string[]; anchored: string[] }>(await buildFixture('leakfix.cpp'));
+    const leaks = await cli(['leaks', lf.core, '--bin', lf.exe, '--json']);
+    expect(leaks.code).toBe(0);
+    const l = JSON.parse(leaks.stdout);
+    expect(l.unreferenced.count).toBe(lf.truth.tops.length);
+    expect(l.indirect.count).toBe(lf.truth.indirect.length);
+    const text = await cli(['leaks', lf.core, '--bin', lf.exe]);
+    expect(text.stdout).toMatch(/CommReq\s+300/);
+    const refs = await cli(['refs', lf.core, lf.truth.indirect[0], '--bin', lf.exe]);
+    expect(refs.stdout).toMatch(/leaked \(indirectly/);
+    expect(refs.stdout).toMatch(/Who points to it \(1\)/);
+    const chain = await cli(['chain', lf.core, lf.truth.anchored[3], '--bin', lf.exe, '--json']);
+    const c = JSON.parse(chain.stdout);
+    expect(c.verdict).toBe('anchored');
+    expect(c.chain[0].root).toMatch(/g_kept/);
+    const bad = await cli(['chain', lf.core, '0x10', '--bin', lf.exe]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/not inside a used heap block/);
+  });
+
   it('fails clearly on a non-ELF file and on bad usage', async () => {
     const dir = join(WORK, 'cli');
     mkdirSync(dir, { recursive: true });

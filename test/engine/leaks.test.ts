@@ -69,6 +69,8 @@ for (const bits of [64, 32] as const) {
       const req = l.byType.find((t) => t.type === 'CommReq');
       expect(req?.count).toBe(300);
       expect(req?.unreferenced).toBe(300);
+      const buf = l.bySize.find((g) => g.size === (bits === 64 ? 520 : 524))!;
+      expect([buf.count, buf.unreferenced, buf.indirect]).toEqual([300, 0, 300]);
       const shape = l.shapes.find((s) => s.group === 'CommReq')!;
       expect(shape.refs.map((r) => r.verdict).sort()).toEqual(['indirect', 'indirect']);
       expect(shape.refs.map((r) => r.size).sort((a, b) => a - b)).toEqual([bits === 64 ? 216 : 204, bits === 64 ? 520 : 524].sort((a, b) => a - b));

@@ -23,6 +23,7 @@ export interface AnalyzeFileOptions {
   mode?: 'inline' | 'threads';
   census?: Omit<CensusOptions, 'signal' | 'onProgress'>;
   noHeap?: boolean;
+  noLeaks?: boolean;
   /** Called with the pool before it is disposed (the workers still hold their tables). */
   inspect?: (pool: KernelPool, json: AnalysisJSON, leaks?: LeakContext) => Promise<void>;
 }
@@ -46,7 +47,7 @@ export async function analyzeFile(core: string, bins: string[] = [], opts: Analy
   try {
     const opened = await openInputs(src, binSrcs);
     pool = opts.mode === 'threads' ? await nodePool(core, opts.workers ?? 2) : await inlinePool(kernels(), src, opts.workers ?? 1);
-    const { json, leaks } = await analyzeSession(opened, pool, { census: opts.census, noHeap: opts.noHeap });
+    const { json, leaks } = await analyzeSession(opened, pool, { census: opts.census, noHeap: opts.noHeap, noLeaks: opts.noLeaks });
     await opts.inspect?.(pool, json, leaks);
     return json;
   } finally {

@@ -1,7 +1,8 @@
 // Runs an analysis for the views: sorts the dropped files (core, binaries) by content, checks
 // the cache, drives the worker pool, stores the result. Views only see AnalysisJSON.
 import demangleUrl from 'gecko-profiler-demangle/index_bg.wasm?url';
-import { type AnalysisJSON, analyze, openInputs } from '../engine/analyze';
+import { type AnalysisJSON, analyzeSession, openInputs } from '../engine/analyze';
+import { type BlockReport, queryBlock } from '../engine/leaks';
 import { BlobSource } from '../engine/bytesource';
 import { initDemangler } from '../engine/demangle';
 import { detectKind } from '../engine/detect';
@@ -73,6 +74,25 @@ export interface RunResult {
   binaries: string[];
   /** Settles when the result is stored in the cache: a message when it could not be, else undefined. */
   saved: Promise<string | undefined>;
+  /**
+   * Questions about single blocks (who points to it, what it points to, its chain from a root),
+   * answered by the workers that still hold the graph. Absent for results from the cache.
+   */
+  explorer?: BlockExplorer;
+}
+
+export interface BlockExplorer {
+  query(address: bigint): Promise<BlockReport | undefined>;
+  /** Lets the workers go (their memory back); later queries fail. */
+  release(): void;
+}
+
+let current: BlockExplorer | undefined;
+
+/** Frees the workers kept for the last result's block queries. */
+export function releaseExplorer(): void {
+  current?.release();
+  current = undefined;
 }
 
 export interface RunHandle {
@@ -116,21 +136,40 @@ export function runAnalysis(files: File[], cb: RunCallbacks = {}): RunHandle {
     for (const r of inputs.rejected) opened.diagnostics.push({ level: 'warning', code: 'input.ignored', message: `${r.file.name} ignored: ${r.why}` });
     lap('open');
     cb.onStage?.('Scanning');
+    releaseExplorer();
     const pool = await browserPool(core);
     lap('workers');
     let json: AnalysisJSON;
+    let explorer: BlockExplorer | undefined;
     try {
-      json = await analyze(opened, pool, { signal: ac.signal, onProgress: cb.onProgress });
-    } finally {
+      const session = await analyzeSession(opened, pool, { signal: ac.signal, onProgress: cb.onProgress });
+      json = session.json;
+      const ctx = session.leaks;
+      if (ctx) {
+        let alive = true;
+        explorer = current = {
+          query: async (a) => {
+            if (!alive) throw new Error('the workers holding this analysis were released; open the files again to explore references');
+            return queryBlock(ctx, a);
+          },
+          release: () => {
+            if (!alive) return;
+            alive = false;
+            pool.dispose();
+          },
+        };
+      } else pool.dispose();
+    } catch (e) {
       pool.dispose();
+      throw e;
     }
-    lap('census');
+    lap('analysis');
     json.input.fingerprint = fps[0];
     timings.total = Math.round(performance.now() - t0);
     json.timings = timings;
     // Show the result now; store it meanwhile (a large document takes a while to write).
     const saved = saveCached(cacheKey, json, binaries);
-    return { json, fromCache: false, cacheKey, binaries, saved };
+    return { json, fromCache: false, cacheKey, binaries, saved, explorer };
   })();
   return { promise, cancel: () => ac.abort() };
 }

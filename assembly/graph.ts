@@ -120,20 +120,86 @@ export function graphIndexAlloc(n: u32, wordSize: u32): usize {
   gN = n;
   gStarts = memAlloc((<usize>n << 3) + 16);
   gSizes = memAlloc((<usize>n << 2) + 16);
-  eCap = 1 << 16;
-  eLen = 0;
-  eFull = false;
-  eBuf = memAlloc(<usize>eCap * 12);
   return gStarts;
 }
 export function graphIndexSizes(): usize {
   return gSizes;
 }
-/** Call once the index is filled. */
-export function graphIndexReady(): void {
+
+// Lookup acceleration: blocks fall in clusters (the heaps, the mmapped chunks); within a
+// cluster a table gives, per 4 KiB page, the first block starting at or after the page.
+const PAGE_SHIFT: u64 = 12;
+const CLUSTER_GAP: u64 = 1 << 20;
+let nClusters: u32 = 0;
+let clusters: usize = 0; // per cluster: base u64 | end u64 | first block u32 | table offset u32 (24 bytes)
+let pageTable: usize = 0; // u32 entries
+let lastCluster: i32 = -1;
+
+/** Call once the index is filled: builds the page tables, then the (growing) edge table. */
+export function graphIndexReady(): bool {
   gLast = -1;
+  lastCluster = -1;
   gMin = gN > 0 ? load<u64>(gStarts) : 1;
   gMax = gN > 0 ? load<u64>(gStarts + (<usize>(gN - 1) << 3)) + <u64>load<u32>(gSizes + (<usize>(gN - 1) << 2)) : 0;
+  // Count clusters and pages.
+  let nc: u32 = 0;
+  let pages: u64 = 0;
+  let base: u64 = 0;
+  let end: u64 = 0;
+  for (let b: u32 = 0; b < gN; b++) {
+    const s = load<u64>(gStarts + (<usize>b << 3));
+    const e = s + <u64>load<u32>(gSizes + (<usize>b << 2));
+    if (b == 0 || s > end + CLUSTER_GAP) {
+      if (b > 0) pages += ((end - base) >> PAGE_SHIFT) + 2;
+      nc++;
+      base = s & ~((<u64>1 << PAGE_SHIFT) - 1);
+      end = e;
+    } else if (e > end) end = e;
+  }
+  if (gN > 0) pages += ((end - base) >> PAGE_SHIFT) + 2;
+  nClusters = nc;
+  clusters = memAlloc(<usize>nc * 24 + 16);
+  pageTable = memAlloc(<usize>pages * 4 + 16);
+  if (clusters == 0 || pageTable == 0) return false;
+  // Fill.
+  let c: i32 = -1;
+  let off: u32 = 0;
+  end = 0;
+  for (let b: u32 = 0; b < gN; b++) {
+    const s = load<u64>(gStarts + (<usize>b << 3));
+    const e = s + <u64>load<u32>(gSizes + (<usize>b << 2));
+    if (b == 0 || s > end + CLUSTER_GAP) {
+      if (c >= 0) off = closeCluster(c, end, b, off);
+      c++;
+      const cp = clusters + <usize>c * 24;
+      store<u64>(cp, s & ~((<u64>1 << PAGE_SHIFT) - 1));
+      store<u32>(cp, b, 16);
+      store<u32>(cp, off, 20);
+      end = e;
+    } else if (e > end) end = e;
+  }
+  if (c >= 0) closeCluster(c, end, gN, off);
+  eCap = 1 << 16;
+  eLen = 0;
+  eFull = false;
+  eBuf = memAlloc(<usize>eCap * 12);
+  return eBuf != 0;
+}
+
+/** Writes cluster c's end and page table (blocks [first, lastExcl)); returns the next table offset. */
+function closeCluster(c: i32, end: u64, lastExcl: u32, off: u32): u32 {
+  const cp = clusters + <usize>c * 24;
+  const base = load<u64>(cp);
+  store<u64>(cp, end, 8);
+  const first = load<u32>(cp, 16);
+  const np = <u32>((end - base) >> PAGE_SHIFT) + 2;
+  let b = first;
+  for (let p: u32 = 0; p < np; p++) {
+    const pageStart = base + (<u64>p << PAGE_SHIFT);
+    while (b < lastExcl && load<u64>(gStarts + (<usize>b << 3)) < pageStart) b++;
+    store<u32>(pageTable + (<usize>(off + p) << 2), b);
+  }
+  return off + np;
 }
 
 /** The block holding address v (start ≤ v < start + usable), or -1. */
@@ -143,13 +209,37 @@ export function graphFind(v: u64): i32 {
     const s = load<u64>(gStarts + (<usize>gLast << 3));
     if (v >= s && v < s + <u64>load<u32>(gSizes + (<usize>gLast << 2))) return gLast;
   }
-  let lo: i32 = 0;
-  let hi: i32 = <i32>gN - 1;
+  // The cluster.
+  let ci = lastCluster;
+  if (ci < 0 || v < load<u64>(clusters + <usize>ci * 24) || v >= load<u64>(clusters + <usize>ci * 24, 8)) {
+    let lo: i32 = 0;
+    let hi: i32 = <i32>nClusters - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (load<u64>(clusters + <usize>mid * 24) <= v) lo = mid;
+      else hi = mid - 1;
+    }
+    const cp = clusters + <usize>lo * 24;
+    if (v < load<u64>(cp) || v >= load<u64>(cp, 8)) return -1;
+    ci = lo;
+    lastCluster = ci;
+  }
+  const cp = clusters + <usize>ci * 24;
+  const p = <u32>((v - load<u64>(cp)) >> PAGE_SHIFT);
+  const off = load<u32>(cp, 20);
+  const first = load<u32>(cp, 16);
+  // The holder is the last block starting at or before v: at most one before this page's first.
+  const pf = load<u32>(pageTable + (<usize>(off + p) << 2));
+  const pn = load<u32>(pageTable + (<usize>(off + p + 1) << 2));
+  let lo: i32 = pf > first ? <i32>pf - 1 : <i32>first;
+  let hi: i32 = <i32>pn - 1;
+  if (hi < lo) hi = lo;
   while (lo < hi) {
     const mid = (lo + hi + 1) >>> 1;
     if (load<u64>(gStarts + (<usize>mid << 3)) <= v) lo = mid;
     else hi = mid - 1;
   }
+  if (lo < 0 || <u32>lo >= gN) return -1;
   const s = load<u64>(gStarts + (<usize>lo << 3));
   if (v >= s && v < s + <u64>load<u32>(gSizes + (<usize>lo << 2))) {
     gLast = lo;

@@ -451,7 +451,9 @@ export function heapMarkLeaks(addrs: usize, kinds: usize, n: u32): void {
   }
 }
 
-export function heapAggregate(sizeLog2: u32, sigLog2: u32, typeLog2: u32, leaked: bool): bool {
+/** mode 0: used blocks; 1: leaked blocks (after heapMarkLeaks); 2: leak tops only; 3: indirectly leaked only. */
+export function heapAggregate(sizeLog2: u32, sigLog2: u32, typeLog2: u32, mode: u32): bool {
+  const leaked = mode != 0;
   gSizeCap = 1 << sizeLog2;
   gSigCap = 1 << sigLog2;
   gTypeCap = 1 << typeLog2;
@@ -478,7 +480,7 @@ export function heapAggregate(sizeLog2: u32, sigLog2: u32, typeLog2: u32, leaked
     if ((f & F_INVALID) != 0) continue;
     // In leak mode the 'state' is the leak kind (2 top, 3 indirect) and only leaked blocks count.
     const st = leaked ? (f >> 10) & 3 : f & 7;
-    if (leaked && st == 0) continue;
+    if (leaked && (st == 0 || (mode >= 2 && st != mode))) continue;
     const usable = usableOf(size, f);
     const s = stats + <usize>st * 24;
     store<u64>(s, load<u64>(s) + 1);

@@ -1,7 +1,9 @@
-// Small pieces shared by the views: label chips, a pager, sortable column headers.
-import { type JSX, Show } from 'solid-js';
+// Small pieces shared by the views: label chips, a pager, sortable column headers, and the
+// census-table kit of the Heap and Leaks sections (filter + sort + "show more" state, toolbar,
+// bar chart, stat tiles), block links that open the block explorer, verdict chips.
+import { type Accessor, For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
 import { LABEL_DESCRIPTIONS, type RegionLabel } from '../engine/memmap';
-import { num } from './fmt';
+import { bytes, num, padHex } from './fmt';
 
 export function LabelChip(props: { label: RegionLabel; title?: string }): JSX.Element {
   return (
@@ -88,5 +90,273 @@ export function FilePicker(props: { label: string; onFiles: (files: File[]) => v
       </span>
       <input ref={input} type="file" multiple data-testid="file-input" aria-label={props.label} onChange={onChange} />
     </label>
+  );
+}
+
+// ---- census tables (Heap, Leaks) ----------------------------------------------------
+
+/** Rows shown at first and added by "Show more". */
+export const STEP = 50;
+
+/** The sort keys every census table has; tables may add their own (numeric) keys. */
+export type BaseSortKey = 'key' | 'count' | 'bytes';
+
+export interface TableState<R, K extends string = BaseSortKey> {
+  query: Accessor<string>;
+  setQuery: (q: string) => void;
+  sortKey: Accessor<K | BaseSortKey>;
+  dir: Accessor<SortDir>;
+  onSort: (k: K | BaseSortKey) => void;
+  total: Accessor<number>;
+  filtered: Accessor<R[]>;
+  shown: Accessor<R[]>;
+  more: () => void;
+  all: () => void;
+  open: Accessor<ReadonlySet<R>>;
+  toggle: (r: R) => void;
+}
+
+/**
+ * Filter (text; a plain number matches sizes exactly when `exact` is given), sort (by the key,
+ * count, bytes, or any numeric `metric`), and "show more".
+ */
+export function tableState<R extends { count: number; bytes: number }, K extends string = BaseSortKey>(o: {
+  rows: () => R[];
+  hay: (r: R) => string;
+  exact?: (r: R, n: number) => boolean;
+  byKey: (a: R, b: R) => number;
+  metric?: (r: R, k: K) => number;
+}): TableState<R, K> {
+  const [query, setQuery] = createSignal('');
+  const [sortKey, setSortKey] = createSignal<K | BaseSortKey>('bytes');
+  const [dir, setDir] = createSignal<SortDir>('descending');
+  const [limit, setLimit] = createSignal(STEP);
+  const [open, setOpen] = createSignal<ReadonlySet<R>>(new Set());
+  const indexed = createMemo(() => o.rows().map((r) => ({ r, hay: o.hay(r).toLowerCase() })));
+  const value = (r: R, k: K | BaseSortKey): number => (k === 'count' ? r.count : k === 'bytes' ? r.bytes : (o.metric?.(r, k as K) ?? 0));
+  const filtered = createMemo(() => {
+    const q = query().trim().toLowerCase();
+    const n = o.exact && /^\d+$/.test(q) ? Number(q) : undefined;
+    const list = indexed()
+      .filter((x) => !q || (n !== undefined ? o.exact!(x.r, n) : x.hay.includes(q)))
+      .map((x) => x.r);
+    const k = sortKey();
+    const s = dir() === 'ascending' ? 1 : -1;
+    list.sort((a, b) => {
+      const c = k === 'key' ? o.byKey(a, b) : value(a, k) - value(b, k);
+      return c !== 0 ? c * s : b.bytes - a.bytes || b.count - a.count || o.byKey(a, b);
+    });
+    return list;
+  });
+  createEffect(on([query, sortKey, dir], () => setLimit(STEP), { defer: true }));
+  const shown = createMemo(() => filtered().slice(0, limit()));
+  return {
+    query,
+    setQuery,
+    sortKey,
+    dir,
+    onSort: (k) => {
+      if (sortKey() === k) setDir(dir() === 'ascending' ? 'descending' : 'ascending');
+      else {
+        setSortKey(() => k);
+        setDir(k === 'key' ? 'ascending' : 'descending');
+      }
+    },
+    total: () => o.rows().length,
+    filtered,
+    shown,
+    more: () => setLimit(limit() + STEP),
+    all: () => setLimit(filtered().length),
+    open,
+    toggle: (r) => {
+      const s = new Set(open());
+      if (s.has(r)) s.delete(r);
+      else s.add(r);
+      setOpen(s);
+    },
+  };
+}
+
+/** "12 types · 3,400 blocks · 1,234 B" and the filter box. */
+export function Toolbar<R extends { count: number; bytes: number }>(props: {
+  st: { filtered: Accessor<R[]>; total: Accessor<number>; query: Accessor<string>; setQuery: (q: string) => void };
+  placeholder: string;
+  label: string;
+  testid: string;
+  what: string;
+}): JSX.Element {
+  const sums = createMemo(() => props.st.filtered().reduce((a, r) => ({ count: a.count + r.count, bytes: a.bytes + r.bytes }), { count: 0, bytes: 0 }));
+  return (
+    <div class="toolbar">
+      <span class="muted small">
+        {props.st.query().trim() ? `${num(props.st.filtered().length)} of ${plural(props.st.total(), props.what)}` : plural(props.st.filtered().length, props.what)} ·{' '}
+        {plural(sums().count, 'block')} · <ByteLine n={sums().bytes} />
+      </span>
+      <input
+        type="search"
+        class="filter"
+        placeholder={props.placeholder}
+        aria-label={props.label}
+        value={props.st.query()}
+        onInput={(e) => props.st.setQuery(e.currentTarget.value)}
+        data-testid={`${props.testid}-filter`}
+      />
+    </div>
+  );
+}
+
+/** "Showing 50 of 120 sizes [Show more] [Show all]". */
+export function More<R>(props: { st: { shown: Accessor<R[]>; filtered: Accessor<R[]>; more: () => void; all: () => void }; testid: string; what: string }): JSX.Element {
+  return (
+    <div class="pager">
+      <span class="muted">
+        Showing {num(props.st.shown().length)} of {plural(props.st.filtered().length, props.what)}
+      </span>
+      <Show when={props.st.shown().length < props.st.filtered().length}>
+        <button type="button" class="btn small" data-testid={`${props.testid}-more`} onClick={() => props.st.more()}>
+          Show more
+        </button>
+        <button type="button" class="btn small ghost" onClick={() => props.st.all()}>
+          Show all
+        </button>
+      </Show>
+    </div>
+  );
+}
+
+/** The ▸/▾ toggle of an expandable row. */
+export function Disclosure(props: { open: boolean; controls: string; label: string; onToggle: () => void; children: JSX.Element }): JSX.Element {
+  return (
+    <button type="button" class="disclosure" aria-expanded={props.open} aria-controls={props.controls} aria-label={props.label} onClick={() => props.onToggle()}>
+      <span aria-hidden="true">{props.open ? '▾' : '▸'}</span> {props.children}
+    </button>
+  );
+}
+
+export interface ChartBar {
+  label: string;
+  title: string;
+  count: number;
+  bytes: number;
+}
+
+let chartSeq = 0;
+
+/** Horizontal bars of bytes per group (the largest groups of a census table). */
+export function BarChart(props: { bars: ChartBar[]; what: string; of: number; filtered: boolean; testid?: string; title?: string }): JSX.Element {
+  const max = () => props.bars.reduce((m, b) => Math.max(m, b.bytes), 0) || 1;
+  const total = () => props.bars.reduce((a, b) => a + b.bytes, 0);
+  const capId = `chart-cap-${chartSeq++}`;
+  return (
+    <figure class="heap-chart" data-testid={props.testid ?? 'heap-chart'} aria-labelledby={capId}>
+      <figcaption id={capId}>
+        {props.title ?? 'Bytes'} by {props.what}
+        <span class="muted small">
+          {' '}
+          — top {num(props.bars.length)} of {num(props.of)}
+          {props.filtered ? ' (filtered)' : ''}
+        </span>
+      </figcaption>
+      <Show when={props.bars.length} fallback={<p class="muted small">Nothing to chart.</p>}>
+        <ol class="bars">
+          <For each={props.bars}>
+            {(b) => (
+              <li class="bar-row">
+                <span class="bar-label" title={b.title}>
+                  {b.label}
+                </span>
+                <span class="bar-track" aria-hidden="true" title={`${b.title}: ${num(b.bytes)} bytes in ${plural(b.count, 'block')}`}>
+                  <span class="bar" style={{ width: `${Math.max(0.5, (b.bytes / max()) * 100)}%` }} />
+                </span>
+                <span class="bar-value num" title={`${num(b.bytes)} bytes in ${plural(b.count, 'block')}`}>
+                  {bytes(b.bytes)}
+                  <span class="muted"> · {num(b.count)}</span>
+                </span>
+              </li>
+            )}
+          </For>
+        </ol>
+        <p class="muted small chart-foot">
+          Value: bytes · blocks. {props.bars.length === 1 ? 'It holds' : `These ${num(props.bars.length)} hold`} {bytes(total())}.
+        </p>
+      </Show>
+    </figure>
+  );
+}
+
+/** The largest `n` rows by bytes (then count), for a chart. */
+export function topByBytes<R extends { bytes: number; count: number }>(rows: R[], n = 15): R[] {
+  return [...rows].sort((a, b) => b.bytes - a.bytes || b.count - a.count).slice(0, n);
+}
+
+/** A tile of a summary grid: label, big value, a line under it. */
+export function Stat(props: { k: string; v: JSX.Element; title?: string; testid?: string; class?: string; children?: JSX.Element }): JSX.Element {
+  return (
+    <div class={`stat ${props.class ?? ''}`} title={props.title} data-testid={props.testid}>
+      <dt>{props.k}</dt>
+      <dd>
+        <span class="stat-v num">{props.v}</span>
+        <Show when={props.children}>
+          <span class="stat-sub muted">{props.children}</span>
+        </Show>
+      </dd>
+    </div>
+  );
+}
+
+/** "1,976 B", or "3,916,816 B (3.74 MiB)" when the short form says more. */
+export function ByteLine(props: { n: number }): JSX.Element {
+  return (
+    <span class="num" title={`${num(props.n)} bytes`}>
+      {num(props.n)} B{props.n >= 1024 ? ` (${bytes(props.n)})` : ''}
+    </span>
+  );
+}
+
+/** 1 → "1 heap", 3 → "3 heaps". */
+export function plural(n: number, what: string): string {
+  return `${num(n)} ${what}${n === 1 ? '' : 's'}`;
+}
+
+export function offsetsText(offsets: number[]): string {
+  return offsets.map((o) => `+${o}`).join(' ');
+}
+
+/** A size for a chart label: exact below 100,000, else short (the bar's title has it exact). */
+export function sizeLabel(n: number): string {
+  return n < 100_000 ? `${num(n)} B` : bytes(n);
+}
+
+// ---- blocks ------------------------------------------------------------------------
+
+/** A heap block's address; clicking it opens the block explorer on it. */
+export function BlockLink(props: { addr: string; ws: number; onOpen: (addr: string) => void; title?: string }): JSX.Element {
+  return (
+    <button
+      type="button"
+      class="link mono block-link"
+      data-block={props.addr}
+      title={props.title ?? 'Open this block in the block explorer: who points to it, what it points to, its chain from a root'}
+      onClick={() => props.onOpen(props.addr)}
+    >
+      {padHex(props.addr, props.ws)}
+    </button>
+  );
+}
+
+export type Verdict = 'anchored' | 'leaked' | 'indirect';
+
+export const VERDICT_TEXT: Record<Verdict, { label: string; title: string }> = {
+  anchored: { label: 'anchored', title: 'Reachable from a root (registers, stacks, module data, other writable memory)' },
+  leaked: { label: 'leak top', title: 'Leaked, and no used block points to it: the top of a leak' },
+  indirect: { label: 'indirect', title: 'Leaked, but pointed to by leaked blocks (their contents, or a leaked cycle)' },
+};
+
+export function VerdictChip(props: { verdict: string; testid?: string }): JSX.Element {
+  const v = () => VERDICT_TEXT[props.verdict as Verdict];
+  return (
+    <span class={`chip v-${props.verdict}`} data-verdict={props.verdict} data-testid={props.testid} title={v()?.title ?? props.verdict}>
+      {v()?.label ?? props.verdict}
+    </span>
   );
 }

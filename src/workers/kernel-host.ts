@@ -43,7 +43,7 @@ export interface KernelExports {
   graphExportUsed(outA: number, outS: number, tmp: number, ws: number): number;
   graphIndexAlloc(n: number, ws: number): number;
   graphIndexSizes(): number;
-  graphIndexReady(): void;
+  graphIndexReady(): number;
   graphFind(v: bigint): number;
   graphScanBlocks(buf: number, len: number, addr: bigint): void;
   graphScanRoots(buf: number, len: number, addr: bigint, out: number, cap: number): number;
@@ -485,7 +485,7 @@ export class KernelHost implements KernelWorker, HeapWorker {
     if (!sp) throw new Error('out of wasm memory for the block index');
     new BigUint64Array(h.memory.buffer, sp, n).set(addrs);
     new Uint32Array(h.memory.buffer, h.graphIndexSizes() >>> 0, n).set(sizes);
-    h.graphIndexReady();
+    if (!h.graphIndexReady()) throw new Error('out of wasm memory for the block index');
     this.indexSize = n;
   }
 
@@ -559,7 +559,7 @@ export class KernelHost implements KernelWorker, HeapWorker {
     const h = this.heapKernel();
     const out: { block: number; offset: number }[] = [];
     for (let e = h.graphOutStart(block) >>> 0, end = h.graphOutEnd(block) >>> 0; e < end; e++) out.push({ block: h.graphOutDst(e) >>> 0, offset: h.graphOutWhere(e) >>> 0 });
-    const incoming = this.hScratch((alloc) => {
+    const incoming = maxIn <= 0 ? { total: 0, list: [] } : this.hScratch((alloc) => {
       const p = alloc(maxIn * 8 + 16);
       const total = h.graphIncoming(block, p, maxIn) >>> 0;
       const v = new Uint32Array(h.memory.buffer, p, Math.min(total, maxIn) * 2);

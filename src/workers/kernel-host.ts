@@ -239,6 +239,14 @@ export class KernelHost implements KernelWorker, HeapWorker {
   }
 
   async censusFinish(req: FinishRequest): Promise<CensusPart> {
+    const part = this.finishPart(req);
+    // The census is done: let its instance (and its memory, which wasm cannot shrink) go.
+    this.k = await this.makeInstance();
+    this.input = 0;
+    return part;
+  }
+
+  private finishPart(req: FinishRequest): CensusPart {
     const k = this.k;
     const distinct = k.censusSortPtr() >>> 0;
     return this.scratch((alloc) => {

@@ -93,7 +93,7 @@ it(`word census on a ~${SIZE_MIB} MiB core`, async () => {
       const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-json').click()]);
       const j = JSON.parse(execFileSync('cat', [(await dl.path())!], { encoding: 'utf8', maxBuffer: 1 << 30 }));
       await ctx.close();
-      return { wall, census: j.words.elapsedMs as number, words: j.words.words as number, timings: j.timings, phases: j.words.phasesMs, heapMs: j.heap?.elapsedMs as number, chunks: j.heap?.chunks as number, peak };
+      return { wall, census: j.words.elapsedMs as number, words: j.words.words as number, timings: j.timings, phases: j.words.phasesMs, heapMs: j.heap?.elapsedMs as number, chunks: j.heap?.chunks as number, leaksMs: j.leaks?.elapsedMs as number, edges: j.leaks?.edges as number, leaked: j.leaks?.leaked.count as number, peak };
     };
     const raw: number[] = [];
     const app: Awaited<ReturnType<typeof appRun>>[] = [];
@@ -126,6 +126,7 @@ it(`word census on a ~${SIZE_MIB} MiB core`, async () => {
     const cliJson = JSON.parse(readFileSync(cliOut, 'utf8'));
     out['(d) CLI census ms'] = cliJson.words.elapsedMs;
     out['(d) CLI heap walk + census ms'] = cliJson.heap.elapsedMs;
+    out['(d) CLI leaks ms'] = cliJson.leaks?.elapsedMs;
 
     const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
     out.machine = `${cpus()[0]?.model ?? '?'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`;
@@ -141,6 +142,8 @@ it(`word census on a ~${SIZE_MIB} MiB core`, async () => {
     out['(b) census phases ms'] = JSON.stringify(best.phases);
     out['(b) heap walk + census ms'] = best.heapMs;
     out['(b) heap chunks'] = best.chunks;
+    out['(b) leaks (reachability) ms'] = best.leaksMs;
+    out['(b) references, leaked blocks'] = `${best.edges}, ${best.leaked}`;
     out['(b) peak renderer RSS MiB'] = Math.round(best.peak / MIB);
     out['(b) MB/s (drop→results)'] = Math.round(mbps(size, best.wall));
     out['(c) hexdump|sort|uniq ms (256 MiB)'] = hexMs;

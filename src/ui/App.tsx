@@ -1,11 +1,13 @@
 // The app shell: start page, running panel, results; errors and notices above them.
 // Owns the run lifecycle: one run at a time, a run that was cancelled or replaced is ignored
 // whatever it later resolves to, and a failed run never replaces the results on screen.
+// A fresh result keeps its workers for the block explorer until it is replaced or the user goes
+// back to the start page (then they are let go: their memory is the analysis' graph).
 import { type JSX, Show, createSignal, onCleanup, onMount } from 'solid-js';
 import type { Progress } from '../engine/pipeline';
 import { isAbort } from '../engine/errors';
-import { type RecentEntry, clearCache, forget, listRecent, loadCached } from './cache';
-import { type RunResult, runAnalysis } from './session';
+import { type RecentEntry, clearCache, forget, listRecent, loadCached, saveCached } from './cache';
+import { type RunResult, releaseExplorer, runAnalysis } from './session';
 import { errorMessage } from './fmt';
 import { Results } from './Results';
 import { RunPanel, type RunState } from './RunPanel';
@@ -15,6 +17,10 @@ export interface Shown {
   result: RunResult;
   /** Names of the files the user gave (core first), for the header. */
   files?: string[];
+  /** The files themselves, when this result came from them in this tab (to analyze them again). */
+  inputs?: File[];
+  /** The result's explorer was let go (the user went to the start page). */
+  released?: boolean;
 }
 
 interface Notice {
@@ -92,7 +98,10 @@ export function App(): JSX.Element {
       handle = h;
       const result = await h.promise;
       if (!alive()) return;
-      setShown({ result, files: files.map((f) => f.name) });
+      // The previous result's workers go (a fresh run has let them go already; a cache hit has not).
+      const prev = shown()?.result.explorer;
+      if (prev && prev !== result.explorer) prev.release();
+      setShown({ result, files: files.map((f) => f.name), inputs: files });
       setScreen('results');
       endRun(false);
       window.scrollTo(0, 0);
@@ -140,6 +149,29 @@ export function App(): JSX.Element {
       }
       return files;
     }, 'Fetching the sample');
+
+  /** Leaves the results for the start page: the explorer's workers are let go. */
+  const toStart = () => {
+    releaseExplorer();
+    const s = shown();
+    if (s?.result.explorer && !s.released) setShown({ ...s, released: true });
+    setScreen('start');
+  };
+
+  /**
+   * Analyzes the shown result's files again, bypassing the cache (a cached result has no block
+   * explorer): the cached copy is set aside for the run and put back unless the run replaced it.
+   */
+  const reanalyze = async () => {
+    const s = shown();
+    if (!s?.inputs) return;
+    const old = s.result;
+    await forget(old.cacheKey);
+    await start(s.inputs.map((f) => f.name).join(' + '), async () => s.inputs!);
+    const now = shown()?.result;
+    if (!now || now === old || now.cacheKey !== old.cacheKey) await saveCached(old.cacheKey, old.json, old.binaries);
+    await refreshRecent();
+  };
 
   const openRecent = async (e: RecentEntry) => {
     setError(undefined);
@@ -215,7 +247,7 @@ export function App(): JSX.Element {
   return (
     <div class="app">
       <header class="topbar">
-        <button type="button" class="brand" onClick={() => !run() && setScreen('start')} title="Start page">
+        <button type="button" class="brand" onClick={() => !run() && toStart()} title="Start page">
           heaplens
         </button>
         <span class="tagline">memory leaks from C/C++ core dumps · offline</span>
@@ -280,7 +312,7 @@ export function App(): JSX.Element {
               />
             }
           >
-            {(s) => <Results shown={s} onNew={() => setScreen('start')} onFiles={openFiles} />}
+            {(s) => <Results shown={s} onNew={toStart} onFiles={openFiles} onReanalyze={s.inputs ? () => void reanalyze() : undefined} />}
           </Show>
         </div>
       </main>

@@ -1,11 +1,29 @@
 // Heap: the glibc malloc reconstruction — what the allocator holds at a glance, its arenas,
 // and the used blocks by type (vtable), by size and by (size, pointer signature), each
 // filterable, sortable and expandable to example blocks, with a bar chart of bytes per group.
-import { type Accessor, For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
+import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
 import type { HeapJSON } from '../engine/heap/heap';
 import type { RegionLabel } from '../engine/memmap';
-import { LabelChip, SortHeader, type SortDir } from './common';
+import {
+  BarChart,
+  BlockLink,
+  ByteLine,
+  type ChartBar,
+  Disclosure,
+  LabelChip,
+  More,
+  SortHeader,
+  Stat,
+  type TableState,
+  Tabs,
+  Toolbar,
+  offsetsText,
+  plural,
+  sizeLabel,
+  tableState,
+  topByBytes,
+} from './common';
 import { bytes, num, padHex } from './fmt';
 
 type TypeRow = HeapJSON['byType'][number];
@@ -15,10 +33,6 @@ type Example = TypeRow['examples'][number];
 type Target = SigRow['targets'][number];
 type Arena = HeapJSON['arenas'][number];
 type Tab = 'types' | 'sizes' | 'sigs';
-type SortKey = 'key' | 'count' | 'bytes';
-
-const STEP = 50;
-const CHART_BARS = 15;
 const OFFSETS_SHOWN = 6;
 const TARGETS_SHOWN = 3;
 
@@ -28,7 +42,7 @@ const KIND_TITLES: Record<TypeRow['kind'], string> = {
   rodata: 'The first word points into a module’s read-only data but is not a known vtable (a string, a table)',
 };
 
-export function HeapView(props: { json: AnalysisJSON; onShowInMap: (addr: string) => void; onShowDiagnostics: () => void }): JSX.Element {
+export function HeapView(props: { json: AnalysisJSON; onShowInMap: (addr: string) => void; onShowDiagnostics: () => void; onOpenBlock: (addr: string) => void }): JSX.Element {
   const heap = () => (props.json.heap?.found ? props.json.heap : undefined);
   /** Why there is no heap: the engine's heap diagnostics (they say what was looked for). */
   const why = createMemo(() => props.json.diagnostics.filter((d) => d.code.startsWith('heap.')));
@@ -56,12 +70,12 @@ export function HeapView(props: { json: AnalysisJSON; onShowInMap: (addr: string
         </p>
       }
     >
-      {(h) => <HeapBody heap={h()} json={props.json} onShowInMap={props.onShowInMap} />}
+      {(h) => <HeapBody heap={h()} json={props.json} onShowInMap={props.onShowInMap} onOpenBlock={props.onOpenBlock} />}
     </Show>
   );
 }
 
-function HeapBody(props: { heap: HeapJSON; json: AnalysisJSON; onShowInMap: (addr: string) => void }): JSX.Element {
+function HeapBody(props: { heap: HeapJSON; json: AnalysisJSON; onShowInMap: (addr: string) => void; onOpenBlock: (addr: string) => void }): JSX.Element {
   const ws = () => props.json.wordSize;
   const h = () => props.heap;
   // Types first; a C program's heap has none, so it opens on sizes.
@@ -87,29 +101,20 @@ function HeapBody(props: { heap: HeapJSON; json: AnalysisJSON; onShowInMap: (add
 
   const chart = createMemo((): ChartBar[] => {
     const t = tab();
-    const top = <R extends { bytes: number; count: number }>(rows: R[]) => [...rows].sort((a, b) => b.bytes - a.bytes || b.count - a.count).slice(0, CHART_BARS);
-    if (t === 'types') return top(types.filtered()).map((r) => ({ label: r.type, title: `${r.type} (${r.kind}${r.symbol ? `, ${r.symbol}` : ''})`, count: r.count, bytes: r.bytes }));
-    if (t === 'sizes') return top(sizes.filtered()).map((r) => ({ label: sizeLabel(r.size), title: `usable ${num(r.size)} B, chunk ${num(r.chunkSize)} B`, count: r.count, bytes: r.bytes }));
-    return top(sigs.filtered()).map((r) => ({ label: `${sizeLabel(r.size)} · ${r.offsets.length ? plural(r.offsets.length, 'ptr') : 'no ptr'}`, title: `usable ${num(r.size)} B, ${r.offsets.length ? `pointers at ${offsetsText(r.offsets)}` : 'no pointers'}`, count: r.count, bytes: r.bytes }));
+    if (t === 'types') return topByBytes(types.filtered()).map((r) => ({ label: r.type, title: `${r.type} (${r.kind}${r.symbol ? `, ${r.symbol}` : ''})`, count: r.count, bytes: r.bytes }));
+    if (t === 'sizes') return topByBytes(sizes.filtered()).map((r) => ({ label: sizeLabel(r.size), title: `usable ${num(r.size)} B, chunk ${num(r.chunkSize)} B`, count: r.count, bytes: r.bytes }));
+    return topByBytes(sigs.filtered()).map((r) => ({ label: `${sizeLabel(r.size)} · ${r.offsets.length ? plural(r.offsets.length, 'ptr') : 'no ptr'}`, title: `usable ${num(r.size)} B, ${r.offsets.length ? `pointers at ${offsetsText(r.offsets)}` : 'no pointers'}`, count: r.count, bytes: r.bytes }));
   });
   const chartOf = (): { n: number; filtered: boolean } => {
     const st: { filtered: () => unknown[]; query: () => string } = tab() === 'types' ? types : tab() === 'sizes' ? sizes : sigs;
     return { n: st.filtered().length, filtered: st.query().trim() !== '' };
   };
 
-  const tabs: { key: Tab; label: string; rows: () => number }[] = [
-    { key: 'types', label: 'By type', rows: () => h().byType.length },
-    { key: 'sizes', label: 'By size', rows: () => h().bySize.length },
-    { key: 'sigs', label: 'By signature', rows: () => h().bySignature.length },
+  const tabs = (): { key: Tab; label: string; count: number }[] => [
+    { key: 'types', label: 'By type', count: h().byType.length },
+    { key: 'sizes', label: 'By size', count: h().bySize.length },
+    { key: 'sigs', label: 'By signature', count: h().bySignature.length },
   ];
-  const tabKey = (e: KeyboardEvent, i: number) => {
-    const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : e.key === 'Home' ? -i : e.key === 'End' ? tabs.length - 1 - i : 0;
-    if (!d) return;
-    e.preventDefault();
-    const next = tabs[(i + d + tabs.length) % tabs.length];
-    setTab(next.key);
-    document.getElementById(`heap-tab-${next.key}`)?.focus();
-  };
 
   return (
     <div data-testid="heap">
@@ -120,36 +125,17 @@ function HeapBody(props: { heap: HeapJSON; json: AnalysisJSON; onShowInMap: (add
       <AllocatorDetails heap={h()} ws={ws()} />
 
       <h3 class="sub-h">Used blocks</h3>
-      <div class="tabs" role="tablist" aria-label="Used blocks grouped by">
-        <For each={tabs}>
-          {(t, i) => (
-            <button
-              type="button"
-              role="tab"
-              id={`heap-tab-${t.key}`}
-              class="tab"
-              aria-selected={tab() === t.key}
-              aria-controls={`heap-panel-${t.key}`}
-              tabindex={tab() === t.key ? 0 : -1}
-              data-testid={`heap-tab-${t.key}`}
-              onClick={() => setTab(t.key)}
-              onKeyDown={(e) => tabKey(e, i())}
-            >
-              {t.label} <span class="count">{num(t.rows())}</span>
-            </button>
-          )}
-        </For>
-      </div>
+      <Tabs prefix="heap" label="Used blocks grouped by" tabs={tabs()} value={tab()} onChange={setTab} />
       <div class="heap-census">
         <div class="heap-tables">
           <div role="tabpanel" id="heap-panel-types" aria-labelledby="heap-tab-types" hidden={tab() !== 'types'}>
-            <TypesTable st={types} ws={ws()} onShowInMap={props.onShowInMap} />
+            <TypesTable st={types} ws={ws()} onShowInMap={props.onShowInMap} onOpenBlock={props.onOpenBlock} />
           </div>
           <div role="tabpanel" id="heap-panel-sizes" aria-labelledby="heap-tab-sizes" hidden={tab() !== 'sizes'}>
-            <SizesTable st={sizes} ws={ws()} onShowInMap={props.onShowInMap} />
+            <SizesTable st={sizes} ws={ws()} onOpenBlock={props.onOpenBlock} />
           </div>
           <div role="tabpanel" id="heap-panel-sigs" aria-labelledby="heap-tab-sigs" hidden={tab() !== 'sigs'}>
-            <SigsTable st={sigs} ws={ws()} onShowInMap={props.onShowInMap} />
+            <SigsTable st={sigs} ws={ws()} onOpenBlock={props.onOpenBlock} />
           </div>
         </div>
         <BarChart
@@ -492,7 +478,7 @@ function AllocatorDetails(props: { heap: HeapJSON; ws: number }): JSX.Element {
 
 let uid = 0;
 
-function TypesTable(props: { st: TableState<TypeRow>; ws: number; onShowInMap: (addr: string) => void }): JSX.Element {
+function TypesTable(props: { st: TableState<TypeRow>; ws: number; onShowInMap: (addr: string) => void; onOpenBlock: (addr: string) => void }): JSX.Element {
   const st = props.st;
   const base = `ht${uid++}`;
   return (
@@ -560,7 +546,7 @@ function TypesTable(props: { st: TableState<TypeRow>; ws: number; onShowInMap: (
                     <Show when={isOpen()}>
                       <tr class="detail-row">
                         <td colSpan={8} id={id}>
-                          <Examples list={r.examples} ws={props.ws} onShowInMap={props.onShowInMap} sizeNote="the group’s mean usable size" />
+                          <Examples list={r.examples} ws={props.ws} onOpenBlock={props.onOpenBlock} sizeNote="the group’s mean usable size" />
                         </td>
                       </tr>
                     </Show>
@@ -576,7 +562,7 @@ function TypesTable(props: { st: TableState<TypeRow>; ws: number; onShowInMap: (
   );
 }
 
-function SizesTable(props: { st: TableState<SizeRow>; ws: number; onShowInMap: (addr: string) => void }): JSX.Element {
+function SizesTable(props: { st: TableState<SizeRow>; ws: number; onOpenBlock: (addr: string) => void }): JSX.Element {
   const st = props.st;
   return (
     <>
@@ -611,7 +597,7 @@ function SizesTable(props: { st: TableState<SizeRow>; ws: number; onShowInMap: (
                   </td>
                   <td>
                     <span class="examples-inline">
-                      <For each={r.examples}>{(a) => <AddrLink addr={a} ws={props.ws} onShowInMap={props.onShowInMap} />}</For>
+                      <For each={r.examples}>{(a) => <BlockLink addr={a} ws={props.ws} onOpen={props.onOpenBlock} />}</For>
                     </span>
                   </td>
                 </tr>
@@ -625,7 +611,7 @@ function SizesTable(props: { st: TableState<SizeRow>; ws: number; onShowInMap: (
   );
 }
 
-function SigsTable(props: { st: TableState<SigRow>; ws: number; onShowInMap: (addr: string) => void }): JSX.Element {
+function SigsTable(props: { st: TableState<SigRow>; ws: number; onOpenBlock: (addr: string) => void }): JSX.Element {
   const st = props.st;
   const base = `hs${uid++}`;
   return (
@@ -716,7 +702,7 @@ function SigsTable(props: { st: TableState<SigRow>; ws: number; onShowInMap: (ad
                               </Show>
                             </div>
                           </Show>
-                          <Examples list={r.examples} ws={props.ws} onShowInMap={props.onShowInMap} />
+                          <Examples list={r.examples} ws={props.ws} onOpenBlock={props.onOpenBlock} />
                         </td>
                       </tr>
                     </Show>
@@ -760,7 +746,7 @@ function TargetItem(props: { t: Target }): JSX.Element {
   );
 }
 
-function Examples(props: { list: Example[]; ws: number; onShowInMap: (addr: string) => void; sizeNote?: string }): JSX.Element {
+function Examples(props: { list: Example[]; ws: number; onOpenBlock: (addr: string) => void; sizeNote?: string }): JSX.Element {
   return (
     <Show when={props.list.length} fallback={<p class="muted detail-note">No example block.</p>}>
       <table class="grid examples">
@@ -778,7 +764,7 @@ function Examples(props: { list: Example[]; ws: number; onShowInMap: (addr: stri
             {(e) => (
               <tr>
                 <td class="mono">
-                  <AddrLink addr={e.address} ws={props.ws} onShowInMap={props.onShowInMap} />
+                  <BlockLink addr={e.address} ws={props.ws} onOpen={props.onOpenBlock} />
                 </td>
                 <td class="r num">{num(e.size)}</td>
                 <td>

@@ -1,4 +1,6 @@
-// Results: the dump's header, export, and the sections (stacked, with a sticky keyboard nav).
+// Results: the dump's header, export, and the sections (stacked, with a sticky keyboard nav):
+// Leaks first (the answer people come for) with the block explorer under it, then the rest.
+// Block addresses in the Leaks and Heap sections open the explorer.
 import { For, type JSX, Show, createEffect, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
 import { downloadJSON } from './session';
@@ -7,6 +9,7 @@ import { FilePicker } from './common';
 import { bytes, num, signalText } from './fmt';
 import { MemoryMapView } from './MemoryMapView';
 import { HeapView } from './HeapView';
+import { BlockExplorerView, LeaksView, createBlockNav } from './LeaksView';
 import { ThreadsView } from './ThreadsView';
 import { CensusView } from './CensusView';
 import { ModulesView } from './ModulesView';
@@ -18,7 +21,7 @@ interface Section {
   count: () => string;
 }
 
-export function Results(props: { shown: Shown; onNew: () => void; onFiles: (files: File[]) => void }): JSX.Element {
+export function Results(props: { shown: Shown; onNew: () => void; onFiles: (files: File[]) => void; onReanalyze?: () => void }): JSX.Element {
   const json = (): AnalysisJSON => props.shown.result.json;
   /** 'saving' until the cache has the result, then 'saved' (or 'unsaved' when the browser refused). */
   const [stored, setStored] = createSignal<'saving' | 'saved' | 'unsaved'>('saving');
@@ -40,6 +43,8 @@ export function Results(props: { shown: Shown; onNew: () => void; onFiles: (file
   const totalInCore = createMemo(() => json().regions.reduce((a, r) => a + r.inCore, 0));
 
   const sections: Section[] = [
+    { id: 'sec-leaks', title: 'Leaks', count: () => (json().leaks ? num(json().leaks!.leaked.count) : '—') },
+    { id: 'sec-blocks', title: 'Block explorer', count: () => (props.shown.result.explorer && !props.shown.released ? '' : 'off') },
     { id: 'sec-map', title: 'Memory map', count: () => num(json().regions.length) },
     { id: 'sec-heap', title: 'Heap', count: () => (json().heap?.found ? num(json().heap!.used.count) : '—') },
     { id: 'sec-threads', title: 'Threads', count: () => num(json().threads.length) },
@@ -58,6 +63,14 @@ export function Results(props: { shown: Shown; onNew: () => void; onFiles: (file
   const showInMap = (addr: string) => {
     setMapQuery(addr);
     go('sec-map');
+  };
+
+  /** Visited blocks; a block address clicked outside the explorer opens it there. */
+  const blocks = createBlockNav();
+  const explorer = () => (props.shown.released ? undefined : props.shown.result.explorer);
+  const openBlock = (addr: string) => {
+    blocks.open(addr);
+    go('sec-blocks');
   };
 
   const p = () => json().process;
@@ -127,13 +140,29 @@ export function Results(props: { shown: Shown; onNew: () => void; onFiles: (file
         </For>
       </nav>
 
+      <section id="sec-leaks" class="panel section" tabindex="-1" aria-labelledby="sec-leaks-h">
+        <h2 id="sec-leaks-h">Leaks</h2>
+        <LeaksView json={json()} onOpenBlock={openBlock} onShowDiagnostics={() => go('sec-diag')} />
+      </section>
+      <section id="sec-blocks" class="panel section" tabindex="-1" aria-labelledby="sec-blocks-h">
+        <h2 id="sec-blocks-h">Block explorer</h2>
+        <BlockExplorerView
+          nav={blocks}
+          explorer={explorer()}
+          unavailable={props.shown.released ? 'released' : 'cache'}
+          onReanalyze={props.onReanalyze}
+          hasLeaks={!!json().leaks}
+          ws={json().wordSize}
+          onShowInMap={showInMap}
+        />
+      </section>
       <section id="sec-map" class="panel section" tabindex="-1" aria-labelledby="sec-map-h">
         <h2 id="sec-map-h">Memory map</h2>
         <MemoryMapView json={json()} query={mapQuery()} onQuery={setMapQuery} />
       </section>
       <section id="sec-heap" class="panel section" tabindex="-1" aria-labelledby="sec-heap-h">
         <h2 id="sec-heap-h">Heap</h2>
-        <HeapView json={json()} onShowInMap={showInMap} onShowDiagnostics={() => go('sec-diag')} />
+        <HeapView json={json()} onShowInMap={showInMap} onShowDiagnostics={() => go('sec-diag')} onOpenBlock={openBlock} />
       </section>
       <section id="sec-threads" class="panel section" tabindex="-1" aria-labelledby="sec-threads-h">
         <h2 id="sec-threads-h">Threads</h2>

@@ -327,6 +327,44 @@ export function sizeLabel(n: number): string {
   return n < 100_000 ? `${num(n)} B` : bytes(n);
 }
 
+/**
+ * A tab list (arrow keys, Home, End move between tabs): ids `${prefix}-tab-${key}`, panels
+ * `${prefix}-panel-${key}`, test ids `${prefix}-tab-${key}`.
+ */
+export function Tabs<T extends string>(props: { prefix: string; label: string; tabs: { key: T; label: string; count: number }[]; value: T; onChange: (k: T) => void }): JSX.Element {
+  const onKey = (e: KeyboardEvent, i: number) => {
+    const n = props.tabs.length;
+    const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : e.key === 'Home' ? -i : e.key === 'End' ? n - 1 - i : 0;
+    if (!d) return;
+    e.preventDefault();
+    const next = props.tabs[(i + d + n) % n];
+    props.onChange(next.key);
+    document.getElementById(`${props.prefix}-tab-${next.key}`)?.focus();
+  };
+  return (
+    <div class="tabs" role="tablist" aria-label={props.label}>
+      <For each={props.tabs}>
+        {(t, i) => (
+          <button
+            type="button"
+            role="tab"
+            id={`${props.prefix}-tab-${t.key}`}
+            class="tab"
+            aria-selected={props.value === t.key}
+            aria-controls={`${props.prefix}-panel-${t.key}`}
+            tabindex={props.value === t.key ? 0 : -1}
+            data-testid={`${props.prefix}-tab-${t.key}`}
+            onClick={() => props.onChange(t.key)}
+            onKeyDown={(e) => onKey(e, i())}
+          >
+            {t.label} <span class="count">{num(t.count)}</span>
+          </button>
+        )}
+      </For>
+    </div>
+  );
+}
+
 // ---- blocks ------------------------------------------------------------------------
 
 /** A heap block's address; clicking it opens the block explorer on it. */

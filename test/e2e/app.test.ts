@@ -9,6 +9,12 @@ import type { AnalysisJSON } from '../../src/engine/analyze';
 import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
 import { WORK, buildFixture, dumpFixture, type Dumped } from '../helpers/fixtures';
 
+interface LeakTruth {
+  tops: string[];
+  indirect: string[];
+  anchored: string[];
+}
+
 interface SeedTruth {
   pid: number;
   N: number;
@@ -116,6 +122,60 @@ describe('app in Chromium', () => {
       await p.close();
     } finally {
       await ctx.setOffline(false);
+    }
+  });
+
+  it('shows the leaks of a dropped core and explores single blocks', async () => {
+    const lf = await dumpFixture<LeakTruth>(await buildFixture('leakfix.cpp'));
+    const t = lf.truth;
+    const p = await ctx.newPage();
+    try {
+      await p.goto(site.url);
+      await p.getByTestId('file-input').setInputFiles([lf.core, lf.exe]);
+      await p.getByTestId('results').waitFor({ timeout: 120_000 });
+      expect(await p.getByTestId('from-cache').count()).toBe(0);
+      const big = async (id: string) => Number((await p.getByTestId(id).locator('.stat-v').innerText()).replace(/,/g, ''));
+      expect(await big('leaks-tops')).toBe(t.tops.length);
+      expect(await big('leaks-indirect')).toBe(t.indirect.length);
+      expect(await big('leaks-leaked')).toBe(t.tops.length + t.indirect.length);
+      expect(await big('leaks-anchored')).toBeGreaterThanOrEqual(t.anchored.length);
+      // CommReq × 300: all leak tops.
+      expect(await p.getByTestId('leaks-types').innerText()).toMatch(/\bCommReq\s+300\s+16,800\s+300\s+0\b/);
+
+      // A CommReq example: a leak top pointing to its string body and its buffer.
+      await p.getByTestId('leaks-types').locator('button.block-link').first().click();
+      const verdict = () => p.getByTestId('block-verdict').getAttribute('data-verdict');
+      await expect.poll(verdict).toBe('leaked');
+      const req = BigInt((await p.getByTestId('block-current').innerText()).trim());
+      expect(t.tops.map(BigInt)).toContain(req);
+      await expect.poll(() => p.getByTestId('block-outgoing').locator('tbody tr').count()).toBe(2);
+
+      // An indirect block (a request's string body): one leaked block points to it.
+      const body = t.indirect[0];
+      await p.getByTestId('block-address').fill(body);
+      await p.getByTestId('block-address').press('Enter');
+      await expect.poll(() => p.getByTestId('block-current').innerText()).toBe('0x' + BigInt(body).toString(16).padStart(16, '0'));
+      await expect.poll(verdict).toBe('indirect');
+      expect(await p.getByTestId('block-incoming').locator('tbody tr').count()).toBe(1);
+      expect(await p.getByTestId('block-incoming').innerText()).toMatch(/leak top/);
+
+      // Back to the request, forward again (buttons and Alt+arrows).
+      await p.getByTestId('block-back').click();
+      await expect.poll(verdict).toBe('leaked');
+      await p.keyboard.press('Alt+ArrowRight');
+      await expect.poll(verdict).toBe('indirect');
+
+      // An anchored block of the global container: its chain starts at g_kept.
+      await p.getByTestId('block-address').fill(t.anchored[0]);
+      await p.getByTestId('block-address').press('Enter');
+      await expect.poll(verdict).toBe('anchored');
+      expect(await p.getByTestId('block-chain').locator('.root-name').innerText()).toMatch(/g_kept/);
+
+      await p.getByTestId('block-address').fill('0x10');
+      await p.getByTestId('block-address').press('Enter');
+      await p.getByTestId('block-none').waitFor();
+    } finally {
+      await p.close();
     }
   });
 

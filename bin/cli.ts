@@ -155,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
         const report = await queryBlock(session.leaks, addr);
         if (!report) throw new Error(`${'0x' + addr.toString(16)} is not inside a used heap block`);
         const chainOnly = { address: report.address, size: report.size, verdict: report.verdict, chain: report.chain };
-        text = args.json ? JSON.stringify(args.cmd === 'chain' ? chainOnly : report, (_k, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v), 2) + '\n' : renderBlock(args.cmd === 'chain' ? { ...report, incoming: [], outgoing: [], incomingTotal: 0 } : report);
+        text = args.json ? JSON.stringify(args.cmd === 'chain' ? chainOnly : report, (_k, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v), 2) + '\n' : renderBlock(report, { chainOnly: args.cmd === 'chain' });
       } else if (args.cmd === 'leaks') {
         if (!result.leaks) throw new Error('no heap was reconstructed from this core, so there are no leaks to report (see the diagnostics of heaplens analyze)');
         text = args.json ? JSON.stringify(result.leaks, null, 2) + '\n' : renderLeaks(result, args.top ?? 30);

@@ -139,14 +139,16 @@ export function renderLeaks(j: AnalysisJSON, top: number): string {
   return out.join('\n');
 }
 
-export function renderBlock(b: BlockReport): string {
+export function renderBlock(b: BlockReport, opts: { chainOnly?: boolean } = {}): string {
   const out: string[] = [];
   out.push(`Block ${hex(b.address)}: ${n(b.size)} usable bytes, ${b.verdict === 'leaked' ? 'leaked (a leak top: no used block points to it)' : b.verdict === 'indirect' ? 'leaked (indirectly: only leaked blocks point to it)' : 'anchored (reachable from a root)'}`);
   out.push('');
-  out.push(`Who points to it (${n(b.incomingTotal)})`);
-  out.push(b.incoming.length ? table(['Block', 'At offset', 'Size', 'Verdict'], b.incoming.map((r) => [hex(r.address), `+${r.offset}`, n(r.size), r.verdict]), [false, true, true]) : '  no used block\n');
-  out.push(`What it points to (${n(b.outgoing.length)})`);
-  out.push(b.outgoing.length ? table(['From offset', 'Block', 'Size', 'Verdict'], b.outgoing.map((r) => [`+${r.offset}`, hex(r.address), n(r.size), r.verdict]), [true, false, true]) : '  no used block\n');
+  if (!opts.chainOnly) {
+    out.push(`Who points to it (${n(b.incomingTotal)})`);
+    out.push(b.incoming.length ? table(['Block', 'At offset', 'Size', 'Verdict'], b.incoming.map((r) => [hex(r.address), `+${r.offset}`, n(r.size), r.verdict]), [false, true, true]) : '  no used block\n');
+    out.push(`What it points to (${n(b.outgoing.length)})`);
+    out.push(b.outgoing.length ? table(['From offset', 'Block', 'Size', 'Verdict'], b.outgoing.map((r) => [`+${r.offset}`, hex(r.address), n(r.size), r.verdict]), [true, false, true]) : '  no used block\n');
+  }
   out.push('Shortest chain from a root');
   if (!b.chain.length) out.push('  none: the block is not reachable\n');
   else {

@@ -3,8 +3,8 @@
 import { clear, createStore, del, get, set, type UseStore } from 'idb-keyval';
 import type { AnalysisJSON } from '../engine/analyze';
 
-/** Bumped whenever the stored document changes shape (2: the heap reconstruction). */
-export const CACHE_SCHEMA = 2;
+/** Bumped whenever the stored document changes shape (2: the heap reconstruction; 3: leaks). */
+export const CACHE_SCHEMA = 3;
 
 export interface RecentEntry {
   key: string;

@@ -16,7 +16,8 @@ let gMin: u64 = 0;
 let gMax: u64 = 0;
 let gLast: i32 = -1;
 
-// Block edges (12 bytes: src u32, dst u32, offset of the word in src u32), growing at the end.
+// Block edges (8 bytes: src u32, dst u32), growing at the end. Where in src the pointing word
+// sits is not kept: the host finds it again in the dump when asked about a block.
 let eBuf: usize = 0;
 let eCap: u32 = 0;
 let eLen: u32 = 0;
@@ -182,7 +183,7 @@ export function graphIndexReady(): bool {
   eCap = 1 << 16;
   eLen = 0;
   eFull = false;
-  eBuf = memAlloc(<usize>eCap * 12);
+  eBuf = memAlloc(<usize>eCap * 8);
   return eBuf != 0;
 }
 
@@ -248,20 +249,19 @@ export function graphFind(v: u64): i32 {
   return -1;
 }
 
-function pushEdge(src: u32, dst: u32, off: u32): void {
+function pushEdge(src: u32, dst: u32): void {
   if (eLen >= eCap) {
     const cap = eCap << 1;
-    if (!memEnsure(eBuf + <usize>cap * 12)) {
+    if (!memEnsure(eBuf + <usize>cap * 8)) {
       eFull = true;
       return;
     }
-    memSetTop(eBuf + <usize>cap * 12);
+    memSetTop(eBuf + <usize>cap * 8);
     eCap = cap;
   }
-  const e = eBuf + <usize>eLen * 12;
+  const e = eBuf + (<usize>eLen << 3);
   store<u32>(e, src);
   store<u32>(e, dst, 4);
-  store<u32>(e, off, 8);
   eLen++;
 }
 
@@ -293,7 +293,7 @@ export function graphScanBlocks(buf: usize, len: usize, bAddr: u64): void {
       const v = wordAt(buf + <usize>(p - bAddr));
       if (v < gMin || v >= gMax) continue;
       const t = graphFind(v);
-      if (t >= 0 && <u32>t != b) pushEdge(b, <u32>t, <u32>(p - s));
+      if (t >= 0 && <u32>t != b) pushEdge(b, <u32>t);
     }
   }
 }
@@ -330,11 +330,16 @@ export function graphEdgesFull(): bool {
   return eFull;
 }
 
-/** Appends edges from another worker (12-byte records at p). */
+/** Forgets the edges collected so far (the host took them). */
+export function graphEdgesReset(): void {
+  eLen = 0;
+}
+
+/** Appends edges from another worker (8-byte records at p). */
 export function graphAppendEdges(p: usize, n: u32): void {
   for (let i: u32 = 0; i < n; i++) {
-    const e = p + <usize>i * 12;
-    pushEdge(load<u32>(e), load<u32>(e, 4), load<u32>(e, 8));
+    const e = p + (<usize>i << 3);
+    pushEdge(load<u32>(e), load<u32>(e, 4));
   }
 }
 
@@ -342,32 +347,25 @@ export function graphAppendEdges(p: usize, n: u32): void {
 
 let csrOff: usize = 0; // u32[n + 1]
 let csrDst: usize = 0; // u32[E]
-let csrWhere: usize = 0; // u32[E]: offset of the word in the source block
-let indeg: usize = 0; // u32[n]
+let referenced: usize = 0; // u8[n]: some used block points to it
 let parent: usize = 0; // i32[n]: source block, or -2 - root index for blocks reached from a root, -1 unreached
-let parentOff: usize = 0; // u32[n]: offset in the parent block of the word pointing here
 let queue: usize = 0; // u32[n]
 
-/** Builds the out-edge lists (CSR) and in-degrees from all collected edges. */
+/** Builds the out-edge lists (CSR) from all collected edges, and which blocks are referenced. */
 export function graphBuild(): bool {
   csrOff = memAlloc((<usize>(gN + 1) << 2) + 16);
   csrDst = memAlloc((<usize>eLen << 2) + 16);
-  csrWhere = memAlloc((<usize>eLen << 2) + 16);
-  indeg = memAlloc((<usize>gN << 2) + 16);
+  referenced = memAlloc(<usize>gN + 16);
   parent = memAlloc((<usize>gN << 2) + 16);
-  parentOff = memAlloc((<usize>gN << 2) + 16);
   queue = memAlloc((<usize>gN << 2) + 16);
-  if (csrOff == 0 || csrDst == 0 || csrWhere == 0 || indeg == 0 || parent == 0 || parentOff == 0 || queue == 0) return false;
+  if (csrOff == 0 || csrDst == 0 || referenced == 0 || parent == 0 || queue == 0) return false;
   memory.fill(csrOff, 0, (<usize>(gN + 1) << 2));
-  memory.fill(indeg, 0, <usize>gN << 2);
+  memory.fill(referenced, 0, <usize>gN);
   for (let i: u32 = 0; i < eLen; i++) {
-    const e = eBuf + <usize>i * 12;
-    const src = load<u32>(e);
-    const dst = load<u32>(e, 4);
-    const a = csrOff + (<usize>(src + 1) << 2);
+    const e = eBuf + (<usize>i << 3);
+    const a = csrOff + (<usize>(load<u32>(e) + 1) << 2);
     store<u32>(a, load<u32>(a) + 1);
-    const d = indeg + (<usize>dst << 2);
-    store<u32>(d, load<u32>(d) + 1);
+    store<u8>(referenced + <usize>load<u32>(e, 4), 1);
   }
   for (let i: u32 = 0; i < gN; i++) {
     const a = csrOff + (<usize>(i + 1) << 2);
@@ -376,13 +374,11 @@ export function graphBuild(): bool {
   // Fill, using queue as a cursor per source.
   memory.copy(queue, csrOff, <usize>gN << 2);
   for (let i: u32 = 0; i < eLen; i++) {
-    const e = eBuf + <usize>i * 12;
-    const src = load<u32>(e);
-    const c = queue + (<usize>src << 2);
+    const e = eBuf + (<usize>i << 3);
+    const c = queue + (<usize>load<u32>(e) << 2);
     const pos = load<u32>(c);
     store<u32>(c, pos + 1);
     store<u32>(csrDst + (<usize>pos << 2), load<u32>(e, 4));
-    store<u32>(csrWhere + (<usize>pos << 2), load<u32>(e, 8));
   }
   return true;
 }
@@ -401,7 +397,6 @@ export function graphReach(roots: usize, nRoots: u32): u32 {
     const p = parent + (<usize>b << 2);
     if (load<i32>(p) != -1) continue;
     store<i32>(p, -2 - <i32>i);
-    store<u32>(parentOff + (<usize>b << 2), 0);
     store<u32>(queue + (<usize>tail << 2), b);
     tail++;
   }
@@ -415,7 +410,6 @@ export function graphReach(roots: usize, nRoots: u32): u32 {
       const p = parent + (<usize>t << 2);
       if (load<i32>(p) != -1) continue;
       store<i32>(p, <i32>b);
-      store<u32>(parentOff + (<usize>t << 2), load<u32>(csrWhere + (<usize>e << 2)));
       store<u32>(queue + (<usize>tail << 2), t);
       tail++;
     }
@@ -427,18 +421,12 @@ export function graphReach(roots: usize, nRoots: u32): u32 {
 export function graphVerdicts(out: usize): void {
   for (let i: u32 = 0; i < gN; i++) {
     const reached = load<i32>(parent + (<usize>i << 2)) != -1;
-    store<u8>(out + <usize>i, reached ? 1 : load<u32>(indeg + (<usize>i << 2)) == 0 ? 2 : 3);
+    store<u8>(out + <usize>i, reached ? 1 : load<u8>(referenced + <usize>i) == 0 ? 2 : 3);
   }
 }
 
 export function graphParent(b: u32): i32 {
   return load<i32>(parent + (<usize>b << 2));
-}
-export function graphParentOffset(b: u32): u32 {
-  return load<u32>(parentOff + (<usize>b << 2));
-}
-export function graphInDegree(b: u32): u32 {
-  return load<u32>(indeg + (<usize>b << 2));
 }
 export function graphOutStart(b: u32): u32 {
   return load<u32>(csrOff + (<usize>b << 2));
@@ -449,11 +437,8 @@ export function graphOutEnd(b: u32): u32 {
 export function graphOutDst(e: u32): u32 {
   return load<u32>(csrDst + (<usize>e << 2));
 }
-export function graphOutWhere(e: u32): u32 {
-  return load<u32>(csrWhere + (<usize>e << 2));
-}
 
-/** Incoming edges of block b: (source u32, offset u32) pairs at out, at most cap. Returns the total found. */
+/** Blocks pointing into block b (u32 each) at out, at most cap; returns how many there are in all. */
 export function graphIncoming(b: u32, out: usize, cap: u32): u32 {
   let n: u32 = 0;
   for (let s: u32 = 0; s < gN; s++) {
@@ -461,10 +446,7 @@ export function graphIncoming(b: u32, out: usize, cap: u32): u32 {
     const e1 = load<u32>(csrOff + (<usize>(s + 1) << 2));
     for (let e = e0; e < e1; e++) {
       if (load<u32>(csrDst + (<usize>e << 2)) != b) continue;
-      if (n < cap) {
-        store<u32>(out + (<usize>n << 3), s);
-        store<u32>(out + (<usize>n << 3), load<u32>(csrWhere + (<usize>e << 2)), 4);
-      }
+      if (n < cap) store<u32>(out + (<usize>n << 2), s);
       n++;
     }
   }

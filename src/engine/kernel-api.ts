@@ -218,17 +218,18 @@ export interface GraphScanResult {
   rootAddrs: BigUint64Array;
   rootBlocks: Uint32Array;
   edgesFull: boolean;
+  /** The references found (src, dst block pairs), when asked to hand them over. */
+  edges?: Uint32Array;
 }
 
 export interface GraphQuery {
-  /** Blocks this one points into, with the offset of the pointing word in this block. */
-  out: { block: number; offset: number }[];
-  /** Blocks pointing into this one (the first ones), with the offset of the word in them. */
-  incoming: { block: number; offset: number }[];
+  /** Blocks this one points into (once per pointing word). */
+  out: number[];
+  /** Blocks pointing into this one (the first ones). */
+  incoming: number[];
   incomingTotal: number;
-  inDegree: number;
-  /** From this block back to a root: each step is a block and the offset (in the next block up) of the word pointing to it. */
-  chain: { block: number; offset: number }[];
+  /** From this block up to the block a root reaches (empty when unreachable). */
+  chain: number[];
   /** Index of the root reference that starts the chain, -1 when unreachable. */
   root: number;
 }
@@ -238,8 +239,8 @@ export interface GraphWorker {
   graphUsed(): Promise<{ addrs: BigUint64Array; sizes: Uint32Array }>;
   /** The index of every used block (sorted); block numbers are positions in it. */
   graphIndex(addrs: BigUint64Array, sizes: Uint32Array): Promise<void>;
-  graphScan(span: Span, parts: GraphPart[]): Promise<GraphScanResult>;
-  graphTakeEdges(): Promise<Uint32Array>;
+  /** Scans a span; with `exportEdges` the references found go back in the result instead of staying here. */
+  graphScan(span: Span, parts: GraphPart[], exportEdges?: boolean): Promise<GraphScanResult>;
   graphAddEdges(edges: Uint32Array): Promise<void>;
   /** Builds the graph from the edges gathered here and walks it from the roots (block numbers). */
   graphSolve(roots: Uint32Array): Promise<{ edges: number; reached: number; verdicts: Uint8Array }>;

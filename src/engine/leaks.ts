@@ -12,7 +12,7 @@ import { hex } from './format';
 import type { GraphPart, GraphQuery, GraphWorker, HeapAggregate, HeapWorker, KernelPool, KernelWorker, Span } from './kernel-api';
 import { type Region, type RegionLabel, regionAt, regionName } from './memmap';
 import { type ProgressFn, planSpans, runSpans } from './pipeline';
-import type { Segment } from './elf/core';
+import type { CoreMemory, Segment } from './elf/core';
 import { symbolText } from './symbolize';
 import { EM_X86_64 } from './elf/elf';
 
@@ -69,6 +69,25 @@ export interface LeakContext {
   verdicts: Uint8Array;
   roots: RootRef[];
   solver: GraphWorker;
+  /** The dump, to find again where in a block the pointing words are. */
+  memory: CoreMemory;
+  wordSize: 4 | 8;
+}
+
+/** Words of block `b` (read from the dump) that point into used blocks: their offsets and targets. Reads at most `limit` bytes. */
+async function pointersIn(ctx: LeakContext, b: number, limit = 16 << 20): Promise<{ offset: number; block: number }[]> {
+  const ws = ctx.wordSize;
+  const len = Math.min(ctx.sizes[b], limit) - (Math.min(ctx.sizes[b], limit) % ws);
+  const bytes = len > 0 ? await ctx.memory.read(ctx.addrs[b], len) : undefined;
+  if (!bytes) return [];
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: { offset: number; block: number }[] = [];
+  for (let o = 0; o + ws <= len; o += ws) {
+    const v = ws === 8 ? dv.getBigUint64(o, true) : BigInt(dv.getUint32(o, true));
+    const t = blockAt(ctx.addrs, ctx.sizes, v);
+    if (t >= 0 && t !== b) out.push({ offset: o, block: t });
+  }
+  return out;
 }
 
 function blockAt(addrs: BigUint64Array, sizes: Uint32Array, v: bigint): number {
@@ -197,12 +216,15 @@ export async function runLeaks(
     return { kind, name: `${base} ${hex(addr)}` };
   };
   let edgesFull = false;
+  // References collect on worker 0, which builds the graph: the others hand theirs over span by span.
+  const solver = workers[0];
   await runSpans(
     workers,
     spans,
     async (w, s: Span) => {
       const gp: GraphPart[] = s.pieces.map((p) => ({ kind: kindAt(p.addr!), offset: p.offset, length: p.length, addr: p.addr! }));
-      const r = await w.graphScan(s, gp);
+      const r = await w.graphScan(s, gp, w !== solver);
+      if (r.edges?.length) await solver.graphAddEdges(r.edges);
       edgesFull ||= r.edgesFull;
       for (let i = 0; i < r.rootAddrs.length; i++) roots.push({ ...rootName(r.rootAddrs[i]), address: r.rootAddrs[i], block: r.rootBlocks[i] });
       return r.bytes;
@@ -212,8 +234,6 @@ export async function runLeaks(
   if (edgesFull) diagnostics.push({ level: 'warning', code: 'leaks.edges-full', message: 'the reference table filled wasm memory; some references are missing, so some blocks may be reported leaked that are not' });
 
   // 3. The graph, on worker 0.
-  const solver = workers[0];
-  for (let i = 1; i < workers.length; i++) await solver.graphAddEdges(await workers[i].graphTakeEdges());
   const solved = await solver.graphSolve(Uint32Array.from(roots, (r) => r.block));
   const verdicts = solved.verdicts;
 
@@ -280,14 +300,15 @@ export async function runLeaks(
     return { ...e, size: Number(e.k1), offsets };
   });
 
+  const ctx: LeakContext = { addrs: index.addrs, sizes: index.sizes, verdicts, roots, solver, memory, wordSize: ws };
   // 5. Shapes: what an example leak top of each large group points to.
   const shapes: LeakResult['shapes'] = [];
   const tryShape = async (group: string, examples: bigint[]) => {
     for (const ex of examples) {
       const b = blockAt(index.addrs, index.sizes, ex);
       if (b < 0 || verdicts[b] !== 2) continue;
-      const q = await solver.graphQuery(b, 0);
-      shapes.push({ group, example: ex, refs: q.out.slice(0, 16).map((e) => ({ offset: e.offset, target: index.addrs[e.block], size: index.sizes[e.block], verdict: VERDICT[verdicts[e.block]] })) });
+      const refs = await pointersIn(ctx, b, 1 << 20);
+      shapes.push({ group, example: ex, refs: refs.slice(0, 16).map((e) => ({ offset: e.offset, target: index.addrs[e.block], size: index.sizes[e.block], verdict: VERDICT[verdicts[e.block]] })) });
       return;
     }
   };
@@ -304,8 +325,7 @@ export async function runLeaks(
     byType: byType.map(strip), bySize: bySize.map(strip), bySignature: bySignature.map(strip), shapes,
     elapsedMs: performance.now() - t0, diagnostics,
   };
-  void memory;
-  return { result, context: { addrs: index.addrs, sizes: index.sizes, verdicts, roots, solver } };
+  return { result, context: ctx };
 }
 
 export interface BlockReport {
@@ -326,19 +346,20 @@ export async function queryBlock(ctx: LeakContext, addr: bigint): Promise<BlockR
   if (b < 0) return undefined;
   const q: GraphQuery = await ctx.solver.graphQuery(b, 200);
   const info = (i: number, offset: number) => ({ address: ctx.addrs[i], offset, size: ctx.sizes[i], verdict: VERDICT[ctx.verdicts[i]] });
+  /** Offset in block `from` of its first word pointing into block `to`. */
+  const where = async (from: number, to: number) => (await pointersIn(ctx, from)).find((p) => p.block === to)?.offset ?? -1;
+  const incoming: BlockReport['incoming'] = [];
+  for (const s of q.incoming) incoming.push(info(s, await where(s, b)));
+  const outgoing = (await pointersIn(ctx, b)).map((p) => info(p.block, p.offset));
   const chain: BlockReport['chain'] = [];
   if (q.root >= 0) {
     chain.push({ root: ctx.roots[q.root].name, offset: 0 });
-    // q.chain runs from this block up; each step's offset is where its parent points to it.
+    // q.chain runs from this block up to the one the root reaches; list it downwards.
     const up = q.chain;
     for (let k = up.length - 1; k >= 0; k--) {
       const next = up[k - 1];
-      chain.push({ address: ctx.addrs[up[k].block], size: ctx.sizes[up[k].block], offset: next ? next.offset : 0 });
+      chain.push({ address: ctx.addrs[up[k]], size: ctx.sizes[up[k]], offset: next !== undefined ? await where(up[k], next) : 0 });
     }
   }
-  return {
-    address: ctx.addrs[b], size: ctx.sizes[b], verdict: VERDICT[ctx.verdicts[b]],
-    incoming: q.incoming.map((e) => info(e.block, e.offset)), incomingTotal: q.incomingTotal,
-    outgoing: q.out.map((e) => info(e.block, e.offset)), chain,
-  };
+  return { address: ctx.addrs[b], size: ctx.sizes[b], verdict: VERDICT[ctx.verdicts[b]], incoming, incomingTotal: q.incomingTotal, outgoing, chain };
 }

@@ -55,12 +55,10 @@ export interface KernelExports {
   graphReach(roots: number, n: number): number;
   graphVerdicts(out: number): void;
   graphParent(b: number): number;
-  graphParentOffset(b: number): number;
-  graphInDegree(b: number): number;
   graphOutStart(b: number): number;
   graphOutEnd(b: number): number;
   graphOutDst(e: number): number;
-  graphOutWhere(e: number): number;
+  graphEdgesReset(): void;
   graphIncoming(b: number, out: number, cap: number): number;
   heapFirstCorrupt(): bigint;
   heapRecords(): number;
@@ -497,7 +495,7 @@ export class KernelHost implements KernelWorker, HeapWorker {
     this.indexSize = n;
   }
 
-  async graphScan(span: Span, parts: GraphPart[]): Promise<GraphScanResult> {
+  async graphScan(span: Span, parts: GraphPart[], exportEdges = false): Promise<GraphScanResult> {
     const h = this.heapKernel();
     if (span.length > this.hInputCap) throw new Error(`span of ${span.length} bytes exceeds the ${this.hInputCap}-byte heap input buffer`);
     const need = Math.min(span.length, Math.max(0, this.source.size - span.fileStart));
@@ -526,22 +524,21 @@ export class KernelHost implements KernelWorker, HeapWorker {
         off = Number(rootAddrs[rootAddrs.length - 1] - p.addr) + this.wordSize;
       }
     }
-    return { bytes, rootAddrs: BigUint64Array.from(rootAddrs), rootBlocks: Uint32Array.from(rootBlocks), edgesFull: !!h.graphEdgesFull() };
-  }
-
-  async graphTakeEdges(): Promise<Uint32Array> {
-    const h = this.heapKernel();
-    const n = h.graphEdgeCount() >>> 0;
-    return new Uint32Array(h.memory.buffer, h.graphEdges() >>> 0, n * 3).slice();
+    let edges: Uint32Array | undefined;
+    if (exportEdges) {
+      edges = new Uint32Array(h.memory.buffer, h.graphEdges() >>> 0, (h.graphEdgeCount() >>> 0) * 2).slice();
+      h.graphEdgesReset();
+    }
+    return { bytes, rootAddrs: BigUint64Array.from(rootAddrs), rootBlocks: Uint32Array.from(rootBlocks), edgesFull: !!h.graphEdgesFull(), edges };
   }
 
   async graphAddEdges(edges: Uint32Array): Promise<void> {
     const h = this.heapKernel();
-    const n = edges.length / 3;
-    const batch = Math.floor(this.hInputCap / 12);
+    const n = edges.length / 2;
+    const batch = Math.floor(this.hInputCap / 8);
     for (let i = 0; i < n; i += batch) {
       const m = Math.min(batch, n - i);
-      new Uint32Array(h.memory.buffer, this.hInput, m * 3).set(edges.subarray(i * 3, (i + m) * 3));
+      new Uint32Array(h.memory.buffer, this.hInput, m * 2).set(edges.subarray(i * 2, (i + m) * 2));
       h.graphAppendEdges(this.hInput, m);
     }
   }
@@ -565,27 +562,26 @@ export class KernelHost implements KernelWorker, HeapWorker {
 
   async graphQuery(block: number, maxIn = 200): Promise<GraphQuery> {
     const h = this.heapKernel();
-    const out: { block: number; offset: number }[] = [];
-    for (let e = h.graphOutStart(block) >>> 0, end = h.graphOutEnd(block) >>> 0; e < end; e++) out.push({ block: h.graphOutDst(e) >>> 0, offset: h.graphOutWhere(e) >>> 0 });
-    const incoming = maxIn <= 0 ? { total: 0, list: [] } : this.hScratch((alloc) => {
-      const p = alloc(maxIn * 8 + 16);
+    const out: number[] = [];
+    for (let e = h.graphOutStart(block) >>> 0, end = h.graphOutEnd(block) >>> 0; e < end; e++) out.push(h.graphOutDst(e) >>> 0);
+    const incoming = maxIn <= 0 ? { total: 0, list: [] as number[] } : this.hScratch((alloc) => {
+      const p = alloc(maxIn * 4 + 16);
       const total = h.graphIncoming(block, p, maxIn) >>> 0;
-      const v = new Uint32Array(h.memory.buffer, p, Math.min(total, maxIn) * 2);
-      return { total, list: Array.from({ length: v.length / 2 }, (_, i) => ({ block: v[2 * i], offset: v[2 * i + 1] })) };
+      return { total, list: Array.from(new Uint32Array(h.memory.buffer, p, Math.min(total, maxIn))) };
     });
-    const chain: { block: number; offset: number }[] = [];
+    const chain: number[] = [];
     let b = block;
     let root = -1;
-    for (let i = 0; i < 1 << 20; i++) {
+    for (let i = 0; i < 1 << 22; i++) {
       const p = h.graphParent(b) | 0;
       if (p === -1) break;
-      chain.push({ block: b, offset: h.graphParentOffset(b) >>> 0 });
+      chain.push(b);
       if (p <= -2) {
         root = -2 - p;
         break;
       }
       b = p;
     }
-    return { out, incoming: incoming.list, incomingTotal: incoming.total, chain: root >= 0 || chain.length === 0 ? chain : [], root, inDegree: h.graphInDegree(block) >>> 0 };
+    return { out, incoming: incoming.list, incomingTotal: incoming.total, chain: root >= 0 ? chain : [], root };
   }
 }

@@ -7,7 +7,7 @@ export type AnyWorker = KernelWorker & HeapWorker & GraphWorker;
 export const WORKER_METHODS = [
   'censusBegin', 'scanSpan', 'censusSample', 'censusPartition', 'censusMergeRun', 'censusFinish',
   'heapBegin', 'heapWalk', 'heapInvalidate', 'heapSetInUse', 'heapChunksOfSize', 'heapClassify', 'heapAggregate', 'heapLeakAggregate', 'heapBlocks',
-  'graphUsed', 'graphIndex', 'graphScan', 'graphTakeEdges', 'graphAddEdges', 'graphSolve', 'graphQuery',
+  'graphUsed', 'graphIndex', 'graphScan', 'graphAddEdges', 'graphSolve', 'graphQuery',
 ] as const satisfies readonly (keyof AnyWorker)[];
 
 /** Calls whose typed-array arguments are handed over (not copied) to the worker: the caller is done with them. */

@@ -12,6 +12,7 @@
 //    decrements). A value's true count lies in [count, count + mgDecrement]; mgDecrement
 //    is at most 2N / capacity for N words offered to it.
 import { memAlloc, memEnsure, memSetTop } from "./mem";
+import { findRange, nRanges, rangesMax, rangesMin, rangesSet } from "./ranges";
 
 const SMALL: u32 = 65536;
 const GOLDEN: u64 = 0x9e3779b97f4a7c15;
@@ -19,13 +20,6 @@ const DIGIT_BITS: u32 = 13;
 const DIGITS: u32 = 1 << DIGIT_BITS;
 
 let wordSize: u32 = 8;
-let nRanges: i32 = 0;
-let rangesPtr: usize = 0;
-let minAddr: u64 = 0;
-let maxAddr: u64 = 0;
-let lastIdx: i32 = -1;
-let lastLo: u64 = 1;
-let lastHi: u64 = 0;
 
 let smallPtr: usize = 0;
 
@@ -68,13 +62,7 @@ let overflowWords: u64 = 0;
  */
 export function censusInit(rp: usize, nr: i32, ws: u32, bufLog2: u32, accMax_: u32, mgLog2_: u32): bool {
   wordSize = ws;
-  rangesPtr = rp;
-  nRanges = nr;
-  minAddr = nr > 0 ? load<u64>(rp) : 1;
-  maxAddr = nr > 0 ? load<u64>(rp + (<usize>(nr - 1) << 4) + 8) : 0;
-  lastIdx = -1;
-  lastLo = 1;
-  lastHi = 0;
+  rangesSet(rp, nr);
   totalWords = 0;
   pointerWords = 0;
   otherWords = 0;
@@ -119,30 +107,6 @@ export function censusInit(rp: usize, nr: i32, ws: u32, bufLog2: u32, accMax_: u
   return <u32>((k * GOLDEN) >> (64 - log2));
 }
 
-/** Index of the range holding v, or -1. */
-export function findRange(v: u64): i32 {
-  if (v >= lastLo && v < lastHi) return lastIdx;
-  let lo: i32 = 0;
-  let hi: i32 = nRanges - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const a = rangesPtr + (<usize>mid << 4);
-    const s = load<u64>(a);
-    if (v < s) {
-      hi = mid - 1;
-    } else {
-      const e = load<u64>(a, 8);
-      if (v < e) {
-        lastIdx = mid;
-        lastLo = s;
-        lastHi = e;
-        return mid;
-      }
-      lo = mid + 1;
-    }
-  }
-  return -1;
-}
 
 // ---- pointer values: buffer → sorted runs → accumulator ----------------------------
 
@@ -405,7 +369,7 @@ function mgAdd(k: u64, c: u32): void {
     store<u64>(a, load<u64>(a) + c);
     return;
   }
-  if (v >= minAddr && v < maxAddr && findRange(v) >= 0) {
+  if (v >= rangesMin && v < rangesMax && findRange(v) >= 0) {
     pointerWords += c;
     addPointer(v, c);
     return;
@@ -419,46 +383,33 @@ function mgAdd(k: u64, c: u32): void {
  * the dump. Runs of one value (fill patterns, zeroed pages) are counted once per run.
  */
 export function censusRun(p: usize, len: usize): void {
-  const end = p + len;
   if (len == 0) return;
+  const zeros = wordSize == 8 ? countWords<u64>(p, p + len) : countWords<u32>(p, p + len);
+  totalWords += <u64>(len / wordSize);
+  store<u64>(smallPtr, load<u64>(smallPtr) + zeros);
+}
+
+/** The words of type T in [p, end): runs of equal values offered once; returns the zeros. */
+function countWords<T>(p: usize, end: usize): u64 {
   let zeros: u64 = 0;
   let prev: u64 = 0;
   let run: u32 = 0;
-  if (wordSize == 8) {
-    for (let a = p; a < end; a += 8) {
-      const v = load<u64>(a);
-      if (v == 0) {
-        zeros++;
-        continue;
-      }
-      if (v == prev) {
-        run++;
-        continue;
-      }
-      if (run != 0) offer(prev, run);
-      prev = v;
-      run = 1;
+  for (let a = p; a < end; a += sizeof<T>()) {
+    const v = <u64>load<T>(a);
+    if (v == 0) {
+      zeros++;
+      continue;
     }
-    totalWords += <u64>(len >> 3);
-  } else {
-    for (let a = p; a < end; a += 4) {
-      const v = <u64>load<u32>(a);
-      if (v == 0) {
-        zeros++;
-        continue;
-      }
-      if (v == prev) {
-        run++;
-        continue;
-      }
-      if (run != 0) offer(prev, run);
-      prev = v;
-      run = 1;
+    if (v == prev) {
+      run++;
+      continue;
     }
-    totalWords += <u64>(len >> 2);
+    if (run != 0) offer(prev, run);
+    prev = v;
+    run = 1;
   }
   if (run != 0) offer(prev, run);
-  store<u64>(smallPtr, load<u64>(smallPtr) + zeros);
+  return zeros;
 }
 
 // ---- results -------------------------------------------------------------------

@@ -7,6 +7,7 @@
 //   mask: bit i set when user word i (i < 64) is a valid pointer (aligned, inside a mapping)
 //   flags: STATE (bits 0-2) | INUSE 8 | MMAPPED 16 | NONMAIN 32 | W0IMAGE 64 | arena << 16
 import { memAlloc, memEnsure, memSetTop } from "./mem";
+import { findRange, rangesSet } from "./ranges";
 
 const REC: usize = 32;
 export const ST_USED: u32 = 1;
@@ -22,14 +23,7 @@ const F_W0IMAGE: u32 = 64;
 let ws: u32 = 8;
 let align: u64 = 16;
 let minChunk: u64 = 32;
-let nRanges: i32 = 0;
-let rangesPtr: usize = 0;
 let rangeFlags: usize = 0;
-let minAddr: u64 = 0;
-let maxAddr: u64 = 0;
-let lastIdx: i32 = -1;
-let lastLo: u64 = 1;
-let lastHi: u64 = 0;
 
 // An mmapped chunk starts this far into its mapping so that its user pointer is aligned
 // (8 bytes on i386: two 4-byte words before a 16-aligned pointer); prev_size holds it.
@@ -45,14 +39,8 @@ export function heapInit(rp: usize, nr: i32, flagsPtr: usize, wordSize: u32, ali
   align = <u64>alignment;
   minChunk = <u64>minChunkSize;
   mmapShift = (align - ((<u64>wordSize << 1) % align)) % align;
-  rangesPtr = rp;
-  nRanges = nr;
+  rangesSet(rp, nr);
   rangeFlags = flagsPtr;
-  minAddr = nr > 0 ? load<u64>(rp) : 1;
-  maxAddr = nr > 0 ? load<u64>(rp + (<usize>(nr - 1) << 4) + 8) : 0;
-  lastIdx = -1;
-  lastLo = 1;
-  lastHi = 0;
   recLen = 0;
   recFull = false;
   recCap = 1 << 16;
@@ -60,29 +48,6 @@ export function heapInit(rp: usize, nr: i32, flagsPtr: usize, wordSize: u32, ali
   return recs != 0;
 }
 
-function rangeOf(v: u64): i32 {
-  if (v >= lastLo && v < lastHi) return lastIdx;
-  if (v < minAddr || v >= maxAddr) return -1;
-  let lo: i32 = 0;
-  let hi: i32 = nRanges - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const a = rangesPtr + (<usize>mid << 4);
-    const s = load<u64>(a);
-    if (v < s) hi = mid - 1;
-    else {
-      const e = load<u64>(a, 8);
-      if (v < e) {
-        lastIdx = mid;
-        lastLo = s;
-        lastHi = e;
-        return mid;
-      }
-      lo = mid + 1;
-    }
-  }
-  return -1;
-}
 
 @inline function word(p: usize): u64 {
   return ws == 8 ? load<u64>(p) : <u64>load<u32>(p);
@@ -264,10 +229,10 @@ export function heapWalkPiece(buf: usize, len: usize, bAddr: u64, start: u64, ex
       const v = word(buf + <usize>(a - bAddr));
       if (i == 0) {
         w0 = v;
-        const r = rangeOf(v);
+        const r = findRange(v);
         if (r >= 0 && load<u8>(rangeFlags + <usize>r) != 0) flags |= F_W0IMAGE;
       }
-      if ((v & (W - 1)) == 0 && rangeOf(v) >= 0) mask |= (<u64>1) << i;
+      if ((v & (W - 1)) == 0 && findRange(v) >= 0) mask |= (<u64>1) << i;
     }
     if (isMm) flags |= F_INUSE;
     else {

@@ -416,7 +416,12 @@ async function findTcaches(h: GlibcHeap, map: MemoryMap, mem: CoreMemory, tls: {
 }
 
 /** Validates tcache candidates (counts ≤ tcache_count, each list exactly counts[i] long) and records their entries. */
-export async function addTcaches(h: GlibcHeap, map: MemoryMap, mem: CoreMemory, candidates: Map<bigint, { foundBy: string; tids: number[] }>): Promise<number> {
+/**
+ * Checks candidate tcache_perthread_structs (user addresses) and takes those whose lists match
+ * their counts. A candidate found only by its size (`byShape`) must hold at least one entry: an
+ * empty one is indistinguishable from a zeroed block of that size, and its mismatch is no news.
+ */
+export async function addTcaches(h: GlibcHeap, map: MemoryMap, mem: CoreMemory, candidates: Map<bigint, { foundBy: string; tids: number[]; byShape?: boolean }>): Promise<number> {
   const ws = h.layout.wordSize;
   const W = BigInt(ws);
   const cb = h.layout.tcacheCountBytes;
@@ -429,6 +434,7 @@ export async function addTcaches(h: GlibcHeap, map: MemoryMap, mem: CoreMemory, 
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const counts = Array.from({ length: 64 }, (_, i) => (cb === 2 ? dv.getUint16(2 * i, true) : b[i]));
     if (counts.some((c) => c > Math.max(maxCount, 7) * 16)) continue;
+    if (info.byShape && counts.every((c) => c === 0)) continue;
     const heads = words(b.subarray(64 * cb), ws);
     const tryMode = async (mangled: boolean) => {
       const entries: bigint[][] = [];
@@ -457,6 +463,7 @@ export async function addTcaches(h: GlibcHeap, map: MemoryMap, mem: CoreMemory, 
       }
     }
     if (!entries) {
+      if (info.byShape) continue;
       h.diagnostics.push({ level: 'warning', code: 'heap.bad-tcache', message: `chunk at ${hex(user - 2n * W)} looks like a tcache (${info.foundBy}) but its lists do not match its counts; not used` });
       continue;
     }

@@ -275,10 +275,10 @@ export async function finishHeap(o: OpenedCore, pool: KernelPool, plan: HeapPlan
   // tcaches that neither TLS nor heap starts revealed: every in-use chunk of the struct's size is a candidate.
   const ws = o.core.wordSize;
   const shaped = (await Promise.all(workers.map((w) => w.heapChunksOfSize(g.layout.tcacheStructChunkSize)))).flatMap((a) => Array.from(a));
-  const cands = new Map<bigint, { foundBy: string; tids: number[] }>();
+  const cands = new Map<bigint, { foundBy: string; tids: number[]; byShape?: boolean }>();
   for (const c of shaped) {
     const user = c + 2n * BigInt(ws);
-    if (!g.tcaches.some((t) => t.address === user)) cands.set(user, { foundBy: 'shape (a chunk of tcache_perthread_struct size whose lists match its counts)', tids: [] });
+    if (!g.tcaches.some((t) => t.address === user)) cands.set(user, { foundBy: 'shape (a chunk of tcache_perthread_struct size whose lists match its counts)', tids: [], byShape: true });
   }
   const before = g.diagnostics.length;
   await addTcaches(g, o.map, o.memory, cands);

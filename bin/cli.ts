@@ -4,6 +4,7 @@
 //   heaplens leaks CORE [--bin FILE ...] [--json]
 //   heaplens refs CORE ADDR [--bin FILE ...] [--json]
 //   heaplens chain CORE ADDR [--bin FILE ...] [--json]
+//   heaplens diff A B [--bin FILE ...] [--json]
 import { writeFile } from 'node:fs/promises';
 import { analyzeSession, openInputs, toJSON, type AnalysisJSON } from '../src/engine/analyze';
 import { queryBlock } from '../src/engine/leaks';
@@ -12,7 +13,9 @@ import type { ByteSource } from '../src/engine/bytesource';
 import { isAbort } from '../src/engine/errors';
 import { bytes } from '../src/engine/format';
 import type { Progress } from '../src/engine/pipeline';
-import { renderAnalysis, renderBlock, renderLeaks } from '../src/engine/report-text';
+import { renderAnalysis, renderBlock, renderDiff, renderLeaks } from '../src/engine/report-text';
+import { diffAnalyses } from '../src/engine/diff';
+import { readFile } from 'node:fs/promises';
 import { nodePool } from '../src/workers/node-pool';
 import { initNodeDemangler } from '../src/workers/node-runtime';
 import { NodeFileSource } from '../src/workers/node-source';
@@ -25,6 +28,8 @@ Usage:
   heaplens leaks CORE [--bin FILE]... [--json]       leaked blocks by type, size, signature
   heaplens refs CORE ADDR [--bin FILE]... [--json]   who points to the block at ADDR, what it points to
   heaplens chain CORE ADDR [--bin FILE]... [--json]  the shortest chain from a root to that block
+  heaplens diff A B [--bin FILE]... [--json]         what grew from dump A to dump B of one process
+                                                     (A, B: cores, or JSON from analyze --json)
 
   CORE        an ELF core (gcore or kernel), ELF64 or ELF32, little-endian
   --bin FILE  the executable or a shared library of the process (symbols; repeatable)
@@ -111,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write('heaplens 0.1.0\n');
     return 0;
   }
-  if (!['analyze', 'map', 'leaks', 'refs', 'chain'].includes(args.cmd)) {
+  if (!['analyze', 'map', 'leaks', 'refs', 'chain', 'diff'].includes(args.cmd)) {
     process.stderr.write(`heaplens: unknown command ${args.cmd}\n\n${USAGE}`);
     return 2;
   }
@@ -119,6 +124,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`heaplens: ${args.cmd} needs a core file\n\n${USAGE}`);
     return 2;
   }
+  if (args.cmd === 'diff') return diffCommand(args);
   let addr: bigint | undefined;
   if (args.cmd === 'refs' || args.cmd === 'chain') {
     try {
@@ -175,5 +181,53 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     for (const s of sources) await s.close().catch(() => {});
+  }
+}
+
+/** An analysis document from a file: a JSON export as is, or a core analyzed now. */
+async function analysisOf(path: string, bins: string[], args: Args): Promise<AnalysisJSON> {
+  const src = (await openSource(path)) as NodeFileSource;
+  const sources: NodeFileSource[] = [src];
+  try {
+    const head = await src.read(0, 1);
+    if (head[0] === 0x7b /* { */) {
+      const j = JSON.parse(await readFile(path, 'utf8')) as AnalysisJSON;
+      if (!Array.isArray(j.regions) || !j.input) throw new Error(`${path} is JSON but not a heaplens analysis (no input/regions; see docs/json.md)`);
+      return j;
+    }
+    const binSrcs: ByteSource[] = [];
+    for (const b of bins) {
+      const s = (await openSource(b)) as NodeFileSource;
+      sources.push(s);
+      binSrcs.push(s);
+    }
+    const opened = await openInputs(src, binSrcs);
+    const pool = await nodePool(src.path, args.workers);
+    try {
+      return (await analyzeSession(opened, pool, { onProgress: progressPrinter(), census: { topN: 1000 } })).json;
+    } finally {
+      pool.dispose();
+    }
+  } finally {
+    for (const s of sources) await s.close().catch(() => {});
+  }
+}
+
+async function diffCommand(args: Args): Promise<number> {
+  const b = args.bins.shift();
+  if (!args.file || !b) {
+    process.stderr.write(`heaplens: diff needs two dumps (cores or analyze --json documents) of one process: heaplens diff A B\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await initNodeDemangler();
+    const ja = await analysisOf(args.file, args.bins, args);
+    const jb = await analysisOf(b, args.bins, args);
+    const d = diffAnalyses(ja, jb);
+    await emit(args, args.json ? JSON.stringify(d, null, 2) + '\n' : renderDiff(d, args.top ?? 20));
+    return 0;
+  } catch (e) {
+    process.stderr.write(`heaplens: ${(e as Error).message}\n`);
+    return 1;
   }
 }

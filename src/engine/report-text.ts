@@ -2,6 +2,7 @@
 import type { AnalysisJSON, WordJSON } from './analyze';
 import { bytes, hex, wordAsText } from './format';
 import type { BlockReport } from './leaks';
+import type { DiffJSON, DiffRow } from './diff';
 
 function table(headers: string[], rows: string[][], right: boolean[] = []): string {
   const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -155,5 +156,42 @@ export function renderBlock(b: BlockReport, opts: { chainOnly?: boolean } = {}):
     for (const step of b.chain) out.push(step.root !== undefined ? `  ${step.root}` : `  → block ${hex(step.address!)} (${n(step.size!)} bytes)${step === b.chain[b.chain.length - 1] ? '' : ` +${step.offset}`}`);
     out.push('');
   }
+  return out.join('\n');
+}
+
+export function renderDiff(d: DiffJSON, top: number): string {
+  const out: string[] = [];
+  const who = (s: DiffJSON['a']) => `${s.name}${s.pid !== undefined ? ` (pid ${s.pid}${s.command ? ` ${s.command}` : ''})` : ''}`;
+  out.push(`What grew from ${who(d.a)} to ${who(d.b)}; matched by ${d.match}`);
+  for (const w of d.warnings) out.push(`  warning: ${w}`);
+  out.push('');
+  const signed = (x: number, f: (v: number) => string) => (x > 0 ? '+' : x < 0 ? '−' : '') + f(Math.abs(x));
+  const amt = (a: DiffRow['a'], atMost?: number) => (a ? `${n(a.count)} / ${bytes(a.bytes)}` : atMost !== undefined ? `≤ ${bytes(atMost)} (not listed)` : '—');
+  const section = (title: string, rows: DiffRow[], opts: { onlyChanged?: boolean } = {}) => {
+    const shown = (opts.onlyChanged ? rows.filter((r) => r.status !== 'same') : rows).slice(0, top);
+    if (!shown.length) return;
+    out.push(title);
+    out.push(
+      table(
+        ['Group', 'Before (count / bytes)', 'After', 'Δ count', 'Δ bytes', 'Change'],
+        shown.map((r) => [r.label, amt(r.a, r.aAtMost), amt(r.b, r.bAtMost), signed(r.delta.count, n), signed(r.delta.bytes, bytes), r.status + (r.exact ? '' : ' (bound)')]),
+        [false, true, true, true, true],
+      ),
+    );
+  };
+  if (d.heap) {
+    section('Heap', d.heap.states);
+    section('Used blocks by type', d.heap.byType, { onlyChanged: true });
+    section('Used blocks by size', d.heap.bySize, { onlyChanged: true });
+    section('Used blocks by (size, pointer signature)', d.heap.bySignature, { onlyChanged: true });
+  }
+  if (d.leaks) {
+    section('Leak verdicts', d.leaks.verdicts);
+    section('Leaked blocks by type', d.leaks.byType, { onlyChanged: true });
+    section('Leaked blocks by size', d.leaks.bySize, { onlyChanged: true });
+  }
+  section('Vtable candidates (words pointing at a vtable; bytes = words × word size)', d.vtables, { onlyChanged: true });
+  section('Bytes in the dump by label', d.labels, { onlyChanged: true });
+  section('Mappings that changed (bytes in the dump)', d.regions);
   return out.join('\n');
 }

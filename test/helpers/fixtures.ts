@@ -154,3 +154,63 @@ export function parseMaps(text: string) {
       return { start: BigInt('0x' + m[1]), end: BigInt('0x' + m[2]), perms: m[3], offset: BigInt('0x' + m[4]), path: m[5].trim() };
     });
 }
+
+/**
+ * Runs exe and dumps it `stages` times: after each READY it is gcore'd, then sent SIGUSR1 to go
+ * on to the next stage. The program writes the truth of stage k to `<argv[1]>.<k>`.
+ */
+export async function dumpFixtureSeries<T = Record<string, unknown>>(exe: string, stages: number, opts: { timeoutMs?: number } = {}): Promise<{ exe: string; pid: number; cores: string[]; truths: T[] }> {
+  requireTool('gdb', 'gdb');
+  const dir = join(WORK, 'cores');
+  mkdirSync(dir, { recursive: true });
+  const tag = `${process.pid}-${Date.now()}-${seq++}`;
+  const truthBase = join(dir, `truth-${tag}`);
+  const child = spawn(exe, [truthBase], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const waiters: (() => void)[] = [];
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    waiters.splice(0).forEach((w) => w());
+  });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  let exited: number | null | undefined;
+  child.on('exit', (code) => {
+    exited = code;
+    waiters.splice(0).forEach((w) => w());
+  });
+  const readyCount = () => (out.match(/READY \d+/g) ?? []).length;
+  const waitStage = (k: number) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`fixture did not reach stage ${k} within ${opts.timeoutMs ?? 60000} ms; stderr: ${err}`)), opts.timeoutMs ?? 60000);
+      const check = () => {
+        if (readyCount() > k) {
+          clearTimeout(timer);
+          resolve();
+        } else if (exited !== undefined) {
+          clearTimeout(timer);
+          reject(new Error(`fixture exited with ${exited} before stage ${k}; stderr: ${err}`));
+        } else waiters.push(check);
+      };
+      check();
+    });
+  const cores: string[] = [];
+  const truths: T[] = [];
+  try {
+    for (let k = 0; k < stages; k++) {
+      await waitStage(k);
+      const prefix = join(dir, `core-${tag}-${k}`);
+      try {
+        await run('gcore', ['-o', prefix, String(child.pid)], { timeout: 300000, maxBuffer: 64 << 20 });
+      } catch (e) {
+        throw new Error(`gcore failed on pid ${child.pid}: ${(e as { stderr?: string }).stderr ?? e}`);
+      }
+      cores.push(`${prefix}.${child.pid}`);
+      truths.push(JSON.parse(readFileSync(`${truthBase}.${k}`, 'utf8')) as T);
+      if (k + 1 < stages) child.kill('SIGUSR1');
+    }
+    return { exe, pid: child.pid!, cores, truths };
+  } finally {
+    child.kill('SIGKILL');
+  }
+}

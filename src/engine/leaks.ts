@@ -208,7 +208,9 @@ export async function runLeaks(
     }
   }
   const rootName = (addr: bigint): { kind: RootRef['kind']; name: string } => {
-    const r = regionAt(map.regions, addr)!;
+    const r = regionAt(map.regions, addr);
+    // A segment the map left out (overlapping another in a damaged core) still has roots.
+    if (!r) return { kind: 'anon', name: `memory at ${hex(addr)} (in no mapping of the map)` };
     const sym = r.module !== undefined ? symbolizer.lookup(addr, r) : undefined;
     const kind: RootRef['kind'] = r.label === 'stack' ? 'stack' : r.label === 'data' ? 'data' : r.label === 'bss' ? 'bss' : 'anon';
     if (sym) return { kind, name: `${symbolText(sym)} (${sym.module})` };

@@ -150,9 +150,13 @@ export function planCensus(core: CoreDump, map: MemoryMap, opts: CensusOptions =
   const ws = core.wordSize;
   const select = opts.select ?? (() => true);
   const selected = map.regions.filter((r) => r.segment >= 0 && r.inCore > 0 && select(r));
-  const spanBytes = opts.spanBytes ?? DEFAULT_SPAN_BYTES;
+  // A small dump needs neither full-size spans nor a full-size buffer of in-mapping values:
+  // both are sized to what there is to read (the worker's memory is zeroed and grown for them).
+  const present = selected.reduce((n, r) => n + core.segments[r.segment].available, 0);
+  const spanBytes = Math.min(opts.spanBytes ?? DEFAULT_SPAN_BYTES, Math.max(1 << 16, Math.ceil(present / (1 << 16)) * (1 << 16)));
+  const bufLog2 = Math.max(12, Math.min(21, Math.ceil(Math.log2(present / ws + 1))));
   const { ranges, regionOf } = rangeTable(map);
-  const cfg: CensusConfig = { wordSize: ws, ranges, bufLog2: 21, accMaxEntries: opts.accMaxEntries ?? 1 << 24, mgLog2: opts.mgLog2 ?? 17, maxSpanBytes: spanBytes + tail };
+  const cfg: CensusConfig = { wordSize: ws, ranges, bufLog2, accMaxEntries: opts.accMaxEntries ?? 1 << 24, mgLog2: opts.mgLog2 ?? 17, maxSpanBytes: spanBytes + tail };
   return { cfg, regionOf, selected, segments: selected.map((r) => core.segments[r.segment]), topN: opts.topN ?? 1000, spanBytes };
 }
 
@@ -198,10 +202,23 @@ async function mergeWorkers(workers: KernelWorker[], req: FinishRequest): Promis
     );
   }
   const parts = await Promise.all(workers.map((w) => w.censusFinish(req)));
-  const small = new BigUint64Array(SMALL_LIMIT);
-  for (const p of parts) for (let i = 0; i < SMALL_LIMIT; i++) small[i] += p.small[i];
-  const mg = new Map<bigint, number>();
-  for (const p of parts) for (let i = 0; i < p.mgKeys.length; i++) mg.set(p.mgKeys[i], (mg.get(p.mgKeys[i]) ?? 0) + p.mgCounts[i]);
+  let small = parts[0].small;
+  if (parts.length > 1) {
+    small = new BigUint64Array(SMALL_LIMIT);
+    for (const p of parts) {
+      // Most small values never occur: skip them without touching a bigint.
+      const halves = new Uint32Array(p.small.buffer, p.small.byteOffset, SMALL_LIMIT * 2);
+      for (let i = 0; i < SMALL_LIMIT; i++) if (halves[2 * i] !== 0 || halves[2 * i + 1] !== 0) small[i] += p.small[i];
+    }
+  }
+  let mgKeys = parts[0].mgKeys;
+  let mgCounts = parts[0].mgCounts;
+  if (parts.length > 1) {
+    const mg = new Map<bigint, number>();
+    for (const p of parts) for (let i = 0; i < p.mgKeys.length; i++) mg.set(p.mgKeys[i], (mg.get(p.mgKeys[i]) ?? 0) + p.mgCounts[i]);
+    mgKeys = BigUint64Array.from(mg.keys());
+    mgCounts = Uint32Array.from(mg.values());
+  }
   const sum = (f: (p: CensusPart) => number) => parts.reduce((a, p) => a + f(p), 0);
   const pickTop = (lists: CensusPart['top'][]): CensusPart['top'] => {
     const all = lists.flatMap((l) => Array.from(l.keys, (key, i) => ({ key, count: l.counts[i], range: l.ranges[i] })));
@@ -227,8 +244,8 @@ async function mergeWorkers(workers: KernelWorker[], req: FinishRequest): Promis
     topVtables: pickTop(parts.map((p) => p.topVtables)),
     rangeWords: addUp((p) => p.rangeWords),
     rangeDistinct: addUp((p) => p.rangeDistinct),
-    mgKeys: BigUint64Array.from(mg.keys()),
-    mgCounts: Uint32Array.from(mg.values()),
+    mgKeys,
+    mgCounts,
     memoryBytes: Math.max(...parts.map((p) => p.memoryBytes)),
   };
 }

@@ -423,7 +423,10 @@ export class KernelHost implements KernelWorker, HeapWorker {
   async heapAggregate(mode = 0): Promise<HeapAggregate> {
     const k = this.heapKernel();
     return this.hScratch(() => {
-      if (!k.heapAggregate(16, 18, 14, mode)) throw new Error('out of wasm memory aggregating the heap');
+      // Tables sized to the chunks there are (never more groups than chunks; a table at most
+      // half full), up to the fixed maxima: a small heap does not clear megabytes of tables.
+      const fit = (max: number) => Math.min(max, Math.max(8, Math.ceil(Math.log2((k.heapRecordCount() >>> 0) + 1)) + 1));
+      if (!k.heapAggregate(fit(16), fit(18), fit(14), mode)) throw new Error('out of wasm memory aggregating the heap');
       const buf = k.memory.buffer;
       const st = k.heapStats() >>> 0;
       const states = Float64Array.from(new BigUint64Array(buf, st, 8 * 3), Number);
@@ -432,8 +435,9 @@ export class KernelHost implements KernelWorker, HeapWorker {
         const p = k.heapGroups(which) >>> 0;
         const cap = k.heapGroupCap(which) >>> 0;
         const t = new BigUint64Array(buf, p, cap * 8);
+        const t32 = new Uint32Array(buf, p, cap * 16);
         const idx: number[] = [];
-        for (let i = 0; i < cap; i++) if (t[8 * i + 2] !== 0n) idx.push(i);
+        for (let i = 0; i < cap; i++) if (t32[16 * i + 4] !== 0 || t32[16 * i + 5] !== 0) idx.push(i);
         const examples = new BigUint64Array(idx.length * 4);
         idx.forEach((g, j) => {
           for (let e = 0; e < 4; e++) examples[4 * j + e] = t[8 * g + 4 + e];

@@ -43,6 +43,8 @@ export interface HexBlockRef {
   /** Usable bytes. */
   size: number;
   verdict?: Verdict;
+  /** Its position among the used blocks in address order (0-based). */
+  ordinal: number;
 }
 
 export interface HexPointer {
@@ -173,6 +175,11 @@ export class HexProvider {
     }
     const last = this.spans[this.spans.length - 1];
     this.rowCount = last ? last.row + (last.end - last.start) / ROW : 0n;
+  }
+
+  /** Used blocks in the index (0 without one). */
+  get blockCount(): number {
+    return this.blocks?.addrs.length ?? 0;
   }
 
   /** Whether pointers can be annotated with heap blocks. */
@@ -394,7 +401,7 @@ export class HexProvider {
 
   private blockRef(i: number): HexBlockRef {
     const b = this.blocks!;
-    const r: HexBlockRef = { address: hex(b.addrs[i]), size: b.sizes[i] };
+    const r: HexBlockRef = { address: hex(b.addrs[i]), size: b.sizes[i], ordinal: i };
     const v = b.verdicts ? VERDICTS[b.verdicts[i]] : undefined;
     if (v) r.verdict = v;
     return r;

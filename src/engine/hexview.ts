@@ -608,3 +608,42 @@ function firstEndingAfter(items: { start: bigint; end: bigint }[], v: bigint): n
 function minBig(...v: bigint[]): bigint {
   return v.reduce((a, b) => (b < a ? b : a));
 }
+
+/** xxd-like text of rows: address, words (or `··`/`--` for missing bytes), ASCII, what the words point to. */
+export function hexRowsText(rows: HexRow[], wordSize: 4 | 8): string {
+  const ws = wordSize;
+  const pad = (h: string) => h.slice(2).padStart(ws * 2, '0');
+  const lines: string[] = [];
+  for (const r of rows) {
+    if (r.kind === 'gap') {
+      lines.push(`${' '.repeat(ws * 2)}  ⋯ ${pad(r.from)}–${pad(r.to)}: no mapping ⋯`);
+      continue;
+    }
+    const whyAt = (i: number) => r.missing?.find((m) => i >= m.from && i < m.to)?.why;
+    const words = r.words.map((w) => {
+      let s = '';
+      for (let k = ws - 1; k >= 0; k--) {
+        const b = r.bytes[w.offset + k];
+        s += b < 0 ? (whyAt(w.offset + k) === 'unmapped' ? '··' : '--') : b.toString(16).padStart(2, '0');
+      }
+      return s;
+    });
+    const ascii = r.bytes.map((b, i) => (b < 0 ? (whyAt(i) === 'unmapped' ? '·' : '-') : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    const notes: string[] = [];
+    if (r.regionStart !== undefined && r.region) notes.push(`▸ ${r.region.where} ${r.region.perms}`);
+    for (const w of r.words) {
+      if (w.block?.first) notes.push(`┌ block ${w.block.size} B${w.block.verdict ? ` ${w.block.verdict === 'leaked' ? 'leak top' : w.block.verdict}` : ''}`);
+      if (w.header?.kind === 'size') notes.push(`+${w.offset}: chunk size ${w.header.chunkSize}${w.header.flags?.length ? ` ${w.header.flags.join('|')}` : ''}`);
+      if (w.pointer) {
+        const p = w.pointer;
+        const t = p.block
+          ? `block ${pad(p.block.address)}${p.block.offset ? `+${p.block.offset}` : ''} (${p.block.size} B${p.block.verdict ? `, ${p.block.verdict === 'leaked' ? 'leak top' : p.block.verdict}` : ''})`
+          : (p.symbol ?? p.where);
+        notes.push(`+${w.offset} → ${t}`);
+      }
+    }
+    if (r.missing) notes.push(`missing: ${[...new Set(r.missing.map((m) => m.why))].join(', ')}`);
+    lines.push(`${pad(r.address)}  ${words.join(' ')}  ${ascii}${notes.length ? '  ' + notes.join(' · ') : ''}`.trimEnd());
+  }
+  return lines.join('\n') + '\n';
+}

@@ -216,14 +216,22 @@ function HexBody(props: {
     );
   });
 
-  const shown = createMemo(() => {
+  type Slot = { row: bigint; top: number; data?: HexRow };
+  /** Rows on screen; a row that did not change keeps its object, so it is not drawn again. */
+  const shown = createMemo<Slot[]>((prev) => {
     ver();
     const { from, to } = range();
     const base = winBase();
-    const out: { row: bigint; top: number; data?: HexRow }[] = [];
-    for (let i = from; i < to; i++) out.push({ row: base + BigInt(i), top: i * ROW_H, data: cache.get(base + BigInt(i)) });
+    const old = new Map(prev.map((x) => [x.row, x]));
+    const out: Slot[] = [];
+    for (let i = from; i < to; i++) {
+      const row = base + BigInt(i);
+      const data = cache.get(row);
+      const o = old.get(row);
+      out.push(o && o.top === i * ROW_H && o.data === data ? o : { row, top: i * ROW_H, data });
+    }
     return out;
-  });
+  }, []);
 
   const onScroll = () => {
     const l = layout();
@@ -285,7 +293,8 @@ function HexBody(props: {
   createEffect(on(layout, () => cursor() !== undefined && props.viewer.describe(cursor()!).then(setInfo, () => {}), { defer: true }));
 
   /** Goes to addr (a jump: recorded in the history). */
-  const jump = async (addr: bigint, push = true) => {
+  const jump = (addr: bigint, push = true) => go(addr, push).catch((e) => setFailure(errorMessage(e)));
+  const go = async (addr: bigint, push: boolean) => {
     const a = wordAlign(addr);
     if (push) {
       const h = hist();
@@ -313,7 +322,7 @@ function HexBody(props: {
   /** Moves the cursor by rows (across holes between mappings) and/or words, without recording it. */
   let moving: Promise<void> = Promise.resolve();
   const move = (rows: number, words = 0) => {
-    moving = moving.then(async () => {
+    moving = moving.catch(() => {}).then(async () => {
       const c = cursor();
       const l = layout();
       if (c === undefined || !l) return;
@@ -335,9 +344,11 @@ function HexBody(props: {
       setCursor((start & ~15n) + BigInt(col) - (BigInt(col) % W));
       reveal(row, 'move');
     });
+    moving.catch((e) => setFailure(errorMessage(e)));
   };
 
-  const step = async (dir: 1 | -1) => {
+  const step = (dir: 1 | -1) => stepTo(dir).catch((e) => setFailure(errorMessage(e)));
+  const stepTo = async (dir: 1 | -1) => {
     const c = cursor();
     const l = layout();
     if (c === undefined || !l) return;
@@ -357,7 +368,13 @@ function HexBody(props: {
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const r = await props.viewer.locate(goto(), cursor());
+    let r: Awaited<ReturnType<MemoryViewer['locate']>>;
+    try {
+      r = await props.viewer.locate(goto(), cursor());
+    } catch (err) {
+      setGotoError(errorMessage(err));
+      return;
+    }
     if (!r.ok) {
       setGotoError(r.message);
       return;
@@ -566,7 +583,7 @@ function HexBody(props: {
         style={{ height: `${VISIBLE * ROW_H}px` }}
         onScroll={onScroll}
       >
-        <div class="hex-spacer" style={{ height: `${winRows() * ROW_H}px` }}>
+        <div class="hex-spacer" role="rowgroup" style={{ height: `${winRows() * ROW_H}px` }}>
           <Index each={shown()}>
             {(s) => (
               <Row
@@ -796,9 +813,9 @@ function BytesRow(props: {
         {padHex(r().address, props.ws).slice(2)}
       </span>
       <Show when={props.offsets}>
-        <span class="hx-off muted">{r().fileOffset !== undefined ? r().fileOffset!.toString(16).padStart(8, '0') : '—'}</span>
+        <span class="hx-off muted" role="gridcell">{r().fileOffset !== undefined ? r().fileOffset!.toString(16).padStart(8, '0') : '—'}</span>
       </Show>
-      <span class="hx-words">
+      <span class="hx-words" role="presentation">
         {r().words.map((w) => {
           const a = base() + BigInt(w.offset);
           return (
@@ -820,8 +837,8 @@ function BytesRow(props: {
           );
         })}
       </span>
-      <span class="hx-ascii">{ascii()}</span>
-      <span class="hx-notes" title={notes().map((n) => n.title).join('\n\n')}>
+      <span class="hx-ascii" role="gridcell">{ascii()}</span>
+      <span class="hx-notes" role="gridcell" title={notes().map((n) => n.title).join('\n\n')}>
         {notes().map((n) =>
           n.kind === 'ptr' ? (
             <button type="button" class="link hx-note ptr-note" tabindex="-1" data-target={n.target} onClick={() => props.onFollow(n.target!)} title={n.title}>

@@ -192,12 +192,6 @@ export class HexProvider {
     this.blocks = b;
   }
 
-  /** The first and last mapped addresses. */
-  get bounds(): { first: bigint; last: bigint } | undefined {
-    if (!this.spans.length) return undefined;
-    return { first: this.input.map.regions[0].start, last: this.input.map.regions[this.input.map.regions.length - 1].end - 1n };
-  }
-
   // ---- layout ---------------------------------------------------------------------
 
   /** The row showing `addr`: its mapped row, the gap row of an unmapped address, or the first/last row outside the mapped range. */

@@ -142,11 +142,24 @@ function HexBody(props: {
     return l ? Number(l.rowCount < BigInt(WIN) ? l.rowCount : BigInt(WIN)) : 0;
   };
 
-  // Open (again when the block index goes: its annotations go with it).
+  // Opened when the view comes near the screen, or is asked to show an address (a cached result's
+  // viewer reads the binaries' symbol tables on opening); again when the block index goes.
+  const [wanted, setWanted] = createSignal(false);
+  onMount(() => {
+    if (typeof IntersectionObserver === 'undefined') return setWanted(true);
+    const io = new IntersectionObserver((es) => {
+      if (!es.some((e) => e.isIntersecting)) return;
+      setWanted(true);
+      io.disconnect();
+    }, { rootMargin: '300px' });
+    io.observe(root);
+    onCleanup(() => io.disconnect());
+  });
   createEffect(
     on(
-      () => [props.viewer, props.blocksNote] as const,
-      ([v]) => {
+      () => [props.viewer, props.blocksNote, wanted()] as const,
+      ([v, , want]) => {
+        if (!want) return;
         setFailure(undefined);
         v.open().then(
           (l) => {
@@ -154,12 +167,11 @@ function HexBody(props: {
             const first = !layout();
             setLayout(l);
             setVer(ver() + 1);
-            if (first && !pendingTarget) void jump(l.home);
             if (pendingTarget !== undefined) {
               const t = pendingTarget;
               pendingTarget = undefined;
               void jump(t);
-            }
+            } else if (first) void jump(l.home);
           },
           (e) => setFailure(errorMessage(e)),
         );
@@ -174,8 +186,7 @@ function HexBody(props: {
       (t) => {
         if (!t) return;
         grid?.focus({ preventScroll: true });
-        if (layout()) void jump(big(t.address));
-        else pendingTarget = big(t.address);
+        void jump(big(t.address));
       },
     ),
   );
@@ -305,6 +316,12 @@ function HexBody(props: {
     }
     setCursor(a);
     setNote(undefined);
+    if (!layout()) {
+      // not open yet: shown once it is
+      pendingTarget = a;
+      setWanted(true);
+      return;
+    }
     reveal(await props.viewer.rowOf(a), 'jump');
   };
   const travel = (d: -1 | 1) => {

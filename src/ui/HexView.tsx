@@ -164,6 +164,7 @@ function HexBody(props: {
         v.open().then(
           (l) => {
             cache.clear();
+            epoch++;
             const first = !layout();
             setLayout(l);
             setVer(ver() + 1);
@@ -199,6 +200,8 @@ function HexBody(props: {
     return { from, to };
   });
   let fetchSeq = 0;
+  /** Bumped when the cached rows are thrown away (rows read before then are not kept). */
+  let epoch = 0;
   createEffect(() => {
     const l = layout();
     const { from, to } = range();
@@ -214,8 +217,10 @@ function HexBody(props: {
     }
     if (a < 0) return;
     const id = ++fetchSeq;
+    const e0 = epoch;
     props.viewer.rows(base + BigInt(a), b - a + 1).then(
       (rows) => {
+        if (e0 !== epoch) return;
         rows.forEach((r, k) => cache.set(base + BigInt(a + k), r));
         if (cache.size > CACHE_MAX) {
           const mid = winBase() + BigInt(scrollRow());

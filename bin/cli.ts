@@ -5,9 +5,11 @@
 //   heaplens refs CORE ADDR [--bin FILE ...] [--json]
 //   heaplens chain CORE ADDR [--bin FILE ...] [--json]
 //   heaplens diff A B [--bin FILE ...] [--json]
+//   heaplens hex CORE LOCATION [--bin FILE ...] [--rows N] [--blocks] [--json]
 import { writeFile } from 'node:fs/promises';
 import { analyzeSession, openInputs, toJSON, type AnalysisJSON } from '../src/engine/analyze';
 import { queryBlock } from '../src/engine/leaks';
+import { HexProvider, hexRowsText } from '../src/engine/hexview';
 import { parseAddress } from '../src/engine/format';
 import type { ByteSource } from '../src/engine/bytesource';
 import { isAbort } from '../src/engine/errors';
@@ -30,6 +32,8 @@ Usage:
   heaplens chain CORE ADDR [--bin FILE]... [--json]  the shortest chain from a root to that block
   heaplens diff A B [--bin FILE]... [--json]         what grew from dump A to dump B of one process
                                                      (A, B: cores, or JSON from analyze --json)
+  heaplens hex CORE LOCATION [--bin FILE]... [--rows N] [--blocks] [--json]
+                                                    the memory at LOCATION, xxd-like, pointers annotated
 
   CORE        an ELF core (gcore or kernel), ELF64 or ELF32, little-endian
   --bin FILE  the executable or a shared library of the process (symbols; repeatable)
@@ -37,6 +41,9 @@ Usage:
   --top N     rows of the word census to show (default 30 in tables, 1000 in JSON)
   --workers N worker threads (default: available cores, at most 8)
   --out FILE  write the output to FILE instead of stdout
+  LOCATION    an address (0x55d0c0a012a0), a file offset in hex (@1f40), or a symbol of --bin
+  --rows N    rows of 16 bytes to print (default 16)
+  --blocks    analyze the heap first, to mark used blocks and name pointers into them
 `;
 
 interface Args {
@@ -47,6 +54,8 @@ interface Args {
   top?: number;
   workers?: number;
   out?: string;
+  rows?: number;
+  blocks?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -63,6 +72,8 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--top') a.top = Number(val());
     else if (x === '--workers' || x === '-j') a.workers = Number(val());
     else if (x === '--out' || x === '-o') a.out = val();
+    else if (x === '--rows') a.rows = Number(val());
+    else if (x === '--blocks') a.blocks = true;
     else if (x.startsWith('-')) throw new UsageError(`unknown option ${x}`);
     else if (!a.file) a.file = x;
     else a.bins.push(x);
@@ -116,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write('heaplens 0.1.0\n');
     return 0;
   }
-  if (!['analyze', 'map', 'leaks', 'refs', 'chain', 'diff'].includes(args.cmd)) {
+  if (!['analyze', 'map', 'leaks', 'refs', 'chain', 'diff', 'hex'].includes(args.cmd)) {
     process.stderr.write(`heaplens: unknown command ${args.cmd}\n\n${USAGE}`);
     return 2;
   }
@@ -134,6 +145,18 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  let location: string | undefined;
+  if (args.cmd === 'hex') {
+    location = args.bins.shift();
+    if (!location) {
+      process.stderr.write(`heaplens: hex needs a location (an address like 0x55d0c0a012a0, @fileoffset, or a symbol) after the core\n\n${USAGE}`);
+      return 2;
+    }
+    if (args.rows !== undefined && !(Number.isInteger(args.rows) && args.rows > 0 && args.rows <= 1 << 20)) {
+      process.stderr.write(`heaplens: --rows needs a whole number from 1 to 1048576\n`);
+      return 2;
+    }
+  }
   const sources: NodeFileSource[] = [];
   try {
     await initNodeDemangler();
@@ -142,6 +165,10 @@ export async function main(argv: string[]): Promise<number> {
     const bins: ByteSource[] = [];
     for (const b of args.bins) bins.push(await openSource(b));
     const opened = await openInputs(core, bins);
+    if (args.cmd === 'hex' && !args.blocks) {
+      await emit(args, await hexText(opened, location!, args));
+      return 0;
+    }
     if (args.cmd === 'map') {
       const j = toJSON(opened);
       await emit(args, args.json ? JSON.stringify(j, null, 2) + '\n' : renderAnalysis(j, { top: 0 }));
@@ -156,7 +183,10 @@ export async function main(argv: string[]): Promise<number> {
     try {
       const session = await analyzeSession(opened, pool, { signal: ac.signal, onProgress: progressPrinter(), census: { topN: args.json ? (args.top ?? 1000) : Math.max(args.top ?? 30, 200) } });
       result = session.json;
-      if (addr !== undefined) {
+      if (args.cmd === 'hex') {
+        if (!session.leaks) process.stderr.write('heaplens: no heap block index (no glibc heap was reconstructed): pointers are named by mapping and symbol only\n');
+        text = await hexText(opened, location!, args, session.leaks);
+      } else if (addr !== undefined) {
         if (!session.leaks) throw new Error('no heap was reconstructed from this core, so there are no blocks to ask about');
         const report = await queryBlock(session.leaks, addr);
         if (!report) throw new Error(`${'0x' + addr.toString(16)} is not inside a used heap block`);
@@ -230,4 +260,17 @@ async function diffCommand(args: Args): Promise<number> {
     process.stderr.write(`heaplens: ${(e as Error).message}\n`);
     return 1;
   }
+}
+
+/** `heaplens hex`: rows at a location, as text or JSON. */
+async function hexText(opened: Awaited<ReturnType<typeof openInputs>>, location: string, args: Args, blocks?: ConstructorParameters<typeof HexProvider>[1]): Promise<string> {
+  const p = new HexProvider(opened, blocks);
+  const loc = p.locate(location);
+  if (!loc.ok) throw new Error(loc.message);
+  const rows = await p.rows(p.rowOf(loc.address), args.rows ?? 16);
+  if (args.json) {
+    const doc = { core: opened.core.source.name, wordSize: p.wordSize, location: { text: location, address: '0x' + loc.address.toString(16), how: loc.how }, hasBlocks: p.hasBlocks, rows };
+    return JSON.stringify(doc, null, 2) + '\n';
+  }
+  return hexRowsText(rows, p.wordSize);
 }

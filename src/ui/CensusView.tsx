@@ -2,7 +2,7 @@
 // of the seeds, with pointer targets, vtable candidates and symbols. Filter, sort, show more.
 import { For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
 import type { AnalysisJSON, WordJSON } from '../engine/analyze';
-import { LabelChip, SortHeader, type SortDir } from './common';
+import { LabelChip, MemButton, SortHeader, type SortDir } from './common';
 import { num, padHex, wordAsText } from './fmt';
 
 type Kind = 'all' | 'pointers' | 'vtables' | 'other';
@@ -194,6 +194,7 @@ export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: stri
                           <button type="button" class="link mono" title="Show the mapping holding this address" onClick={() => props.onShowInMap(r.w.value)}>
                             {padHex(r.w.value, ws())}
                           </button>
+                          <MemButton addr={r.w.value} />
                         </Show>
                       </td>
                       <td class="r num" title={r.w.approx ? `at most +${num(r.w.maxError ?? 0)}` : undefined}>

@@ -12,6 +12,7 @@ import {
   type ChartBar,
   Disclosure,
   LabelChip,
+  MemButton,
   More,
   SortHeader,
   Stat,
@@ -228,9 +229,12 @@ function HeapSummary(props: { heap: HeapJSON; ws: number; onShowInMap: (addr: st
 function AddrLink(props: { addr: string | undefined; ws: number; onShowInMap: (addr: string) => void; title?: string }): JSX.Element {
   return (
     <Show when={props.addr} fallback={<span class="muted">—</span>}>
-      <button type="button" class="link mono" title={props.title ?? 'Show the mapping holding this address'} onClick={() => props.onShowInMap(props.addr!)}>
-        {padHex(props.addr, props.ws)}
-      </button>
+      <span class="addr-link">
+        <button type="button" class="link mono" title={props.title ?? 'Show the mapping holding this address'} onClick={() => props.onShowInMap(props.addr!)}>
+          {padHex(props.addr, props.ws)}
+        </button>
+        <MemButton addr={props.addr} />
+      </span>
     </Show>
   );
 }

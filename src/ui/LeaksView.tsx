@@ -3,7 +3,7 @@
 // and what the leak tops point to. And the block explorer: one block's verdict, its shortest
 // chain from a root, who points to it and what it points to, asked of the workers that still
 // hold the reference graph (a fresh analysis only), with back/forward history.
-import { For, type JSX, Show, createEffect, createMemo, createSignal, on, onCleanup, onMount } from 'solid-js';
+import { For, type JSX, Show, createEffect, createMemo, createSignal, on, onCleanup, onMount, useContext } from 'solid-js';
 import type { AnalysisJSON, LeaksJSON } from '../engine/analyze';
 import type { BlockReport } from '../engine/leaks';
 import type { BlockExplorer } from './session';
@@ -12,6 +12,7 @@ import {
   BlockLink,
   ByteLine,
   type ChartBar,
+  MemoryNav,
   More,
   SortHeader,
   Stat,
@@ -742,6 +743,7 @@ function BlockCard(props: {
   onFindTop: () => void;
   topWalk?: string;
 }): JSX.Element {
+  const memory = useContext(MemoryNav);
   const r = () => props.r;
   const into = () => BigInt(props.asked) - r().address;
   const out = () => (props.outAll ? r().outgoing : r().outgoing.slice(0, OUT_SHOWN));
@@ -768,6 +770,11 @@ function BlockCard(props: {
         <button type="button" class="btn small" onClick={() => props.onShowInMap(normHex(r().address))}>
           Show in memory map
         </button>
+        <Show when={memory}>
+          <button type="button" class="btn small" data-testid="block-memory" onClick={() => memory!(normHex(r().address))} title="Show this block’s bytes in the memory view">
+            Show in memory
+          </button>
+        </Show>
       </div>
       <Show when={props.topWalk}>
         <p class="hint">{props.topWalk}</p>

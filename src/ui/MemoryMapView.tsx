@@ -3,7 +3,7 @@
 import { For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
 import type { AnalysisJSON, RegionJSON } from '../engine/analyze';
 import { LABEL_DESCRIPTIONS, type RegionLabel } from '../engine/memmap';
-import { LabelChip, Pager } from './common';
+import { LabelChip, MemButton, Pager } from './common';
 import { bytes, kib, num, padHex, parseHexQuery } from './fmt';
 
 const PAGE = 200;
@@ -173,7 +173,12 @@ export function MemoryMapView(props: { json: AnalysisJSON; query: string; onQuer
             <For each={rows()} fallback={<tr><td colSpan={8} class="muted">No mapping matches.</td></tr>}>
               {(r) => (
                 <tr>
-                  <td class="mono">{padHex(r.start, ws())}</td>
+                  <td class="mono">
+                    {padHex(r.start, ws())}
+                    <Show when={r.inCore > 0}>
+                      <MemButton addr={r.start} what={`the start of this ${r.label} mapping`} />
+                    </Show>
+                  </td>
                   <td class="mono muted">{padHex(r.end, ws())}</td>
                   <td class="r num">{kib(r.size)}</td>
                   <td class={`r num ${r.inCore === 0 ? 'muted' : ''}`}>{kib(r.inCore)}</td>

@@ -1,15 +1,17 @@
 // Results: the dump's header, export, and the sections (stacked, with a sticky keyboard nav):
 // Leaks first (the answer people come for) with the block explorer under it, then the rest.
-// Block addresses in the Leaks and Heap sections open the explorer.
+// Block addresses in the Leaks and Heap sections open the explorer; addresses anywhere ("hex")
+// open the memory view, which reads the dump while its files are in this tab.
 import { For, type JSX, Show, createEffect, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
-import { downloadJSON } from './session';
+import { type MemoryViewer, downloadJSON, openMemory } from './session';
 import type { Shown } from './App';
-import { FilePicker } from './common';
-import { bytes, num, signalText } from './fmt';
+import { FilePicker, MemoryNav } from './common';
+import { type BlocksNote, HexView, type MemoryTarget } from './HexView';
+import { bytes, errorMessage, num, signalText } from './fmt';
 import { MemoryMapView } from './MemoryMapView';
 import { HeapView } from './HeapView';
-import { BlockExplorerView, LeaksView, createBlockNav } from './LeaksView';
+import { BlockExplorerView, LeaksView, createBlockNav, normHex } from './LeaksView';
 import { ThreadsView } from './ThreadsView';
 import { CensusView } from './CensusView';
 import { ModulesView } from './ModulesView';
@@ -45,6 +47,7 @@ export function Results(props: { shown: Shown; onNew: () => void; onFiles: (file
   const sections: Section[] = [
     { id: 'sec-leaks', title: 'Leaks', count: () => (json().leaks ? num(json().leaks!.leaked.count) : '—') },
     { id: 'sec-blocks', title: 'Block explorer', count: () => (props.shown.result.explorer && !props.shown.released ? '' : 'off') },
+    { id: 'sec-memory', title: 'Memory', count: () => (viewer() ? '' : 'files?') },
     { id: 'sec-map', title: 'Memory map', count: () => num(json().regions.length) },
     { id: 'sec-heap', title: 'Heap', count: () => (json().heap?.found ? num(json().heap!.used.count) : '—') },
     { id: 'sec-threads', title: 'Threads', count: () => num(json().threads.length) },
@@ -73,114 +76,162 @@ export function Results(props: { shown: Shown; onNew: () => void; onFiles: (file
     go('sec-blocks');
   };
 
+  /** The memory view: the result's own, or one opened from files picked again (results from the recent list). */
+  const [picked, setPicked] = createSignal<MemoryViewer>();
+  const [pickError, setPickError] = createSignal<string>();
+  const [picking, setPicking] = createSignal(false);
+  const viewer = () => props.shown.result.memory ?? picked();
+  const pickFiles = async (files: File[]) => {
+    if (!files.length) return;
+    setPicking(true);
+    setPickError(undefined);
+    try {
+      setPicked(await openMemory(json(), files));
+    } catch (e) {
+      setPickError(errorMessage(e));
+    } finally {
+      setPicking(false);
+    }
+  };
+  const blocksNote = (): BlocksNote | undefined => {
+    if (!json().leaks) return json().heap?.found ? 'not-analyzed' : 'no-heap';
+    if (props.shown.released) return 'released';
+    if (props.shown.result.fromCache || !props.shown.result.explorer) return 'cache';
+    return undefined;
+  };
+  const [memTarget, setMemTarget] = createSignal<MemoryTarget>();
+  let memSeq = 0;
+  const openInMemory = (addr: string) => {
+    setMemTarget({ address: normHex(addr), seq: ++memSeq });
+    go('sec-memory');
+  };
+
   const p = () => json().process;
 
   return (
-    <div class="results" data-testid="results">
-      <section class="panel summary" aria-labelledby="res-title">
-        <div class="summary-head">
-          <h1 id="res-title" class="file-name" tabindex="-1">
-            {json().input.name}
-          </h1>
-          <Show when={props.shown.result.fromCache}>
-            <span class="badge" data-testid="from-cache" title="Opened from this browser's cache (IndexedDB): no bytes were re-read">
-              from cache
-            </span>
-          </Show>
-          <Show when={!props.shown.result.fromCache && stored() === 'saved'}>
-            <span class="badge" data-testid="saved" title="Stored in this browser (IndexedDB): opening the same files again shows this at once">
-              saved
-            </span>
-          </Show>
-          <Show when={issues().errors > 0}>
-            <button type="button" class="badge bad" onClick={() => go('sec-diag')}>
-              {issues().errors} error{issues().errors === 1 ? '' : 's'}
+    <MemoryNav.Provider value={openInMemory}>
+      <div class="results" data-testid="results">
+        <section class="panel summary" aria-labelledby="res-title">
+          <div class="summary-head">
+            <h1 id="res-title" class="file-name" tabindex="-1">
+              {json().input.name}
+            </h1>
+            <Show when={props.shown.result.fromCache}>
+              <span class="badge" data-testid="from-cache" title="Opened from this browser's cache (IndexedDB): no bytes were re-read">
+                from cache
+              </span>
+            </Show>
+            <Show when={!props.shown.result.fromCache && stored() === 'saved'}>
+              <span class="badge" data-testid="saved" title="Stored in this browser (IndexedDB): opening the same files again shows this at once">
+                saved
+              </span>
+            </Show>
+            <Show when={issues().errors > 0}>
+              <button type="button" class="badge bad" onClick={() => go('sec-diag')}>
+                {issues().errors} error{issues().errors === 1 ? '' : 's'}
+              </button>
+            </Show>
+            <Show when={issues().warnings > 0}>
+              <button type="button" class="badge warn" onClick={() => go('sec-diag')}>
+                {issues().warnings} warning{issues().warnings === 1 ? '' : 's'}
+              </button>
+            </Show>
+            <span class="spacer" />
+            <button type="button" class="btn" data-testid="export-json" onClick={() => downloadJSON(json())} title="Download the whole analysis as JSON">
+              Export JSON
             </button>
-          </Show>
-          <Show when={issues().warnings > 0}>
-            <button type="button" class="badge warn" onClick={() => go('sec-diag')}>
-              {issues().warnings} warning{issues().warnings === 1 ? '' : 's'}
+            <FilePicker label="Open other files…" onFiles={props.onFiles} />
+            <button type="button" class="btn" data-testid="new-analysis" onClick={() => props.onNew()} title="Back to the start page (recent analyses, sample)">
+              New analysis
             </button>
-          </Show>
-          <span class="spacer" />
-          <button type="button" class="btn" data-testid="export-json" onClick={() => downloadJSON(json())} title="Download the whole analysis as JSON">
-            Export JSON
-          </button>
-          <FilePicker label="Open other files…" onFiles={props.onFiles} />
-          <button type="button" class="btn" data-testid="new-analysis" onClick={() => props.onNew()} title="Back to the start page (recent analyses, sample)">
-            New analysis
-          </button>
-        </div>
-        <dl class="facts">
-          <Fact k="Format" v={json().format} />
-          <Fact k="Machine" v={json().machine} />
-          <Fact k="Word size" v={`${json().wordSize} bytes`} />
-          <Fact k="PID" v={p().pid !== undefined ? String(p().pid) : '—'} mono />
-          <Fact k="PPID" v={p().ppid !== undefined ? String(p().ppid) : '—'} mono />
-          <Fact k="Command" v={p().command ?? '—'} mono />
-          <Fact k="Args" v={p().args ?? '—'} mono wide />
-          <Fact k="Signal" v={signalText(p().signal)} />
-          <Fact k="File size" v={bytes(json().input.size)} title={`${num(json().input.size)} bytes`} />
-          <Fact k="Mapped" v={`${bytes(totalSize())} · ${num(json().regions.length)} maps`} title={`${num(totalSize())} bytes in ${num(json().regions.length)} mappings`} />
-          <Fact k="In core" v={bytes(totalInCore())} title={`${num(totalInCore())} bytes of mapped memory are present in the core`} />
-          <Fact k="Threads" v={num(json().threads.length)} />
-          <Show when={props.shown.files && props.shown.files.length > 1}>
-            <Fact k="Binaries" v={props.shown.files!.slice(1).join(', ')} wide />
-          </Show>
-        </dl>
-      </section>
+          </div>
+          <dl class="facts">
+            <Fact k="Format" v={json().format} />
+            <Fact k="Machine" v={json().machine} />
+            <Fact k="Word size" v={`${json().wordSize} bytes`} />
+            <Fact k="PID" v={p().pid !== undefined ? String(p().pid) : '—'} mono />
+            <Fact k="PPID" v={p().ppid !== undefined ? String(p().ppid) : '—'} mono />
+            <Fact k="Command" v={p().command ?? '—'} mono />
+            <Fact k="Args" v={p().args ?? '—'} mono wide />
+            <Fact k="Signal" v={signalText(p().signal)} />
+            <Fact k="File size" v={bytes(json().input.size)} title={`${num(json().input.size)} bytes`} />
+            <Fact k="Mapped" v={`${bytes(totalSize())} · ${num(json().regions.length)} maps`} title={`${num(totalSize())} bytes in ${num(json().regions.length)} mappings`} />
+            <Fact k="In core" v={bytes(totalInCore())} title={`${num(totalInCore())} bytes of mapped memory are present in the core`} />
+            <Fact k="Threads" v={num(json().threads.length)} />
+            <Show when={props.shown.files && props.shown.files.length > 1}>
+              <Fact k="Binaries" v={props.shown.files!.slice(1).join(', ')} wide />
+            </Show>
+          </dl>
+        </section>
 
-      <nav class="section-nav" aria-label="Sections">
-        <For each={sections}>
-          {(s) => (
-            <button type="button" class="nav-item" onClick={() => go(s.id)}>
-              {s.title} <span class="count">{s.count()}</span>
-            </button>
-          )}
-        </For>
-      </nav>
+        <nav class="section-nav" aria-label="Sections">
+          <For each={sections}>
+            {(s) => (
+              <button type="button" class="nav-item" onClick={() => go(s.id)}>
+                {s.title} <span class="count">{s.count()}</span>
+              </button>
+            )}
+          </For>
+        </nav>
 
-      <section id="sec-leaks" class="panel section" tabindex="-1" aria-labelledby="sec-leaks-h">
-        <h2 id="sec-leaks-h">Leaks</h2>
-        <LeaksView json={json()} onOpenBlock={openBlock} onShowDiagnostics={() => go('sec-diag')} />
-      </section>
-      <section id="sec-blocks" class="panel section" tabindex="-1" aria-labelledby="sec-blocks-h">
-        <h2 id="sec-blocks-h">Block explorer</h2>
-        <BlockExplorerView
-          nav={blocks}
-          explorer={explorer()}
-          unavailable={props.shown.released ? 'released' : 'cache'}
-          onReanalyze={props.onReanalyze}
-          hasLeaks={!!json().leaks}
-          ws={json().wordSize}
-          onShowInMap={showInMap}
-        />
-      </section>
-      <section id="sec-map" class="panel section" tabindex="-1" aria-labelledby="sec-map-h">
-        <h2 id="sec-map-h">Memory map</h2>
-        <MemoryMapView json={json()} query={mapQuery()} onQuery={setMapQuery} />
-      </section>
-      <section id="sec-heap" class="panel section" tabindex="-1" aria-labelledby="sec-heap-h">
-        <h2 id="sec-heap-h">Heap</h2>
-        <HeapView json={json()} onShowInMap={showInMap} onShowDiagnostics={() => go('sec-diag')} onOpenBlock={openBlock} />
-      </section>
-      <section id="sec-threads" class="panel section" tabindex="-1" aria-labelledby="sec-threads-h">
-        <h2 id="sec-threads-h">Threads</h2>
-        <ThreadsView json={json()} onShowInMap={showInMap} />
-      </section>
-      <section id="sec-census" class="panel section" tabindex="-1" aria-labelledby="sec-census-h">
-        <h2 id="sec-census-h">Word census</h2>
-        <CensusView json={json()} onShowInMap={showInMap} />
-      </section>
-      <section id="sec-modules" class="panel section" tabindex="-1" aria-labelledby="sec-modules-h">
-        <h2 id="sec-modules-h">Modules</h2>
-        <ModulesView json={json()} onShowInMap={showInMap} />
-      </section>
-      <section id="sec-diag" class="panel section" tabindex="-1" aria-labelledby="sec-diag-h">
-        <h2 id="sec-diag-h">Diagnostics</h2>
-        <DiagnosticsView json={json()} />
-      </section>
-    </div>
+        <section id="sec-leaks" class="panel section" tabindex="-1" aria-labelledby="sec-leaks-h">
+          <h2 id="sec-leaks-h">Leaks</h2>
+          <LeaksView json={json()} onOpenBlock={openBlock} onShowDiagnostics={() => go('sec-diag')} />
+        </section>
+        <section id="sec-blocks" class="panel section" tabindex="-1" aria-labelledby="sec-blocks-h">
+          <h2 id="sec-blocks-h">Block explorer</h2>
+          <BlockExplorerView
+            nav={blocks}
+            explorer={explorer()}
+            unavailable={props.shown.released ? 'released' : 'cache'}
+            onReanalyze={props.onReanalyze}
+            hasLeaks={!!json().leaks}
+            ws={json().wordSize}
+            onShowInMap={showInMap}
+          />
+        </section>
+        <section id="sec-memory" class="panel section" tabindex="-1" aria-labelledby="sec-memory-h">
+          <h2 id="sec-memory-h">Memory</h2>
+          <HexView
+            viewer={viewer()}
+            blocksNote={blocksNote()}
+            target={memTarget()}
+            coreName={json().input.name}
+            binaries={props.shown.result.binaries}
+            onReanalyze={props.onReanalyze}
+            onPickFiles={(f) => void pickFiles(f)}
+            pickError={pickError()}
+            picking={picking()}
+            onOpenBlock={explorer() ? openBlock : undefined}
+            onShowInMap={showInMap}
+          />
+        </section>
+        <section id="sec-map" class="panel section" tabindex="-1" aria-labelledby="sec-map-h">
+          <h2 id="sec-map-h">Memory map</h2>
+          <MemoryMapView json={json()} query={mapQuery()} onQuery={setMapQuery} />
+        </section>
+        <section id="sec-heap" class="panel section" tabindex="-1" aria-labelledby="sec-heap-h">
+          <h2 id="sec-heap-h">Heap</h2>
+          <HeapView json={json()} onShowInMap={showInMap} onShowDiagnostics={() => go('sec-diag')} onOpenBlock={openBlock} />
+        </section>
+        <section id="sec-threads" class="panel section" tabindex="-1" aria-labelledby="sec-threads-h">
+          <h2 id="sec-threads-h">Threads</h2>
+          <ThreadsView json={json()} onShowInMap={showInMap} />
+        </section>
+        <section id="sec-census" class="panel section" tabindex="-1" aria-labelledby="sec-census-h">
+          <h2 id="sec-census-h">Word census</h2>
+          <CensusView json={json()} onShowInMap={showInMap} />
+        </section>
+        <section id="sec-modules" class="panel section" tabindex="-1" aria-labelledby="sec-modules-h">
+          <h2 id="sec-modules-h">Modules</h2>
+          <ModulesView json={json()} onShowInMap={showInMap} />
+        </section>
+        <section id="sec-diag" class="panel section" tabindex="-1" aria-labelledby="sec-diag-h">
+          <h2 id="sec-diag-h">Diagnostics</h2>
+          <DiagnosticsView json={json()} />
+        </section>
+      </div>
+    </MemoryNav.Provider>
   );
 }
 

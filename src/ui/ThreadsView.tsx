@@ -1,6 +1,7 @@
 // Threads: TID, SP, IP (symbolized when a binary was given), stack region; expand for registers.
 import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
+import { MemButton } from './common';
 import { num, padHex } from './fmt';
 
 export function ThreadsView(props: { json: AnalysisJSON; onShowInMap: (addr: string) => void }): JSX.Element {
@@ -66,7 +67,10 @@ export function ThreadsView(props: { json: AnalysisJSON; onShowInMap: (addr: str
                         </button>
                       </td>
                       <td class="r num">{t.tid}</td>
-                      <td class="mono">{padHex(t.sp, ws())}</td>
+                      <td class="mono">
+                        {padHex(t.sp, ws())}
+                        <MemButton addr={t.sp} what={`the stack pointer of thread ${t.tid}`} />
+                      </td>
                       <td class="mono">{padHex(t.ip, ws())}</td>
                       <td class="sym">{t.ipSymbol ?? <span class="muted">—</span>}</td>
                       <td>

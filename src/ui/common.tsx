@@ -1,7 +1,7 @@
 // Small pieces shared by the views: label chips, a pager, sortable column headers, and the
 // census-table kit of the Heap and Leaks sections (filter + sort + "show more" state, toolbar,
 // bar chart, stat tiles), block links that open the block explorer, verdict chips.
-import { type Accessor, For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
+import { type Accessor, For, type JSX, Show, createContext, createEffect, createMemo, createSignal, on, useContext } from 'solid-js';
 import { LABEL_DESCRIPTIONS, type RegionLabel } from '../engine/memmap';
 import { bytes, num, padHex } from './fmt';
 
@@ -367,18 +367,43 @@ export function Tabs<T extends string>(props: { prefix: string; label: string; t
 
 // ---- blocks ------------------------------------------------------------------------
 
-/** A heap block's address; clicking it opens the block explorer on it. */
+/** A heap block's address; clicking it opens the block explorer on it (and "hex" the memory view). */
 export function BlockLink(props: { addr: string; ws: number; onOpen: (addr: string) => void; title?: string }): JSX.Element {
   return (
-    <button
-      type="button"
-      class="link mono block-link"
-      data-block={props.addr}
-      title={props.title ?? 'Open this block in the block explorer: who points to it, what it points to, its chain from a root'}
-      onClick={() => props.onOpen(props.addr)}
-    >
-      {padHex(props.addr, props.ws)}
-    </button>
+    <span class="addr-link">
+      <button
+        type="button"
+        class="link mono block-link"
+        data-block={props.addr}
+        title={props.title ?? 'Open this block in the block explorer: who points to it, what it points to, its chain from a root'}
+        onClick={() => props.onOpen(props.addr)}
+      >
+        {padHex(props.addr, props.ws)}
+      </button>
+      <MemButton addr={props.addr} />
+    </span>
+  );
+}
+
+/** Opens an address in the memory (hex) view; provided by the results page. */
+export const MemoryNav = createContext<(addr: string) => void>();
+
+/** A small "hex" button that opens the address in the memory view (nothing where there is no memory view). */
+export function MemButton(props: { addr: string | undefined; what?: string }): JSX.Element {
+  const open = useContext(MemoryNav);
+  return (
+    <Show when={open && props.addr}>
+      <button
+        type="button"
+        class="mem-link"
+        data-memory={props.addr}
+        title={`Open ${props.what ?? props.addr} in the memory view (hex dump, annotated)`}
+        aria-label={`Open ${props.what ?? props.addr} in the memory view`}
+        onClick={() => open!(props.addr!)}
+      >
+        hex
+      </button>
+    </Show>
   );
 }
 

@@ -1,7 +1,7 @@
 // Runs the engine in-process for tests: kernels inline or on Node worker threads.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AnalysisJSON, analyzeSession, openInputs } from '../../src/engine/analyze';
+import { type AnalysisJSON, type OpenedCore, analyzeSession, openInputs, toJSON } from '../../src/engine/analyze';
 import type { LeakContext } from '../../src/engine/leaks';
 import type { ByteSource } from '../../src/engine/bytesource';
 import type { CensusOptions } from '../../src/engine/census';
@@ -54,5 +54,37 @@ export async function analyzeFile(core: string, bins: string[] = [], opts: Analy
     pool?.dispose();
     await src.close();
     for (const b of binSrcs) await (b as NodeFileSource).close();
+  }
+}
+
+export interface Analyzed {
+  opened: OpenedCore;
+  json: AnalysisJSON;
+  leaks?: LeakContext;
+  /** Lets the workers go and closes the files. */
+  close(): Promise<void>;
+}
+
+/** Opens and analyzes a core and keeps everything open (the files, the pool, the leak context) until close(). */
+export async function openAnalyzed(core: string, bins: string[] = [], opts: Omit<AnalyzeFileOptions, 'inspect'> & { analyze?: boolean } = {}): Promise<Analyzed> {
+  await initNodeDemangler();
+  const src = await NodeFileSource.open(core);
+  const binSrcs: NodeFileSource[] = [];
+  let pool: KernelPool | undefined;
+  const close = async () => {
+    pool?.dispose();
+    await src.close();
+    for (const b of binSrcs) await b.close();
+  };
+  try {
+    for (const b of bins) binSrcs.push(await NodeFileSource.open(b));
+    const opened = await openInputs(src, binSrcs);
+    if (opts.analyze === false) return { opened, json: toJSON(opened), close };
+    pool = opts.mode === 'threads' ? await nodePool(core, opts.workers ?? 2) : await inlinePool(kernels(), src, opts.workers ?? 1);
+    const { json, leaks } = await analyzeSession(opened, pool, { census: opts.census, noHeap: opts.noHeap, noLeaks: opts.noLeaks });
+    return { opened, json, leaks, close };
+  } catch (e) {
+    await close();
+    throw e;
   }
 }

@@ -80,7 +80,9 @@ export async function runSpans<W extends KernelWorker>(
       const i = next++;
       if (i >= spans.length) return;
       try {
-        done += await work(w, spans[i]);
+        // Not `done += await …`: that reads `done` before the await and loses the other loops' bytes.
+        const bytes = await work(w, spans[i]);
+        done += bytes;
       } catch (e) {
         failed ??= e;
         throw e;

@@ -3,10 +3,27 @@ import { topIndices } from '../../src/engine/census';
 import { toCxxfiltStyle } from '../../src/engine/demangle';
 import type { Segment } from '../../src/engine/elf/core';
 import { bytes, hex, parseAddress, wordAsText } from '../../src/engine/format';
-import { planSpans, spanBytes } from '../../src/engine/pipeline';
+import { planSpans, runSpans, spanBytes } from '../../src/engine/pipeline';
+import type { KernelWorker } from '../../src/engine/kernel-api';
 
 const seg = (fileOffset: number, available: number, vaddr = 0x1000n): Segment => ({
   index: 0, vaddr, memsz: BigInt(available), fileOffset, filesz: available, available, flags: 6, perms: 'rw-',
+});
+
+describe('runSpans', () => {
+  it('reports every byte done when spans finish out of order on several loops', async () => {
+    const spans = planSpans([seg(0, 64 << 20)], 8, 1 << 20);
+    const seen: number[] = [];
+    const workers = [{}, {}] as unknown as KernelWorker[];
+    let k = 0;
+    await runSpans(workers, spans, async (_w, s) => {
+      // Uneven delays: later spans often finish before earlier ones.
+      await new Promise((r) => setTimeout(r, (k++ * 7) % 5));
+      return spanBytes([s]);
+    }, { phase: 'test', onProgress: (p) => seen.push(p.done) });
+    expect(seen[seen.length - 1]).toBe(64 << 20);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
+  });
 });
 
 describe('planSpans', () => {

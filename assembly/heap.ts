@@ -88,7 +88,8 @@ function saneSize(buf: usize, bAddr: u64, bEnd: u64, at: u64): u64 {
     if ((sw & 2) == 0 || prev != mmapShift || size < minChunk || ((size + prev) & 4095) != 0 || at + size > rEnd) return 0;
     return size;
   }
-  if ((sw & 2) != 0 || size < minChunk || (size & (align - 1)) != 0 || at + size > rEnd) return 0;
+  // A chunk ending exactly at the region's end is its last (the top: on 32-bit its size is 8 mod 16).
+  if ((sw & 2) != 0 || size < minChunk || ((size & (align - 1)) != 0 && at + size != rEnd) || at + size > rEnd) return 0;
   return size;
 }
 
@@ -201,7 +202,9 @@ export function heapWalkPiece(buf: usize, len: usize, bAddr: u64, start: u64, ex
         cur += size;
         continue;
       }
-      if (size < minChunk || (size & (align - 1)) != 0 || cur + size > regionEnd || isMm) {
+      // A chunk ending exactly at the region's end is its last: the top chunk when the walk does
+      // not know it (raw dumps), whose size on 32-bit is 8 mod 16.
+      if (size < minChunk || ((size & (align - 1)) != 0 && cur + size != regionEnd) || cur + size > regionEnd || isMm) {
         corruptCount++;
         if (firstCorrupt == 0) firstCorrupt = cur;
         const p = resync(buf, bAddr, bEnd, cur + align, pieceEnd);

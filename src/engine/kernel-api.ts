@@ -148,6 +148,8 @@ export interface HeapPieceResult {
   /** Records [rec0, rec1) of the worker's table. */
   rec0: number;
   rec1: number;
+  /** Address of the last chunk recorded (record rec1 − 1); 0n when none. */
+  last: bigint;
   /** The last chunk's next header was not in the bytes: its in-use bit is unknown. */
   lastUnknown: boolean;
   corrupt: number;

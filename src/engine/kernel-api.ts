@@ -131,6 +131,8 @@ export interface HeapPiece {
   mmapped: boolean;
   /** Arena index (255: mmapped chunks). */
   arena: number;
+  /** The heap may go on past regionEnd, where the bytes end (raw dumps of unknown extent): a chunk may run past it up to here, its state unknown. */
+  maxEnd?: bigint;
 }
 
 /** Stop codes of a piece walk. */

@@ -108,9 +108,10 @@ export interface RegionWalk {
   lo: bigint;
   hi: bigint;
   chunks: number;
-  /** How the last piece walked stopped (PIECE_STOP), and the chunk boundary it stopped at. */
+  /** How the last piece walked stopped (PIECE_STOP), the chunk boundary it stopped at, the last chunk walked. */
   stop: string;
   exit: bigint;
+  last?: bigint;
   /** Corrupt headers skipped, and the first one. */
   corrupt: number;
   firstCorrupt?: bigint;
@@ -150,6 +151,8 @@ export interface HeapRegionPlan {
   what: string;
   /** The top chunk is not known: the last chunk, when it ends exactly at `hi`, is taken as the top (raw dumps). */
   topUnknown?: boolean;
+  /** The heap's end is not known: `hi` is where the bytes end, and the last chunk may run past it, up to here (raw dumps without a map). */
+  maxEnd?: bigint;
 }
 
 export interface HeapPlan {
@@ -216,7 +219,7 @@ export function heapPiecesOf(plan: HeapPlan, span: Span, nextId: () => number, t
       const avail = Number((sp.availEnd < r.hi ? sp.availEnd : r.hi) - start);
       out.push({
         id: nextId(), region: r.id, addr: start, offset, length: Math.max(0, Math.min(avail, bufLen - offset)), pieceEnd: end, exact: start === r.lo,
-        start, regionEnd: r.hi, top: r.top, mmapped: r.mmapped, arena: r.arena, fileStart: span.fileStart + offset, availEnd: sp.availEnd,
+        start, regionEnd: r.hi, top: r.top, mmapped: r.mmapped, arena: r.arena, ...(r.maxEnd ? { maxEnd: r.maxEnd } : {}), fileStart: span.fileStart + offset, availEnd: sp.availEnd,
       });
     }
   }
@@ -305,7 +308,7 @@ export async function finishHeap(o: OpenedCore, pool: KernelPool, plan: HeapPlan
         if (stop === 'table-full') stoppedAt = { stop, at: cur.res.exit };
       }
     }
-    const walk: RegionWalk = { region: region.id, what: region.what, lo: region.lo, hi: region.hi, chunks, stop: last ? PIECE_STOP[last.res.stop] : 'no-sync', exit: last?.res.exit ?? region.lo, corrupt, firstCorrupt };
+    const walk: RegionWalk = { region: region.id, what: region.what, lo: region.lo, hi: region.hi, chunks, stop: last ? PIECE_STOP[last.res.stop] : 'no-sync', exit: last?.res.exit ?? region.lo, ...(last?.res.last ? { last: last.res.last } : {}), corrupt, firstCorrupt };
     // Top unknown: a last chunk that ends exactly at the region's end is the top chunk, not a block.
     const endsAtHi = last && last.res.rec1 > last.res.rec0 && last.res.exit === region.hi && !['top', 'end-marker', 'corrupt', 'no-sync', 'table-full'].includes(walk.stop);
     if (region.topUnknown && last && endsAtHi) {

@@ -21,9 +21,18 @@ import { type Region, heapMaxSizeOf, regionAt } from '../memmap';
 
 const ALIGN = 16;
 
+/** Details of the regions no map describes: the whole dump when no map is given, and parts of it the map misses. */
+export const NO_MAP_DETAIL = 'raw dump';
+export const GAP_DETAIL = 'in the dump, not in the maps given';
+
+/** The region holding `at` is known from a map (its end is a mapping's end). */
+const mapped = (r: Region | undefined) => !!r && r.detail !== NO_MAP_DETAIL && r.detail !== GAP_DETAIL;
+
 interface Start {
   first: bigint;
   hi: bigint;
+  /** The heap's end is not known (no map): hi is the dump's end, chunks may run past it. */
+  openEnd?: boolean;
   foundBy: string;
   top?: bigint;
   layout?: { stateHeader: number; nFastbins: number; heapInfoSize: number };
@@ -35,8 +44,11 @@ export interface RawHeapPlan extends HeapPlan {
 
 const minChunkOf = (ws: number) => (4 * ws + ALIGN - 1) & ~(ALIGN - 1);
 
+/** Where user space ends (x86-64 4-level paging; i386): a chunk running past the dump cannot run past this. */
+const userSpaceEnd = (ws: number) => (ws === 8 ? 1n << 47n : 1n << 32n);
+
 /** True when `steps` sane chunk headers follow one another from `at` (or the chain reaches `hi` or the end of the bytes). */
-async function chainAt(mem: CoreMemory, at: bigint, hi: bigint, ws: 4 | 8, steps = 8): Promise<boolean> {
+async function chainAt(mem: CoreMemory, at: bigint, hi: bigint, ws: 4 | 8, steps = 8, openEnd = false): Promise<boolean> {
   const W = BigInt(ws);
   const min = BigInt(minChunkOf(ws));
   let p = at;
@@ -47,7 +59,9 @@ async function chainAt(mem: CoreMemory, at: bigint, hi: bigint, ws: 4 | 8, steps
     const size = sw & ~7n;
     if (size === 2n * W && k > 0) return true; // a fencepost: the heap ends here
     // A chunk that ends exactly at `hi` is the last (the top; 8 mod 16 bytes on 32-bit).
-    if ((sw & 2n) !== 0n || size < min || (size % BigInt(ALIGN) !== 0n && p + size !== hi) || p + size > hi) return false;
+    if ((sw & 2n) !== 0n || size < min || (size % BigInt(ALIGN) !== 0n && p + size !== hi)) return false;
+    // Past `hi`: only a later chunk of a heap whose end is open (it runs past the dump's end), within user space.
+    if (p + size > hi) return openEnd && k > 0 && p + size <= userSpaceEnd(ws);
     p += size;
   }
   return true;
@@ -122,8 +136,11 @@ export async function planRawHeap(o: OpenedCore, diagnostics: Diagnostic[]): Pro
     if (c < base || c + 2n * W > end) return no(`the first chunk given, ${hex(c)}, is not inside the dump ${hex(base)}–${hex(end)}`);
     if ((c + 2n * W) % BigInt(ALIGN) !== 0n) return no(`the first chunk given, ${hex(c)}, is not a chunk address (chunk + ${2 * ws} must be a multiple of ${ALIGN}; malloc's pointer − ${2 * ws} is the chunk)`);
     const r = regionAt(regions, c);
-    const hi = r && (r.label === 'heap' || r.label === 'arena') ? runEnd(regions, r) : end;
-    start = { first: c, hi, foundBy: '--first-chunk' };
+    if (!mapped(r)) start = { first: c, hi: end, openEnd: true, foundBy: '--first-chunk' };
+    else start = { first: c, hi: r!.label === 'heap' || r!.label === 'arena' ? runEnd(regions, r!) : r!.end, foundBy: '--first-chunk' };
+    if (!(await chainAt(mem, c, start.hi, ws, 8, start.openEnd))) {
+      return no(`the first chunk given, ${hex(c)} (file offset ${c - base}), does not start a chain of chunk headers (sizes aligned, in-use bits sane, inside the heap): it is not a chunk boundary`);
+    }
   } else if (at?.label === 'heap') {
     const heapStart = runStart(regions, at);
     if (base !== heapStart) {
@@ -143,9 +160,10 @@ export async function planRawHeap(o: OpenedCore, diagnostics: Diagnostic[]): Pro
       const size = sw === undefined ? 0n : sw & ~7n;
       // tcache_perthread_struct chunk sizes: u16 counts (glibc ≥ 2.30) or u8 counts (2.26–2.29).
       const tcacheSizes = [64 * 2 + 64 * ws + ws, 64 + 64 * ws + ws].map((n) => BigInt((n + ALIGN - 1) & ~(ALIGN - 1)));
-      const hi = at ? at.end : end;
-      if ((!at || at.label === 'anon') && sw !== undefined && (sw & 7n) === 1n && tcacheSizes.includes(size) && (await chainAt(mem, first, hi, ws))) {
-        start = { first, hi, foundBy: 'a tcache_perthread_struct chunk at the start (the first chunk of a glibc heap)' };
+      const open = !mapped(at);
+      const hi = open || !at ? end : at.end;
+      if ((!at || at.label === 'anon') && sw !== undefined && (sw & 7n) === 1n && tcacheSizes.includes(size) && (await chainAt(mem, first, hi, ws, 8, open))) {
+        start = { first, hi, ...(open ? { openEnd: true } : {}), foundBy: 'a tcache_perthread_struct chunk at the start (the first chunk of a glibc heap)' };
       }
     }
     if (!start) {
@@ -164,7 +182,7 @@ export async function planRawHeap(o: OpenedCore, diagnostics: Diagnostic[]): Pro
   const g: GlibcHeap = { layout, mainArena: 0n, arenas: [], tcaches: [], freeInLists: new Map(), meta: new Set(), diagnostics: [] };
   return {
     g, t0, freeListsKnown: false, rawStart: start,
-    regions: [{ id: 0, lo: start.first, hi: start.hi, top: start.top ?? 0n, mmapped: false, arena: 0, what: `heap ${hex(start.first)}–${hex(start.hi)} (raw dump)`, topUnknown: start.top === undefined }],
+    regions: [{ id: 0, lo: start.first, hi: start.hi, top: start.top ?? 0n, mmapped: false, arena: 0, what: `heap ${hex(start.first)}–${hex(start.hi)} (raw dump)`, topUnknown: start.top === undefined, ...(start.openEnd ? { maxEnd: userSpaceEnd(ws) } : {}) }],
   };
 }
 
@@ -195,6 +213,7 @@ export async function settleRawHeap(o: OpenedCore, plan: RawHeapPlan, heap: Heap
     const sw = top !== undefined ? await o.memory.word(top + BigInt(o.core.wordSize)) : undefined;
     if (sw !== undefined) topSize = sw & ~7n;
   } else if (w.stop === 'end-marker') ended = "end of the heap (glibc's fencepost)";
+  else if (w.exit > end && w.last !== undefined) ended = `end of the dump (the last chunk, ${hex(w.last)}, runs past it: its state is unknown, counted as used)`;
   else if (w.exit + 2n * BigInt(o.core.wordSize) > end) ended = 'end of the dump';
   else ended = "end of the heap";
   const info: RawHeapInfo = { firstChunk: s.first, foundBy: s.foundBy, end: s.hi, ended, ...(top !== undefined ? { top, topSize } : {}), freeListsKnown: false };

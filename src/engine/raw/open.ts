@@ -13,6 +13,7 @@ import { type Diagnostic, HeaplensError } from '../errors';
 import { basename, bytes, hex } from '../format';
 import { type MemoryMap, type Module, type Region, type RegionLabel, buildMemoryMap, heapMaxSizeOf, labelArenaHeaps, labelBrkHeap, labelTotals } from '../memmap';
 import { Symbolizer, attachBinaries } from '../symbolize';
+import { GAP_DETAIL, NO_MAP_DETAIL } from './heap';
 import { type MapsEntry, type MapsText, parseMapsText } from './maps-text';
 import { rangeFromName } from './name';
 
@@ -209,7 +210,7 @@ function attachDump(regions: Region[], base: bigint, end: bigint, ws: number, ha
   }
   if (cursor < end) gaps.push([cursor, end]);
   for (const [s, e] of gaps) {
-    regions.push({ index: 0, start: s, end: e, perms: '?', inCore: 0, segment: -1, label: 'anon', detail: haveMaps ? 'in the dump, not in the maps given' : 'raw dump' });
+    regions.push({ index: 0, start: s, end: e, perms: '?', inCore: 0, segment: -1, label: 'anon', detail: haveMaps ? GAP_DETAIL : NO_MAP_DETAIL });
   }
   if (haveMaps && gaps.length) {
     const bytesOut = gaps.reduce((n, [s, e]) => n + (e - s), 0n);

@@ -1,7 +1,7 @@
 // The CLI on raw memory dumps (gdb's `dump binary memory`) and on a core restricted to an
 // address range: the JSON contract, the tables, and the messages for what cannot be done.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -97,10 +97,11 @@ describe('heaplens CLI on raw dumps', () => {
     expect(l.stderr).toMatch(/leaks needs a core: .* is a raw memory dump/);
     expect((await cli(['analyze', dump, '--word-size', '5'])).code).toBe(2);
     expect((await cli(['analyze', dump, '--base', 'zz'])).stderr).toMatch(/--base takes an address/);
-    const e = await cli(['analyze', join(dir, 'empty.0x10000000.bin')]);
-    expect(e.stderr).toMatch(/no such file/);
-    writeFileSync(join(dir, 'empty.0x10000000.bin'), '');
-    expect((await cli(['analyze', join(dir, 'empty.0x10000000.bin')])).stderr).toMatch(/is empty/);
+    const empty = join(dir, 'empty.0x10000000.bin');
+    rmSync(empty, { force: true });
+    expect((await cli(['analyze', empty])).stderr).toMatch(/no such file/);
+    writeFileSync(empty, '');
+    expect((await cli(['analyze', empty])).stderr).toMatch(/is empty/);
   });
 
   it('analyze CORE --range counts only that range, as START-END or START:END; the heap is skipped', async () => {

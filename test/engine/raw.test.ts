@@ -182,6 +182,39 @@ for (const bits of [64, 32] as const) {
       for (const [a, u] of live) expect(used.get(a), h(a)).toBe(u);
     });
 
+    it('(d) walks a prefix of [heap] without a map to the end of the dump; the chunk cut by it counts as used', async () => {
+      const W = BigInt(ws);
+      // A page boundary that cuts a chunk whose header is in front of it.
+      const cut = expected(heap.start + 0x8000n, heap.end)
+        .map((b) => ((b.address + 4095n) / 4096n) * 4096n)
+        .find((p) => coreBlocks.some((b) => b.address <= p && p < b.address + BigInt(b.usable) - W))!;
+      const f = join(dir, `prefix.0x${h(heap.start)}.bin`);
+      await run('gdb', ['-batch', '-ex', `dump binary memory ${f} 0x${h(heap.start)} 0x${h(cut)}`, fx.exe, fx.core]);
+      const { j, blocks } = await walk(f, {});
+      const want = expected(heap.start, cut + 1n);
+      want[want.length - 1].state = 1;
+      expect(blocks).toEqual(want);
+      expect(j.heap!.raw!.ended).toMatch(/end of the dump \(the last chunk, 0x[0-9a-f]+, runs past it/);
+      expect(j.heap!.raw!.top).toBeUndefined();
+    });
+
+    it('(d) says where a walk broke: the second half of [heap] overwritten (0xff: no header there is sane)', async () => {
+      const W = BigInt(ws);
+      const g = heap.start + (((heap.end - heap.start) / 2n) & ~4095n);
+      const bytes = readFileSync(file.heap);
+      bytes.fill(0xff, Number(g - heap.start));
+      const f = join(dir, `broken-${h(heap.start)}-${h(heap.end)}.bin`);
+      writeFileSync(f, bytes);
+      const j = await analyzeFile(f, [], opts({ raw: { maps: file.proc } }));
+      expect(j.heap).toBeUndefined();
+      // The first chunk whose size word lies in the overwritten part.
+      const x = coreBlocks.map((b) => b.address - 2n * W).filter((c) => c + W >= g).sort((a, b) => (a < b ? -1 : 1))[0];
+      const d = j.diagnostics.find((e) => e.code === 'raw.heap-walk-broke')!;
+      expect(d.message).toContain(`broke at 0x${h(x)} (file offset ${x - heap.start})`);
+      expect(d.offset).toBe(Number(x - heap.start));
+      expect(j.words!.words).toBe(bytes.length / ws);
+    });
+
     it("(d) walks a thread arena's heap from its heap_info, no map needed; top from the arena's malloc_state", async () => {
       const a = core.heap!.arenas.find((x) => !x.main && BigInt(x.heaps[0].start) === arena.start)!;
       const { j, blocks } = await walk(file.arena, {});
@@ -219,7 +252,7 @@ for (const bits of [64, 32] as const) {
       const inside = BigInt(fx.truth.live.map(([x]) => BigInt(x)).find((x) => x > heap.start + 0x20000n && x < heap.end)!) + 0x40n;
       const k = await analyzeFile(file.heap, [], opts({ raw: { firstChunk: inside - 2n * BigInt(ws) } }));
       expect(k.heap).toBeUndefined();
-      expect(k.diagnostics.find((x) => x.code === 'raw.heap-walk-broke')?.message).toMatch(/holds no valid chunk header: it is not a chunk boundary|broke at/);
+      expect(k.diagnostics.find((x) => x.code === 'raw.no-heap-walk')?.message).toMatch(/the first chunk given, 0x[0-9a-f]+ \(file offset \d+\), does not start a chain of chunk headers/);
     });
 
     it('(e) bad input: no base, a name whose range disagrees with the size, an empty file, garbage in the map', async () => {

@@ -301,3 +301,25 @@ for (const bits of [64, 32] as const) {
     });
   });
 }
+
+describe('seed 000: vtables counted in a raw dump, named through a text map and the binary', () => {
+  it('finds vtable for A × N in a dump of [heap] given pmap -x and the executable', async () => {
+    const exe = await buildFixture('seed002.cpp');
+    let pmapx = '';
+    const fx = await dumpFixture<{ N: number; vtableA: string; maps: string }>(exe, [], { alive: async (pid) => void (pmapx = (await run('pmap', ['-x', String(pid)])).stdout) });
+    const dir = join(WORK, 'raw', `seed002-${fx.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const hm = parseMaps(fx.truth.maps).find((m) => m.path === '[heap]')!;
+    const dump = join(dir, `result.0x${h(hm.start)}.bin`);
+    await run('gdb', ['-batch', '-ex', `dump binary memory ${dump} 0x${h(hm.start)} 0x${h(hm.end)}`, fx.exe, fx.core]);
+    const maps = join(dir, 'pmap-x.txt');
+    writeFileSync(maps, pmapx);
+    const j = await analyzeFile(dump, [fx.exe], { raw: { maps } });
+    const v = j.words!.vtableCandidates[0];
+    expect(BigInt(v.value)).toBe(BigInt(fx.truth.vtableA));
+    expect(v.count).toBeGreaterThanOrEqual(fx.truth.N);
+    expect(v.target).toMatchObject({ label: 'rodata', symbol: 'vtable for A+0x10' });
+    expect(j.heap!.byType.find((t) => t.type === 'A')?.count).toBe(fx.truth.N);
+    expect(j.diagnostics.find((d) => d.code === 'binary.attached')?.message).toMatch(/by name, load bias 0x/);
+  });
+});

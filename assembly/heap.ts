@@ -76,6 +76,12 @@ let firstCorrupt: u64 = 0;
 let rEnd: u64 = 0;
 let rTop: u64 = 0;
 let rMm: bool = false;
+let rMax: u64 = 0; // not 0: the region may go on past regionEnd (where the bytes end): chunks may run past it, up to rMax
+
+/** A chunk [at, at + size) that ends past the region (past rMax when the region's end is open); no overflow. */
+function runsPast(at: u64, size: u64): bool {
+  return size > rEnd - at && (rMax == 0 || size > rMax - at);
+}
 
 /** Size of a sane header at `at` (0 if not sane). */
 function saneSize(buf: usize, bAddr: u64, bEnd: u64, at: u64): u64 {
@@ -88,7 +94,8 @@ function saneSize(buf: usize, bAddr: u64, bEnd: u64, at: u64): u64 {
     if ((sw & 2) == 0 || prev != mmapShift || size < minChunk || ((size + prev) & 4095) != 0 || at + size > rEnd) return 0;
     return size;
   }
-  if ((sw & 2) != 0 || size < minChunk || (size & (align - 1)) != 0 || at + size > rEnd) return 0;
+  // A chunk ending exactly at the region's end is its last (the top: on 32-bit its size is 8 mod 16).
+  if ((sw & 2) != 0 || size < minChunk || ((size & (align - 1)) != 0 && at + size != rEnd) || runsPast(at, size)) return 0;
   return size;
 }
 
@@ -142,12 +149,13 @@ function pushRecord(at: u64, size: u64, w0: u64, mask: u64, flags: u32, arena: u
  * guessed from `start` on. Results: heapPieceEntry/Exit/Stop/FirstPrevInUse and the records
  * appended since heapPieceRecord0(). Returns the number of chunks recorded.
  */
-export function heapWalkPiece(buf: usize, len: usize, bAddr: u64, start: u64, exact: bool, pieceEnd: u64, regionEnd: u64, top: u64, mmapped: bool, arena: u32): u32 {
+export function heapWalkPiece(buf: usize, len: usize, bAddr: u64, start: u64, exact: bool, pieceEnd: u64, regionEnd: u64, top: u64, mmapped: bool, arena: u32, maxEnd: u64): u32 {
   const W = <u64>ws;
   const bEnd = bAddr + <u64>len;
   rEnd = regionEnd;
   rTop = top;
   rMm = mmapped;
+  rMax = mmapped ? 0 : maxEnd;
   pRec0 = recLen;
   pStop = 0;
   pFirstPrevInUse = 2;
@@ -201,7 +209,9 @@ export function heapWalkPiece(buf: usize, len: usize, bAddr: u64, start: u64, ex
         cur += size;
         continue;
       }
-      if (size < minChunk || (size & (align - 1)) != 0 || cur + size > regionEnd || isMm) {
+      // A chunk ending exactly at the region's end is its last: the top chunk when the walk does
+      // not know it (raw dumps), whose size on 32-bit is 8 mod 16.
+      if (size < minChunk || ((size & (align - 1)) != 0 && cur + size != regionEnd) || runsPast(cur, size) || isMm) {
         corruptCount++;
         if (firstCorrupt == 0) firstCorrupt = cur;
         const p = resync(buf, bAddr, bEnd, cur + align, pieceEnd);
@@ -239,7 +249,7 @@ export function heapWalkPiece(buf: usize, len: usize, bAddr: u64, start: u64, ex
       const nh = cur + size + W;
       if (nh + W <= bEnd) {
         if ((word(buf + <usize>(nh - bAddr)) & 1) != 0) flags |= F_INUSE;
-      } else if (nh + W > regionEnd) flags |= F_INUSE;
+      } else if (nh + W > regionEnd && rMax == 0) flags |= F_INUSE;
       else flags |= F_UNKNOWN;
     }
     pushRecord(cur, size, w0, mask, flags, arena);

@@ -1,13 +1,16 @@
 // heaplens CLI: the same engine and kernels as the app, under Node worker threads.
-//   heaplens analyze CORE [--bin FILE ...] [--json] [--top N] [--workers N] [--out FILE]
-//   heaplens map CORE [--json]
+//   heaplens analyze CORE|DUMP [--bin FILE ...] [--json] [--top N] [--workers N] [--out FILE] [--range S-E]...
+//                   [--base ADDR] [--word-size 4|8] [--maps FILE] [--first-chunk ADDR]   (raw dumps)
+//   heaplens map CORE|DUMP [--json]
 //   heaplens leaks CORE [--bin FILE ...] [--json]
 //   heaplens refs CORE ADDR [--bin FILE ...] [--json]
 //   heaplens chain CORE ADDR [--bin FILE ...] [--json]
 //   heaplens diff A B [--bin FILE ...] [--json]
 //   heaplens hex CORE LOCATION [--bin FILE ...] [--rows N] [--blocks] [--json]
 import { writeFile } from 'node:fs/promises';
-import { analyzeSession, openInputs, toJSON, type AnalysisJSON } from '../src/engine/analyze';
+import { RAW_NO_LEAKS, analyzeSession, toJSON, type AnalysisJSON, type OpenedCore } from '../src/engine/analyze';
+import type { AddressRange } from '../src/engine/census';
+import { openDump } from '../src/engine/raw/open';
 import { queryBlock } from '../src/engine/leaks';
 import { HexProvider, hexRowsText } from '../src/engine/hexview';
 import { parseAddress } from '../src/engine/format';
@@ -25,8 +28,9 @@ import { NodeFileSource } from '../src/workers/node-source';
 const USAGE = `heaplens — find memory leaks in C/C++ core dumps, offline
 
 Usage:
-  heaplens analyze CORE [--bin FILE]... [--json] [--top N] [--workers N] [--out FILE]
-  heaplens map CORE [--bin FILE]... [--json]
+  heaplens analyze CORE [--bin FILE]... [--json] [--top N] [--workers N] [--out FILE] [--range START-END]...
+  heaplens analyze DUMP --base ADDR [--word-size 4|8] [--maps FILE] [--first-chunk ADDR] [options as above]
+  heaplens map CORE|DUMP [--bin FILE]... [--json]      (a DUMP takes --base, --maps, --word-size too)
   heaplens leaks CORE [--bin FILE]... [--json]       leaked blocks by type, size, signature
   heaplens refs CORE ADDR [--bin FILE]... [--json]   who points to the block at ADDR, what it points to
   heaplens chain CORE ADDR [--bin FILE]... [--json]  the shortest chain from a root to that block
@@ -36,6 +40,8 @@ Usage:
                                                     the memory at LOCATION, xxd-like, pointers annotated
 
   CORE        an ELF core (gcore or kernel), ELF64 or ELF32, little-endian
+  DUMP        a raw memory dump: the bytes of [base, base + size), e.g. from
+              gdb's 'dump binary memory result.bin 0x1f3a000 0x21f3a000'
   --bin FILE  the executable or a shared library of the process (symbols; repeatable)
   --json      print the JSON document (docs/json.md) instead of tables
   --top N     rows of the word census to show (default 30 in tables, 1000 in JSON)
@@ -44,6 +50,17 @@ Usage:
   LOCATION    an address (0x55d0c0a012a0), a file offset in hex (@1f40), or a symbol of --bin
   --rows N    rows of 16 bytes to print (default 16)
   --blocks    analyze the heap first, to mark used blocks and name pointers into them
+  --range START-END   count words only in [START, END) (also START:END; repeatable); the heap
+              and leak analyses need the whole dump and are skipped
+  --base ADDR         address of the dump's first byte; else read from the file name:
+              result.0x1f3a000.bin, heap-1f3a000-21f3a000.bin (the end is checked against the size)
+  --word-size 4|8     pointer size of the dumped process (default 8; from --maps when it is a core,
+              4 when a text map lies below 4 GiB)
+  --maps FILE the process's map: a core of the same process, or its /proc/PID/maps, pmap -x, pmap
+              or gdb "info proc mappings" output (which values are pointers, and into what); without
+              it only values inside the dump count as pointers
+  --first-chunk ADDR  a glibc chunk header to walk the dump's heap from (found by itself when the
+              dump starts at [heap]'s start per --maps, at a heap_info, or at a tcache struct)
 `;
 
 interface Args {
@@ -56,10 +73,31 @@ interface Args {
   out?: string;
   rows?: number;
   blocks?: boolean;
+  ranges: AddressRange[];
+  base?: bigint;
+  wordSize?: 4 | 8;
+  maps?: string;
+  firstChunk?: bigint;
+}
+
+function addressArg(opt: string, v: string): bigint {
+  try {
+    return parseAddress(v);
+  } catch {
+    throw new UsageError(`${opt} takes an address (hex, e.g. 0x1f3a000), not ${JSON.stringify(v)}`);
+  }
+}
+
+function rangeArg(v: string): AddressRange {
+  const m = /^\s*([0-9a-fA-Fx_]+)\s*[-:]\s*([0-9a-fA-Fx_]+)\s*$/.exec(v);
+  if (!m) throw new UsageError(`--range takes START-END or START:END (hex addresses), not ${JSON.stringify(v)}`);
+  const r = { start: addressArg('--range', m[1]), end: addressArg('--range', m[2]) };
+  if (r.end <= r.start) throw new UsageError(`--range ${v}: the end must be above the start`);
+  return r;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { cmd: argv[0] ?? '', bins: [], json: false };
+  const a: Args = { cmd: argv[0] ?? '', bins: [], json: false, ranges: [] };
   for (let i = 1; i < argv.length; i++) {
     const x = argv[i];
     const val = () => {
@@ -74,6 +112,15 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--out' || x === '-o') a.out = val();
     else if (x === '--rows') a.rows = Number(val());
     else if (x === '--blocks') a.blocks = true;
+    else if (x === '--range') a.ranges.push(rangeArg(val()));
+    else if (x === '--base') a.base = addressArg(x, val());
+    else if (x === '--first-chunk') a.firstChunk = addressArg(x, val());
+    else if (x === '--maps') a.maps = val();
+    else if (x === '--word-size') {
+      const v = val();
+      if (v !== '4' && v !== '8') throw new UsageError(`--word-size takes 4 or 8, not ${JSON.stringify(v)}`);
+      a.wordSize = Number(v) as 4 | 8;
+    }
     else if (x.startsWith('-')) throw new UsageError(`unknown option ${x}`);
     else if (!a.file) a.file = x;
     else a.bins.push(x);
@@ -164,7 +211,13 @@ export async function main(argv: string[]): Promise<number> {
     sources.push(core);
     const bins: ByteSource[] = [];
     for (const b of args.bins) bins.push(await openSource(b));
-    const opened = await openInputs(core, bins);
+    const maps = args.maps ? await openSource(args.maps) : undefined;
+    if (maps) sources.push(maps as NodeFileSource);
+    const opened = await openDump(core, bins, { base: args.base, wordSize: args.wordSize, maps, firstChunk: args.firstChunk });
+    if (opened.core.kind === 'raw' && ['leaks', 'refs', 'chain'].includes(args.cmd)) {
+      process.stderr.write(`heaplens: ${args.cmd} needs a core: ${core.name} is a raw memory dump. ${RAW_NO_LEAKS.replace(/^l/, 'L')}.\nheaplens analyze ${core.name} gives its word census and heap blocks.\n`);
+      return 1;
+    }
     if (args.cmd === 'hex' && !args.blocks) {
       await emit(args, await hexText(opened, location!, args));
       return 0;
@@ -181,7 +234,7 @@ export async function main(argv: string[]): Promise<number> {
     let result: AnalysisJSON;
     let text: string;
     try {
-      const session = await analyzeSession(opened, pool, { signal: ac.signal, onProgress: progressPrinter(), census: { topN: args.json ? (args.top ?? 1000) : Math.max(args.top ?? 30, 200) } });
+      const session = await analyzeSession(opened, pool, { signal: ac.signal, onProgress: progressPrinter(), census: { topN: args.json ? (args.top ?? 1000) : Math.max(args.top ?? 30, 200), ...(args.ranges.length ? { ranges: args.ranges } : {}) } });
       result = session.json;
       if (args.cmd === 'hex') {
         if (!session.leaks) process.stderr.write('heaplens: no heap block index (no glibc heap was reconstructed): pointers are named by mapping and symbol only\n');
@@ -231,7 +284,7 @@ async function analysisOf(path: string, bins: string[], args: Args): Promise<Ana
       sources.push(s);
       binSrcs.push(s);
     }
-    const opened = await openInputs(src, binSrcs);
+    const opened = await openDump(src, binSrcs, {});
     const pool = await nodePool(src.path, args.workers);
     try {
       return (await analyzeSession(opened, pool, { onProgress: progressPrinter(), census: { topN: 1000 } })).json;
@@ -263,7 +316,7 @@ async function diffCommand(args: Args): Promise<number> {
 }
 
 /** `heaplens hex`: rows at a location, as text or JSON. */
-async function hexText(opened: Awaited<ReturnType<typeof openInputs>>, location: string, args: Args, blocks?: ConstructorParameters<typeof HexProvider>[1]): Promise<string> {
+async function hexText(opened: OpenedCore, location: string, args: Args, blocks?: ConstructorParameters<typeof HexProvider>[1]): Promise<string> {
   const p = new HexProvider(opened, blocks);
   const loc = p.locate(location);
   if (!loc.ok) throw new Error(loc.message);

@@ -14,8 +14,13 @@ import { type AttachedBinary, Symbolizer, attachBinaries, symbolText } from './s
 import { type HeapJSON, type HeapResult, heapToJSON } from './heap/heap';
 import { runScan } from './scan';
 import { type LeakContext, type LeakResult, runLeaks } from './leaks';
+import type { RawInfo } from './raw/open';
 
 export const JSON_VERSION = 1;
+
+/** Why a raw dump gets no leak analysis. */
+export const RAW_NO_LEAKS =
+  "leaks by reachability need the process's roots — threads' registers and stacks, modules' data — and a raw dump holds none: no leak analysis (give the core for that)";
 
 export interface OpenedCore {
   core: CoreDump;
@@ -24,6 +29,8 @@ export interface OpenedCore {
   binaries: AttachedBinary[];
   symbolizer: Symbolizer;
   diagnostics: Diagnostic[];
+  /** Raw dumps (core.kind 'raw'): the dump's range, where its base came from, the maps given. */
+  raw?: RawInfo;
 }
 
 /** Reads headers and notes, the map and the binaries. Fast: touches kilobytes, not the dump. */
@@ -61,9 +68,11 @@ export async function analyze(opened: OpenedCore, pool: KernelPool, opts: Analyz
 /** The analysis, and (when there is a heap) what answers questions about single blocks while the pool lives. */
 export async function analyzeSession(opened: OpenedCore, pool: KernelPool, opts: AnalyzeOptions = {}): Promise<{ json: AnalysisJSON; leaks?: LeakContext }> {
   const { census, heap, diagnostics, used, spanBytes } = await runScan(opened, pool, opts);
-  const leaks = heap?.found && heap.used.count > 0 && !opts.noLeaks ? await runLeaks(opened, used, { signal: opts.signal, onProgress: opts.onProgress, spanBytes }) : undefined;
+  const isRaw = opened.core.kind === 'raw';
+  const leaks = heap?.found && heap.used.count > 0 && !opts.noLeaks && !isRaw ? await runLeaks(opened, used, { signal: opts.signal, onProgress: opts.onProgress, spanBytes }) : undefined;
   const json = toJSON(opened, census, heap, leaks?.result);
   json.diagnostics.push(...diagnostics);
+  if (isRaw && heap && !opts.noLeaks) json.diagnostics.push({ level: 'info', code: 'raw.no-leaks', message: RAW_NO_LEAKS });
   return { json, leaks: leaks?.context };
 }
 
@@ -94,10 +103,19 @@ export interface WordJSON {
 }
 
 export interface AnalysisJSON {
-  format: 'elf64-core' | 'elf32-core';
+  format: 'elf64-core' | 'elf32-core' | 'raw';
   version: number;
   generator: string;
-  input: { name: string; size: number; fingerprint?: string };
+  input: {
+    name: string;
+    size: number;
+    fingerprint?: string;
+    /** Raw dumps: the address of the first byte and past the last, where the base came from, the map given. */
+    base?: string;
+    end?: string;
+    baseFrom?: 'option' | 'file name';
+    maps?: { name: string; kind: 'core' | 'text'; format?: string; mappings: number; errors: number };
+  };
   wordSize: 4 | 8;
   machine: string;
   process: { pid?: number; ppid?: number; uid?: number; command?: string; args?: string; signal?: number };
@@ -125,6 +143,8 @@ export interface AnalysisJSON {
     workers: number;
     /** Wasm memory of the (largest) worker at the end, bytes. */
     workerMemoryBytes: number;
+    /** Present when the census was restricted to address ranges (`--range`): those ranges. */
+    ranges?: { start: string; end: string }[];
     top: WordJSON[];
     topPointers: WordJSON[];
     vtableCandidates: WordJSON[];
@@ -167,10 +187,13 @@ export function toJSON(o: OpenedCore, census?: WordCensus, heap?: HeapResult, le
   };
   const attached = new Map(o.binaries.map((b) => [b.module, b]));
   return {
-    format: core.wordSize === 8 ? 'elf64-core' : 'elf32-core',
+    format: core.kind === 'raw' ? 'raw' : core.wordSize === 8 ? 'elf64-core' : 'elf32-core',
     version: JSON_VERSION,
     generator: GENERATOR,
-    input: { name: core.source.name, size: core.source.size },
+    input: {
+      name: core.source.name, size: core.source.size,
+      ...(o.raw ? { base: hex(o.raw.base), end: hex(o.raw.end), baseFrom: o.raw.baseFrom, ...(o.raw.maps ? { maps: o.raw.maps } : {}) } : {}),
+    },
     wordSize: core.wordSize,
     machine: core.machineName,
     process: { pid: core.process.pid, ppid: core.process.ppid, uid: core.process.uid, command: core.process.command, args: core.process.args, signal: core.signal },
@@ -212,6 +235,7 @@ export function toJSON(o: OpenedCore, census?: WordCensus, heap?: HeapResult, le
       workerMemoryBytes: Math.max(...census.workerMemoryBytes),
       top: census.top.map(word), topPointers: census.topPointers.map(word), vtableCandidates: census.vtableCandidates.map(word),
       pointersByLabel: census.pointersByLabel,
+      ...(census.ranges ? { ranges: census.ranges.map((r) => ({ start: hex(r.start), end: hex(r.end) })) } : {}),
     },
     ...(heap ? { heap: heapToJSON(heap) } : {}),
     ...(leaks ? { leaks: leaksToJSON(leaks) } : {}),

@@ -52,11 +52,24 @@ export interface WordCensus {
   workers: number;
   /** Wasm memory per worker at the end, bytes. */
   workerMemoryBytes: number[];
+  /** The address ranges the scan was restricted to (CensusOptions.ranges), merged. */
+  ranges?: AddressRange[];
+}
+
+/** An address range [start, end). */
+export interface AddressRange {
+  start: bigint;
+  end: bigint;
 }
 
 export interface CensusOptions {
   /** Which regions to scan (default: every region with bytes in the core). */
   select?: (r: Region) => boolean;
+  /**
+   * Scan only these address ranges (of the selected regions): the words whose address is in
+   * one of them. Each range's start is rounded up to a word boundary; a word must fit whole.
+   */
+  ranges?: AddressRange[];
   topN?: number;
   signal?: AbortSignal;
   onProgress?: ProgressFn;
@@ -139,9 +152,11 @@ export function isVtableCandidate(value: bigint, region: Region | undefined, wor
 export interface CensusPlan {
   cfg: CensusConfig;
   regionOf: Int32Array;
-  /** Regions whose bytes are scanned, and their segments. */
+  /** Regions whose bytes are scanned, and their segments (cut to the ranges when there are some). */
   selected: Region[];
   segments: Segment[];
+  /** The ranges asked for, sorted and merged. */
+  ranges?: AddressRange[];
   topN: number;
   spanBytes: number;
 }
@@ -149,15 +164,47 @@ export interface CensusPlan {
 export function planCensus(core: CoreDump, map: MemoryMap, opts: CensusOptions = {}, tail = 0): CensusPlan {
   const ws = core.wordSize;
   const select = opts.select ?? (() => true);
-  const selected = map.regions.filter((r) => r.segment >= 0 && r.inCore > 0 && select(r));
+  let selected = map.regions.filter((r) => r.segment >= 0 && r.inCore > 0 && select(r));
+  let segments = selected.map((r) => core.segments[r.segment]);
+  const only = opts.ranges && mergeRanges(opts.ranges);
+  if (only) {
+    const cut = selected.map((r, i) => only.map((a) => clipSegment(segments[i], a, ws)).filter((s): s is Segment => !!s));
+    selected = selected.filter((_, i) => cut[i].length > 0);
+    segments = cut.flat();
+  }
   // A small dump needs neither full-size spans nor a full-size buffer of in-mapping values:
   // both are sized to what there is to read (the worker's memory is zeroed and grown for them).
-  const present = selected.reduce((n, r) => n + core.segments[r.segment].available, 0);
+  const present = segments.reduce((n, s) => n + s.available, 0);
   const spanBytes = Math.min(opts.spanBytes ?? DEFAULT_SPAN_BYTES, Math.max(1 << 16, Math.ceil(present / (1 << 16)) * (1 << 16)));
   const bufLog2 = Math.max(12, Math.min(21, Math.ceil(Math.log2(present / ws + 1))));
   const { ranges, regionOf } = rangeTable(map);
   const cfg: CensusConfig = { wordSize: ws, ranges, bufLog2, accMaxEntries: opts.accMaxEntries ?? 1 << 24, mgLog2: opts.mgLog2 ?? 17, maxSpanBytes: spanBytes + tail };
-  return { cfg, regionOf, selected, segments: selected.map((r) => core.segments[r.segment]), topN: opts.topN ?? 1000, spanBytes };
+  return { cfg, regionOf, selected, segments, ...(only ? { ranges: only } : {}), topN: opts.topN ?? 1000, spanBytes };
+}
+
+/** Sorted, overlapping and touching ranges merged, empty ones dropped. */
+export function mergeRanges(list: AddressRange[]): AddressRange[] {
+  const sorted = list.filter((r) => r.end > r.start).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  const out: AddressRange[] = [];
+  for (const r of sorted) {
+    const last = out[out.length - 1];
+    if (last && r.start <= last.end) {
+      if (r.end > last.end) last.end = r.end;
+    } else out.push({ ...r });
+  }
+  return out;
+}
+
+/** The part of a segment's present bytes inside [a.start, a.end), from a word boundary; undefined when no whole word is left. */
+export function clipSegment(seg: Segment, a: AddressRange, ws: number): Segment | undefined {
+  const w = BigInt(ws);
+  const availEnd = seg.vaddr + BigInt(seg.available);
+  let start = a.start > seg.vaddr ? a.start : seg.vaddr;
+  start = ((start + w - 1n) / w) * w;
+  const end = a.end < availEnd ? a.end : availEnd;
+  if (end - start < w) return undefined;
+  const len = Number(end - start);
+  return { ...seg, vaddr: start, memsz: end - start, fileOffset: seg.fileOffset + Number(start - seg.vaddr), filesz: len, available: len };
 }
 
 /** Merges the workers' censuses after the scan and picks the top values. */
@@ -170,6 +217,7 @@ export async function finishCensus(workers: KernelWorker[], plan: CensusPlan, ma
   const tMerge = performance.now();
   const census = summarize(part, map, regionOf, ws, plan.topN, 1 << (plan.cfg.mgLog2 - 1));
   census.regionsScanned = plan.selected.length;
+  if (plan.ranges) census.ranges = plan.ranges;
   census.bytesScanned = spanBytes(spans);
   census.elapsedMs = performance.now() - t0;
   census.phasesMs = { scan: tScan - t0, merge: tMerge - tScan, summarize: performance.now() - tMerge };

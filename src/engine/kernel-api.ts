@@ -131,6 +131,8 @@ export interface HeapPiece {
   mmapped: boolean;
   /** Arena index (255: mmapped chunks). */
   arena: number;
+  /** The heap may go on past regionEnd, where the bytes end (raw dumps of unknown extent): a chunk may run past it up to here, its state unknown. */
+  maxEnd?: bigint;
 }
 
 /** Stop codes of a piece walk. */
@@ -148,6 +150,8 @@ export interface HeapPieceResult {
   /** Records [rec0, rec1) of the worker's table. */
   rec0: number;
   rec1: number;
+  /** Address of the last chunk recorded (record rec1 − 1); 0n when none. */
+  last: bigint;
   /** The last chunk's next header was not in the bytes: its in-use bit is unknown. */
   lastUnknown: boolean;
   corrupt: number;

@@ -237,10 +237,49 @@ export async function buildMemoryMap(core: CoreDump, mem = new CoreMemory(core))
   }
   for (const r of regions) if (r.perms === '---' && r.label === 'anon') r.label = 'guard';
 
-  // glibc arena heaps: anonymous, writable, aligned to the heap size, starting with a heap_info.
-  const heapMaxSize = ws === 8 ? 64n << 20n : 1n << 20n;
+  const heapMaxSize = heapMaxSizeOf(ws);
+  await labelArenaHeaps(regions, mem, ws);
+
+  labelBrkHeap(regions, modules);
+
+  return { regions, modules, totals: labelTotals(regions), heapMaxSize };
+}
+
+/**
+ * [heap]: the first anonymous writable mapping after the executable's image (the kernel
+ * randomizes the brk start up to 32 MiB past it, up to 1 GiB on x86-64 since Linux 6.x),
+ * plus the writable anonymous mappings contiguous with it. Returns the first one.
+ */
+export function labelBrkHeap(regions: Region[], modules: Module[], detail = '[heap]'): Region | undefined {
+  const exe = modules.find((m) => m.isExecutable);
+  if (!exe) return undefined;
+  const exeEnd = regions.filter((r) => r.module === exe.index).reduce((a, r) => (r.end > a ? r.end : a), exe.end);
+  const first = regions.find((r) => r.start >= exeEnd && r.label === 'anon' && r.perms.includes('w') && r.file === undefined);
+  if (!first || first.start - exeEnd > BRK_RANDOM_MAX) return undefined;
+  let r: Region | undefined = first;
+  while (r && r.label === 'anon' && r.perms.includes('w')) {
+    r.label = 'heap';
+    r.detail = detail;
+    const next: Region | undefined = regions[r.index + 1];
+    r = next && next.start === r.end ? next : undefined;
+  }
+  return first;
+}
+
+/** HEAP_MAX_SIZE of glibc's thread-arena heaps (their alignment): 64 MiB on 64-bit, 1 MiB on 32-bit. */
+export function heapMaxSizeOf(ws: 4 | 8): bigint {
+  return ws === 8 ? 64n << 20n : 1n << 20n;
+}
+
+/**
+ * Labels glibc non-main arena heaps among anonymous mappings: aligned, starting with a heap_info
+ * (ar_ptr right after it for an arena's first heap, or prev naming another such heap); and the
+ * no-access reserve that follows one. `anyPerms` also tries mappings whose permissions are unknown.
+ */
+export async function labelArenaHeaps(regions: Region[], mem: CoreMemory, ws: 4 | 8, opts: { anyPerms?: boolean } = {}): Promise<void> {
+  const heapMaxSize = heapMaxSizeOf(ws);
   const arenaStarts = new Set<bigint>();
-  const candidates = regions.filter((r) => r.label === 'anon' && r.perms.includes('w') && r.start % (1n << 20n) === 0n && r.inCore >= 4 * ws);
+  const candidates = regions.filter((r) => r.label === 'anon' && (opts.anyPerms || r.perms.includes('w')) && r.start % (1n << 20n) === 0n && r.inCore >= 4 * ws);
   const infos = new Map<bigint, { ar: bigint; prev: bigint; size: bigint }>();
   for (const r of candidates) {
     const ar = await mem.word(r.start);
@@ -271,24 +310,10 @@ export async function buildMemoryMap(core: CoreDump, mem = new CoreMemory(core))
     }
   }
 
-  // [heap]: the first anonymous writable mapping after the executable's image (the kernel
-  // randomizes the brk start up to 32 MiB past it, up to 1 GiB on x86-64 since Linux 6.x),
-  // plus the writable anonymous mappings contiguous with it.
-  const exe = modules.find((m) => m.isExecutable);
-  if (exe) {
-    const exeEnd = regions.filter((r) => r.module === exe.index).reduce((a, r) => (r.end > a ? r.end : a), exe.end);
-    const first = regions.find((r) => r.start >= exeEnd && r.label === 'anon' && r.perms.includes('w') && r.file === undefined);
-    if (first && first.start - exeEnd <= BRK_RANDOM_MAX) {
-      let r: Region | undefined = first;
-      while (r && r.label === 'anon' && r.perms.includes('w')) {
-        r.label = 'heap';
-        r.detail = '[heap]';
-        const next: Region | undefined = regions[r.index + 1];
-        r = next && next.start === r.end ? next : undefined;
-      }
-    }
-  }
+}
 
+/** Mappings, virtual bytes and bytes present per label, largest first. */
+export function labelTotals(regions: Region[]): LabelTotal[] {
   const totals = new Map<RegionLabel, LabelTotal>();
   for (const r of regions) {
     const t = totals.get(r.label) ?? { label: r.label, count: 0, size: 0n, inCore: 0 };
@@ -297,7 +322,7 @@ export async function buildMemoryMap(core: CoreDump, mem = new CoreMemory(core))
     t.inCore += r.inCore;
     totals.set(r.label, t);
   }
-  return { regions, modules, totals: [...totals.values()].sort((a, b) => cmp(b.size, a.size)), heapMaxSize };
+  return [...totals.values()].sort((a, b) => cmp(b.size, a.size));
 }
 
 function isElfModule(m: Module): boolean {

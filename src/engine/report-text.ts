@@ -27,7 +27,11 @@ export function wordTarget(w: WordJSON, wordSize: number): string {
 export function renderAnalysis(j: AnalysisJSON, opts: { top: number }): string {
   const out: string[] = [];
   const p = j.process;
-  out.push(`${j.input.name}: ${j.format}, ${j.machine}, ${bytes(j.input.size)}`);
+  if (j.format === 'raw') {
+    const i = j.input;
+    out.push(`${i.name}: raw memory dump of ${i.base}–${i.end} (${bytes(i.size)}; base from ${i.baseFrom === 'option' ? '--base' : 'the file name'}), ${j.wordSize}-byte words`);
+    out.push(i.maps ? `map: ${i.maps.name} (${i.maps.kind === 'core' ? 'a core' : i.maps.format ?? 'text'}, ${i.maps.mappings} mappings${i.maps.errors ? `, ${i.maps.errors} bad lines` : ''})` : 'map: none given (only the dump\'s own range counts as pointers)');
+  } else out.push(`${j.input.name}: ${j.format}, ${j.machine}, ${bytes(j.input.size)}`);
   if (p.pid !== undefined) out.push(`process ${p.pid}${p.command ? ` (${p.command})` : ''}${p.args ? `: ${p.args}` : ''}${p.signal ? `, signal ${p.signal}` : ''}`);
   out.push('');
   out.push('Memory map');
@@ -45,11 +49,14 @@ export function renderAnalysis(j: AnalysisJSON, opts: { top: number }): string {
     out.push('Binaries');
     out.push(table(['Module', 'Binary', 'Matched by', 'Symbols'], bins.map((m) => [m.path, m.binary!.name, m.binary!.matchedBy, String(m.binary!.symbols)])));
   }
-  out.push(`Threads (${j.threads.length})`);
-  out.push(table(['#', 'TID', 'SP', 'IP', 'Where'], j.threads.map((t) => [String(t.index), String(t.tid), t.sp ?? '', t.ip ?? '', t.ipSymbol ?? ''])));
+  if (j.format !== 'raw') {
+    out.push(`Threads (${j.threads.length})`);
+    out.push(table(['#', 'TID', 'SP', 'IP', 'Where'], j.threads.map((t) => [String(t.index), String(t.tid), t.sp ?? '', t.ip ?? '', t.ipSymbol ?? ''])));
+  }
   const w = j.words;
   if (w && opts.top > 0) {
     out.push(`Word census: ${w.words.toLocaleString('en-US')} words in ${bytes(w.bytesScanned)} (${w.regionsScanned} regions), ${w.elapsedMs} ms on ${w.workers} workers`);
+    if (w.ranges) out.push(`  restricted to ${w.ranges.map((r) => `${r.start}–${r.end}`).join(', ')}`);
     out.push(`  zero ${w.zeroWords.toLocaleString('en-US')}, small ${w.smallWords.toLocaleString('en-US')}, into mappings ${w.pointerWords.toLocaleString('en-US')} (${w.distinctPointers.toLocaleString('en-US')} distinct), other ${w.otherWords.toLocaleString('en-US')}`);
     out.push(`  ${w.method}`);
     out.push('');
@@ -80,13 +87,16 @@ export function renderHeap(j: AnalysisJSON, top: number): string {
     out.push('Heap: no glibc malloc heap found (see diagnostics)\n');
     return out.join('\n');
   }
-  out.push(`Heap (glibc malloc): main_arena ${h.mainArena}, ${h.arenas.length} arena(s), safe-linking ${h.safeLinking === undefined ? 'unknown' : h.safeLinking ? 'on' : 'off'}, ${n(h.chunks)} chunks walked in ${h.elapsedMs} ms`);
+  if (h.raw) {
+    out.push(`Heap (glibc malloc, walked in the dump): from ${h.raw.firstChunk} (${h.raw.foundBy}) to the ${h.raw.ended}${h.raw.top ? `, top ${h.raw.top} (${bytes(h.raw.topSize ?? 0)})` : ''}; ${n(h.chunks)} chunks in ${h.elapsedMs} ms`);
+    out.push('  tcache and fastbin chunks cannot be told from used blocks without main_arena: they count as used');
+  } else out.push(`Heap (glibc malloc): main_arena ${h.mainArena}, ${h.arenas.length} arena(s), safe-linking ${h.safeLinking === undefined ? 'unknown' : h.safeLinking ? 'on' : 'off'}, ${n(h.chunks)} chunks walked in ${h.elapsedMs} ms`);
   out.push(
     `  used ${n(h.used.count)} blocks, ${bytes(h.used.bytes)}; free ${n(h.free.count)} (bins ${n(h.free.bins)}, tcache ${n(h.free.tcache)}, fastbins ${n(h.free.fastbin)}), ${bytes(h.free.bytes)}; ` +
       `mmapped ${n(h.mmapped.count)} blocks, ${bytes(h.mmapped.bytes)}; allocator metadata ${n(h.meta.count)}`,
   );
   out.push('');
-  out.push(
+  if (h.arenas.length) out.push(
     table(
       ['Arena', 'Address', 'Heaps', 'System mem', 'Used', 'Free', 'Tcache', 'Fastbin'],
       h.arenas.map((a) => [a.main ? 'main' : String(a.index), a.address, String(a.heaps.length), bytes(a.systemMem), n(a.used.count), n(a.free.count), n(a.tcache.count), n(a.fastbin.count)]),

@@ -7,6 +7,7 @@ import type { Diagnostic } from './errors';
 import { type HeapResult, type PlacedPiece, type Walked, finishHeap, heapConfig, heapPiecesOf, planHeap } from './heap/heap';
 import type { KernelPool } from './kernel-api';
 import { type ProgressFn, planSpans, runSpans } from './pipeline';
+import { type RawHeapPlan, planRawHeap, settleRawHeap } from './raw/heap';
 
 /** Bytes read past each span so the heap walk can finish the span's last chunk. */
 export const TAIL_BYTES = 4096;
@@ -34,7 +35,11 @@ export async function runScan(
   const t0 = performance.now();
   const diagnostics: Diagnostic[] = [];
   const plan = planCensus(o.core, o.map, opts.census, TAIL_BYTES);
-  const heapPlan = opts.noHeap ? undefined : await planHeap(o, diagnostics);
+  const ranged = !!opts.census?.ranges?.length;
+  if (ranged && !opts.noHeap) {
+    diagnostics.push({ level: 'info', code: 'scan.ranged', message: 'the word census covers only the ranges asked for; the heap reconstruction and the leaks need the whole dump and are not run (run without a range for them)' });
+  }
+  const heapPlan = opts.noHeap || ranged ? undefined : o.core.kind === 'raw' ? await planRawHeap(o, diagnostics) : await planHeap(o, diagnostics);
   const spans = planSpans(plan.segments, o.core.wordSize, plan.spanBytes);
   for (const s of spans) s.tail = Math.max(0, Math.min(TAIL_BYTES, o.core.source.size - (s.fileStart + s.length)));
   const workers = pool.workers.slice(0, Math.max(1, Math.min(pool.size, spans.length)));
@@ -61,7 +66,8 @@ export async function runScan(
   const tScan = performance.now();
   const census = await finishCensus(workers, plan, o.map, spans, t0, tScan);
   const used: KernelPool = { ...pool, size: workers.length, workers };
-  const heap = heapPlan ? await finishHeap(o, used, heapPlan, walked, { tail: TAIL_BYTES }) : undefined;
+  let heap = heapPlan ? await finishHeap(o, used, heapPlan, walked, { tail: TAIL_BYTES }) : undefined;
+  if (heap && o.core.kind === 'raw') heap = await settleRawHeap(o, heapPlan as RawHeapPlan, heap, diagnostics);
   if (heap) heap.diagnostics.unshift(...diagnostics);
   return { census, heap, diagnostics: heap ? [] : diagnostics, used, spanBytes: plan.spanBytes };
 }

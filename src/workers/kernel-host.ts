@@ -29,7 +29,7 @@ export interface KernelExports {
   censusSortedCounts(): number;
   findRange(v: bigint): number;
   heapInit(rp: number, nr: number, flags: number, ws: number, align: number, minChunk: number): number;
-  heapWalkPiece(buf: number, len: number, bAddr: bigint, start: bigint, exact: number, pieceEnd: bigint, regionEnd: bigint, top: bigint, mmapped: number, arena: number): number;
+  heapWalkPiece(buf: number, len: number, bAddr: bigint, start: bigint, exact: number, pieceEnd: bigint, regionEnd: bigint, top: bigint, mmapped: number, arena: number, maxEnd: bigint): number;
   heapPieceEntry(): bigint;
   heapPieceExit(): bigint;
   heapPieceStop(): number;
@@ -339,16 +339,18 @@ export class KernelHost implements KernelWorker, HeapWorker {
 
   private walkPiece(buf: number, len: number, p: HeapPiece): HeapPieceResult {
     const h = this.heapKernel();
-    const n = h.heapWalkPiece(buf, Math.max(0, len), p.addr, p.start, p.exact ? 1 : 0, p.pieceEnd, p.regionEnd, p.top, p.mmapped ? 1 : 0, p.arena) >>> 0;
+    const n = h.heapWalkPiece(buf, Math.max(0, len), p.addr, p.start, p.exact ? 1 : 0, p.pieceEnd, p.regionEnd, p.top, p.mmapped ? 1 : 0, p.arena, p.maxEnd ?? 0n) >>> 0;
     const rec0 = h.heapPieceRecord0() >>> 0;
     let lastUnknown = false;
+    let last = 0n;
     if (n > 0) {
       const recs = new Uint32Array(h.memory.buffer, h.heapRecords() >>> 0, (rec0 + n) * 8);
       lastUnknown = (recs[(rec0 + n - 1) * 8 + 7] & 128) !== 0;
+      last = new BigUint64Array(h.memory.buffer, h.heapRecords() >>> 0, (rec0 + n) * 4)[(rec0 + n - 1) * 4];
     }
     return {
       id: p.id, entry: h.heapPieceEntry(), exit: h.heapPieceExit(), stop: h.heapPieceStop() >>> 0, firstPrevInUse: h.heapPieceFirstPrevInUse() >>> 0,
-      rec0, rec1: rec0 + n, lastUnknown, corrupt: h.heapCorruptCount() >>> 0, firstCorrupt: h.heapFirstCorrupt(),
+      rec0, rec1: rec0 + n, last, lastUnknown, corrupt: h.heapCorruptCount() >>> 0, firstCorrupt: h.heapFirstCorrupt(),
     };
   }
 

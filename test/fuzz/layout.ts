@@ -34,8 +34,8 @@ export async function coreLayout(core: CoreDump, json: AnalysisJSON, pool: Kerne
   }
   return {
     size: core.source.size,
-    phoff: core.header.phoff,
-    phBytes: core.header.phnum * core.header.phentsize,
+    phoff: core.header!.phoff,
+    phBytes: core.header!.phnum * core.header!.phentsize,
     notes: core.notes.map((n) => ({ offset: n.offset, size: n.size })),
     chunkSizes,
     state,

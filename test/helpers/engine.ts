@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AnalysisJSON, type OpenedCore, analyzeSession, openInputs, toJSON } from '../../src/engine/analyze';
+import { type RawOptions, openDump } from '../../src/engine/raw/open';
 import type { LeakContext } from '../../src/engine/leaks';
 import type { ByteSource } from '../../src/engine/bytesource';
 import type { CensusOptions } from '../../src/engine/census';
@@ -24,6 +25,8 @@ export interface AnalyzeFileOptions {
   census?: Omit<CensusOptions, 'signal' | 'onProgress'>;
   noHeap?: boolean;
   noLeaks?: boolean;
+  /** Raw dumps: base, word size, first chunk, and the maps file (a core or text) by path. */
+  raw?: Omit<RawOptions, 'maps'> & { maps?: string };
   /** Called with the pool before it is disposed (the workers still hold their tables). */
   inspect?: (pool: KernelPool, json: AnalysisJSON, leaks?: LeakContext) => Promise<void>;
 }
@@ -44,8 +47,9 @@ export async function analyzeFile(core: string, bins: string[] = [], opts: Analy
   const binSrcs: ByteSource[] = [];
   for (const b of bins) binSrcs.push(await NodeFileSource.open(b));
   let pool: KernelPool | undefined;
+  const maps = opts.raw?.maps ? await NodeFileSource.open(opts.raw.maps) : undefined;
   try {
-    const opened = await openInputs(src, binSrcs);
+    const opened = await openDump(src, binSrcs, { ...opts.raw, maps });
     pool = opts.mode === 'threads' ? await nodePool(core, opts.workers ?? 2) : await inlinePool(kernels(), src, opts.workers ?? 1);
     const { json, leaks } = await analyzeSession(opened, pool, { census: opts.census, noHeap: opts.noHeap, noLeaks: opts.noLeaks });
     await opts.inspect?.(pool, json, leaks);
@@ -53,6 +57,7 @@ export async function analyzeFile(core: string, bins: string[] = [], opts: Analy
   } finally {
     pool?.dispose();
     await src.close();
+    await maps?.close();
     for (const b of binSrcs) await (b as NodeFileSource).close();
   }
 }

@@ -61,8 +61,15 @@ export interface Dumped<T> {
 
 let seq = 0;
 
-/** Runs exe until it prints READY, gcore's it, kills it. */
-export async function dumpFixture<T = Record<string, unknown>>(exe: string, args: string[] = [], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Dumped<T>> {
+/**
+ * Runs exe until it prints READY, gcore's it, kills it. `alive` runs after the dump, while the
+ * process still waits (e.g. to record its pmap or gdb's view of it).
+ */
+export async function dumpFixture<T = Record<string, unknown>>(
+  exe: string,
+  args: string[] = [],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; alive?: (pid: number, core: string) => Promise<void> } = {},
+): Promise<Dumped<T>> {
   requireTool('gdb', 'gdb');
   const dir = join(WORK, 'cores');
   mkdirSync(dir, { recursive: true });
@@ -80,6 +87,7 @@ export async function dumpFixture<T = Record<string, unknown>>(exe: string, args
     const core = `${prefix}.${pid}`;
     if (!existsSync(core) || statSync(core).size === 0) throw new Error(`gcore wrote no core at ${core}`);
     const truth = JSON.parse(readFileSync(truthPath, 'utf8')) as T;
+    await opts.alive?.(pid, core);
     return { exe, core, truth, pid };
   } finally {
     child.kill('SIGKILL');

@@ -35,8 +35,11 @@ export interface NoteSummary {
 }
 
 export interface CoreDump {
+  /** 'core': an ELF core; 'raw': a raw memory dump (src/engine/raw/), one synthetic segment per mapping it covers. */
+  kind: 'core' | 'raw';
   source: ByteSource;
-  header: ElfHeader;
+  /** The ELF header (cores only). */
+  header?: ElfHeader;
   wordSize: 4 | 8;
   machine: number;
   machineName: string;
@@ -135,7 +138,7 @@ export async function openCore(source: ByteSource): Promise<CoreDump> {
   if (notes.length && !files.length) diagnostics.push({ level: 'info', code: 'core.no-nt-file', message: 'the core has no NT_FILE note: mapped files are unnamed' });
 
   return {
-    source, header, wordSize: ws, machine: header.machine, machineName: machineName(header.machine), segments,
+    kind: 'core', source, header, wordSize: ws, machine: header.machine, machineName: machineName(header.machine), segments,
     notes: notes.map((n) => ({ name: n.name, type: n.type, typeName: noteTypeName(n.type, n.name), size: n.desc.length, offset: n.offset })),
     threads, process, auxv, files, signal, diagnostics, bytesInSegments,
   };

@@ -94,7 +94,8 @@ function words(b: Uint8Array, ws: 4 | 8): bigint[] {
   return out;
 }
 
-function alignUpChunk(p: bigint, ws: number, align: number): bigint {
+/** The first chunk address at or after `p` whose user pointer (chunk + 2 words) is aligned. */
+export function alignUpChunk(p: bigint, ws: number, align: number): bigint {
   const mem = p + BigInt(2 * ws);
   const mis = mem % BigInt(align);
   return mis ? p + BigInt(align) - mis : p;
@@ -130,7 +131,7 @@ async function readArena(mem: CoreMemory, base: bigint, l: Omit<GlibcLayout, 'he
   };
 }
 
-function stateSizeOf(ws: number, stateHeader: number, nFastbins: number): number {
+export function stateSizeOf(ws: number, stateHeader: number, nFastbins: number): number {
   // header, fastbinsY, top, last_remainder, bins[254], binmap (16 bytes), next, next_free,
   // attached_threads, system_mem, max_system_mem
   return stateHeader + (nFastbins + 2 + 254) * ws + 16 + 5 * ws;

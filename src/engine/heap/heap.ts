@@ -95,6 +95,43 @@ export interface HeapResult {
   regionsWalked: number;
   elapsedMs: number;
   diagnostics: Diagnostic[];
+  /** How the walk of each region went (not in the JSON; raw dumps check it). */
+  walks: RegionWalk[];
+  /** Raw dumps: where the walk started and how it ended (src/engine/raw/heap.ts). */
+  raw?: RawHeapInfo;
+}
+
+/** The walk of one heap region, settled. */
+export interface RegionWalk {
+  region: number;
+  what: string;
+  lo: bigint;
+  hi: bigint;
+  chunks: number;
+  /** How the last piece walked stopped (PIECE_STOP), the chunk boundary it stopped at, the last chunk walked. */
+  stop: string;
+  exit: bigint;
+  last?: bigint;
+  /** Corrupt headers skipped, and the first one. */
+  corrupt: number;
+  firstCorrupt?: bigint;
+  /** With `topUnknown`: the last chunk, which ends exactly at the region's end, taken as the top chunk. */
+  top?: bigint;
+  topSize?: bigint;
+}
+
+export interface RawHeapInfo {
+  firstChunk: bigint;
+  /** Why the walk started there: '[heap] start in the maps', 'heap_info at the start', '--first-chunk', … */
+  foundBy: string;
+  /** The walk's end: the heap's end when known, else the dump's. */
+  end: bigint;
+  /** How it ended: 'top chunk', 'end of the heap', 'end of the dump', … */
+  ended: string;
+  top?: bigint;
+  topSize?: bigint;
+  /** Always false: tcache and fastbin chunks (free, marked in use) are counted as used. */
+  freeListsKnown: false;
 }
 
 
@@ -112,12 +149,18 @@ export interface HeapRegionPlan {
   mmapped: boolean;
   arena: number;
   what: string;
+  /** The top chunk is not known: the last chunk, when it ends exactly at `hi`, is taken as the top (raw dumps). */
+  topUnknown?: boolean;
+  /** The heap's end is not known: `hi` is where the bytes end, and the last chunk may run past it, up to here (raw dumps without a map). */
+  maxEnd?: bigint;
 }
 
 export interface HeapPlan {
   g: GlibcHeap;
   regions: HeapRegionPlan[];
   t0: number;
+  /** False when the free lists (tcache, fastbins) cannot be known (raw dumps: no main_arena, no TLS): no tcache search by shape. */
+  freeListsKnown?: boolean;
 }
 
 /** Finds the allocator and the regions to walk (small reads only). Undefined when there is no glibc heap. */
@@ -176,7 +219,7 @@ export function heapPiecesOf(plan: HeapPlan, span: Span, nextId: () => number, t
       const avail = Number((sp.availEnd < r.hi ? sp.availEnd : r.hi) - start);
       out.push({
         id: nextId(), region: r.id, addr: start, offset, length: Math.max(0, Math.min(avail, bufLen - offset)), pieceEnd: end, exact: start === r.lo,
-        start, regionEnd: r.hi, top: r.top, mmapped: r.mmapped, arena: r.arena, fileStart: span.fileStart + offset, availEnd: sp.availEnd,
+        start, regionEnd: r.hi, top: r.top, mmapped: r.mmapped, arena: r.arena, ...(r.maxEnd ? { maxEnd: r.maxEnd } : {}), fileStart: span.fileStart + offset, availEnd: sp.availEnd,
       });
     }
   }
@@ -202,7 +245,7 @@ export async function finishHeap(o: OpenedCore, pool: KernelPool, plan: HeapPlan
   const result: HeapResult = {
     allocator: 'glibc', found: true, mainArena: g.mainArena, layout: g.layout, mp: g.mp, used: emptyTotals(), free: emptyTotals(), tcache: emptyTotals(),
     fastbin: emptyTotals(), bins: emptyTotals(), meta: emptyTotals(), mmapped: emptyTotals(), arenas: [], tcaches: [], bySize: [], bySignature: [], byType: [],
-    signatureOverflow: 0, groupTotals: { bySize: 0, bySignature: 0, byType: 0 }, chunks: 0, regionsWalked: 0, elapsedMs: 0, diagnostics,
+    signatureOverflow: 0, groupTotals: { bySize: 0, bySignature: 0, byType: 0 }, chunks: 0, regionsWalked: 0, elapsedMs: 0, diagnostics, walks: [],
   };
   const byRegion = new Map<number, Walked[]>();
   for (const w of walked) (byRegion.get(w.piece.region) ?? byRegion.set(w.piece.region, []).get(w.piece.region)!).push(w);
@@ -216,6 +259,9 @@ export async function finishHeap(o: OpenedCore, pool: KernelPool, plan: HeapPlan
     let finished = false;
     let chunks = 0;
     let stoppedAt: { stop: string; at: bigint } | undefined;
+    let last: Walked | undefined;
+    let corrupt = 0;
+    let firstCorrupt: bigint | undefined;
     for (const w of list) {
       const drop = () => (w.res.rec1 > w.res.rec0 ? workers[w.worker].heapInvalidate(w.res.rec0, w.res.rec1) : Promise.resolve());
       if (finished || (expect !== undefined && expect >= w.piece.pieceEnd)) {
@@ -241,6 +287,9 @@ export async function finishHeap(o: OpenedCore, pool: KernelPool, plan: HeapPlan
         pending = undefined;
       }
       chunks += cur.res.rec1 - cur.res.rec0;
+      last = cur;
+      corrupt += cur.res.corrupt;
+      if (cur.res.corrupt) firstCorrupt ??= cur.res.firstCorrupt;
       if (cur.res.corrupt) {
         diagnostics.push({
           level: 'warning', code: 'heap.corrupt-chunk',
@@ -259,14 +308,27 @@ export async function finishHeap(o: OpenedCore, pool: KernelPool, plan: HeapPlan
         if (stop === 'table-full') stoppedAt = { stop, at: cur.res.exit };
       }
     }
+    const walk: RegionWalk = { region: region.id, what: region.what, lo: region.lo, hi: region.hi, chunks, stop: last ? PIECE_STOP[last.res.stop] : 'no-sync', exit: last?.res.exit ?? region.lo, ...(last?.res.last ? { last: last.res.last } : {}), corrupt, firstCorrupt };
+    // Top unknown: a last chunk that ends exactly at the region's end is the top chunk, not a block.
+    const endsAtHi = last && last.res.rec1 > last.res.rec0 && last.res.exit === region.hi && !['top', 'end-marker', 'corrupt', 'no-sync', 'table-full'].includes(walk.stop);
+    if (region.topUnknown && last && endsAtHi) {
+      const rec = last.res.rec1 - 1;
+      await workers[last.worker].heapInvalidate(rec, rec + 1);
+      if (pending && pending.worker === last.worker && pending.record === rec) pending = undefined;
+      chunks--;
+      walk.chunks = chunks;
+      walk.top = last.res.last;
+      walk.topSize = region.hi - last.res.last;
+    }
     if (pending) await workers[pending.worker].heapSetInUse(pending.record, true);
+    result.walks.push(walk);
     if (region.mmapped && chunks === 0) continue;
     result.regionsWalked++;
     result.chunks += chunks;
     if (stoppedAt) {
       diagnostics.push({
         level: 'warning', code: 'heap.walk-stopped',
-        message: `${region.what}: the walk stopped at ${hex(stoppedAt.at)} (${stoppedAt.stop === 'bytes-end' ? 'bytes missing from the core' : stoppedAt.stop === 'corrupt' ? 'no plausible chunk after a corrupt header' : 'the chunk table is full'}); it went on from the next plausible chunk where there was one`,
+        message: `${region.what}: the walk stopped at ${hex(stoppedAt.at)} (${stoppedAt.stop === 'bytes-end' ? (o.core.kind === 'raw' ? 'the end of the dump' : 'bytes missing from the core') : stoppedAt.stop === 'corrupt' ? 'no plausible chunk after a corrupt header' : 'the chunk table is full'}); it went on from the next plausible chunk where there was one`,
       });
     }
   }
@@ -274,15 +336,17 @@ export async function finishHeap(o: OpenedCore, pool: KernelPool, plan: HeapPlan
 
   // tcaches that neither TLS nor heap starts revealed: every in-use chunk of the struct's size is a candidate.
   const ws = o.core.wordSize;
-  const shaped = (await Promise.all(workers.map((w) => w.heapChunksOfSize(g.layout.tcacheStructChunkSize)))).flatMap((a) => Array.from(a));
-  const cands = new Map<bigint, { foundBy: string; tids: number[]; byShape?: boolean }>();
-  for (const c of shaped) {
-    const user = c + 2n * BigInt(ws);
-    if (!g.tcaches.some((t) => t.address === user)) cands.set(user, { foundBy: 'shape (a chunk of tcache_perthread_struct size whose lists match its counts)', tids: [], byShape: true });
+  if (plan.freeListsKnown !== false) {
+    const shaped = (await Promise.all(workers.map((w) => w.heapChunksOfSize(g.layout.tcacheStructChunkSize)))).flatMap((a) => Array.from(a));
+    const cands = new Map<bigint, { foundBy: string; tids: number[]; byShape?: boolean }>();
+    for (const c of shaped) {
+      const user = c + 2n * BigInt(ws);
+      if (!g.tcaches.some((t) => t.address === user)) cands.set(user, { foundBy: 'shape (a chunk of tcache_perthread_struct size whose lists match its counts)', tids: [], byShape: true });
+    }
+    const before = g.diagnostics.length;
+    await addTcaches(g, o.map, o.memory, cands);
+    diagnostics.push(...g.diagnostics.slice(before));
   }
-  const before = g.diagnostics.length;
-  await addTcaches(g, o.map, o.memory, cands);
-  diagnostics.push(...g.diagnostics.slice(before));
 
   const entries = [...g.freeInLists.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const lists = BigUint64Array.from(entries, (e) => e[0]);
@@ -434,6 +498,8 @@ export interface HeapJSON {
   regionsWalked: number;
   signatureOverflow: number;
   elapsedMs: number;
+  /** Raw dumps only: where the chunk walk started and how it ended (docs/json.md). */
+  raw?: { firstChunk: string; foundBy: string; end: string; ended: string; top?: string; topSize?: number; freeListsKnown: false };
 }
 
 export function heapToJSON(r: HeapResult): HeapJSON {
@@ -456,5 +522,13 @@ export function heapToJSON(r: HeapResult): HeapJSON {
     bySignature: r.bySignature.map((s) => ({ size: s.usable, offsets: s.offsets, count: s.count, bytes: s.bytes, targets: s.targets, examples: s.examples.map(ex) })),
     byType: r.byType.map((t) => ({ type: t.type, kind: t.kind, value: h(t.value), ...(t.module ? { module: t.module } : {}), ...(t.symbol ? { symbol: t.symbol } : {}), count: t.count, bytes: t.bytes, examples: t.examples.map(ex) })),
     groupTotals: r.groupTotals, chunks: r.chunks, regionsWalked: r.regionsWalked, signatureOverflow: r.signatureOverflow, elapsedMs: Math.round(r.elapsedMs),
+    ...(r.raw
+      ? {
+          raw: {
+            firstChunk: h(r.raw.firstChunk), foundBy: r.raw.foundBy, end: h(r.raw.end), ended: r.raw.ended,
+            ...(r.raw.top !== undefined ? { top: h(r.raw.top), topSize: Number(r.raw.topSize ?? 0n) } : {}), freeListsKnown: false as const,
+          },
+        }
+      : {}),
   };
 }

@@ -4,7 +4,7 @@
 // may crash the engine (an error must name the problem) or hang it; mutations that leave the
 // headers and notes whole must still give an analysis (partial results kept, diagnostics).
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -19,8 +19,10 @@ import type { FuzzResult } from './runner';
 
 const run = promisify(execFile);
 const TOTAL = Number(process.env.HEAPLENS_FUZZ_INPUTS ?? 10000);
-/** An input that gives no sign of life for this long is a hang (inputs take ≤ 2 s alone; the margin is for a machine busy with the other test files). */
-const HANG_MS = 60000;
+/** An input that burns this much CPU is a hang (inputs take ≤ 2 s alone). */
+const HANG_CPU_S = 30;
+/** Or that gives no sign of life for this long, however little CPU the machine gave it. */
+const HANG_WALL_MS = Number(process.env.HEAPLENS_FUZZ_WALL_MS ?? 10 * 60_000);
 const DIR = join(WORK, 'fuzz');
 
 interface Base {
@@ -32,29 +34,71 @@ interface Base {
   first: number;
 }
 
-/** Runs seeds [from, to) over one base in runner processes, restarting past an input that hangs. */
-async function fuzzRange(base: Base, from: number, to: number, results: FuzzResult[], hangs: { seed: number; base: string }[]): Promise<void> {
+/** CPU seconds (user + system) a process has used, from /proc; undefined when it is gone. */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a process and its threads are doing (state, kernel wait channel), from /proc. */
+function procState(pid: number): string {
+  try {
+    return readdirSync(`/proc/${pid}/task`)
+      .map((t) => {
+        const st = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+        const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+        const state = st.slice(st.lastIndexOf(')') + 2).split(' ')[0];
+        let wchan = '';
+        try {
+          wchan = readFileSync(`/proc/${pid}/task/${t}/wchan`, 'utf8');
+        } catch {
+          /* not readable */
+        }
+        return `${name}:${state}${wchan && wchan !== '0' ? `@${wchan}` : ''}`;
+      })
+      .join(' ');
+  } catch (e) {
+    return `no /proc state (${(e as Error).message})`;
+  }
+}
+
+/**
+ * Runs seeds [from, to) over one base in runner processes, restarting past an input that hangs.
+ * A hang is an input that burns HANG_CPU_S of CPU (an endless loop), or gives no sign of life
+ * for HANG_WALL_MS (a process starved by a busy machine is waited for, not blamed).
+ */
+async function fuzzRange(base: Base, from: number, to: number, results: FuzzResult[], hangs: { seed: number; base: string; state?: string }[]): Promise<void> {
   let next = from;
   while (next < to) {
     const child: ChildProcess = spawn('node', [join(WORK, 'fuzz-runner', 'runner.mjs'), base.core, base.layoutPath, join(ROOT, 'build', 'kernels.wasm'), String(next), String(to)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     let current = -1;
-    let timer: NodeJS.Timeout | undefined;
     let hung = false;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
+    let lastLine = Date.now();
+    let cpuAtStart = 0;
+    let state = '';
+    const watch = setInterval(() => {
+      const cpu = cpuSeconds(child.pid!);
+      if (cpu === undefined || hung) return;
+      if (cpu - cpuAtStart > HANG_CPU_S || Date.now() - lastLine > HANG_WALL_MS) {
         hung = true;
+        state = `${(cpu - cpuAtStart).toFixed(1)} CPU s on this input, ${((Date.now() - lastLine) / 1000).toFixed(0)} s since its last line; ${procState(child.pid!)}`;
         child.kill('SIGKILL');
-      }, HANG_MS);
-    };
-    arm();
+      }
+    }, 1000);
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      arm();
-      if (line.startsWith('S ')) current = Number(line.slice(2));
-      else if (line.startsWith('R ')) {
+      lastLine = Date.now();
+      if (line.startsWith('S ')) {
+        current = Number(line.slice(2));
+        cpuAtStart = cpuSeconds(child.pid!) ?? 0;
+      } else if (line.startsWith('R ')) {
         const r = JSON.parse(line.slice(2)) as FuzzResult;
         results.push(r);
         next = r.seed + 1;
@@ -62,15 +106,16 @@ async function fuzzRange(base: Base, from: number, to: number, results: FuzzResu
       }
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-    clearTimeout(timer);
+    clearInterval(watch);
     await new Promise((r) => setImmediate(r));
     if (hung) {
-      hangs.push({ seed: current, base: base.name });
+      hangs.push({ seed: current, base: base.name, state });
       next = (current >= 0 ? current : next) + 1;
-    } else if (code !== 0 && next < to) {
-      // The process died on an input (out of memory, a native crash): that input is a crash.
+    } else if (next < to) {
+      // The process ended on an input: it died (out of memory, a native crash), or its event
+      // loop ran dry with the input unfinished (a promise that never settles). Either way a crash.
       const seed = current >= 0 ? current : next;
-      results.push({ seed, strategy: 'unknown', what: `runner exited with ${code}`, size: 0, status: 'crash', message: stderr.slice(-2000), ms: 0 });
+      results.push({ seed, strategy: 'unknown', what: `runner exited with ${code} during this input`, size: 0, status: 'crash', message: stderr.slice(-2000), ms: 0 });
       next = seed + 1;
     }
   }
@@ -108,7 +153,7 @@ describe('fuzzing the engine and the CLI with mutated cores', () => {
 
   it(`survives ${TOTAL} mutated inputs: no crash, no hang, and headers left whole still give an analysis`, async () => {
     const results: FuzzResult[] = [];
-    const hangs: { seed: number; base: string }[] = [];
+    const hangs: { seed: number; base: string; state?: string }[] = [];
     const t0 = Date.now();
     // Two runners per base share the machine's cores.
     await Promise.all(
@@ -138,7 +183,7 @@ describe('fuzzing the engine and the CLI with mutated cores', () => {
     };
     const crashes = byStatus('crash');
     for (const c of crashes.slice(0, 20)) c.what += ` → kept as ${keep(c.seed, c.message ?? '')}`;
-    for (const h of hangs.slice(0, 20)) keep(h.seed, 'hang');
+    for (const h of hangs.slice(0, 20)) keep(h.seed, `hang: ${h.state}`);
     expect(hangs, `inputs that hung (seed → reproduce with mutate(base, layout, seed))`).toEqual([]);
     expect(crashes.slice(0, 5).map((c) => `seed ${c.seed} (${c.strategy}: ${c.what.slice(0, 200)}): ${c.message?.slice(0, 600)}`)).toEqual([]);
     expect(results.length + hangs.length).toBe(TOTAL);

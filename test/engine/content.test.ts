@@ -16,24 +16,7 @@ import { NodeFileSource } from '../../src/workers/node-source';
 import { inlinePool } from '../../src/workers/pool';
 import { kernels } from '../helpers/engine';
 import { buildFixture, dumpFixture, type Dumped } from '../helpers/fixtures';
-
-export interface ReqTruth {
-  pid: number;
-  wordSize: number;
-  requests: number;
-  leaked: number;
-  kept: number;
-  leakedChannel: number;
-  seen: { contentType: number; hostLine: number; wide: number };
-  contentTypeHex: string;
-  hostLineHex: string;
-  wideHex: string;
-  wideCount: number;
-  buffers: { addr: string; len: number; ct: number; host: number; body: number; channel: number; leaked: boolean }[];
-}
-
-export const fromHex = (h: string) => String.fromCharCode(...(h.match(/../g) ?? []).map((x) => parseInt(x, 16)));
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+import { type ReqTruth, escapeRe, fromHex } from '../helpers/reqfix';
 
 /** The count the program's own record gives for each channel. */
 function channelCounts(t: ReqTruth): Map<number, number> {

@@ -457,49 +457,54 @@ function emitUtf16(base: usize, s: u32, e: u32, addr: u64, cut: bool): void {
 
 // ---- key=value, `key: value` ------------------------------------------------------------
 
-/** Pairs in the n bytes of a string at s: key [A-Za-z_][A-Za-z0-9_.-]* (≤ 64) after a non-key byte, then `=` or `: `. */
+/** Bit 7 of each byte set when the byte is '=' or ':'. */
+@inline function sepBits(x: u64): u64 {
+  return zeroBits(x ^ 0x3d3d3d3d3d3d3d3d) | zeroBits(x ^ 0x3a3a3a3a3a3a3a3a);
+}
+
+/**
+ * Pairs in the n bytes of a string at s: a key [A-Za-z_][A-Za-z0-9_.-]* (≤ 64 bytes) after a
+ * non-key byte or the string's start, then `=` or `: ` (or `:` and a tab), then the value up
+ * to a delimiter (& ; , space tab " ' < >) or the end. Scanning resumes after the value.
+ * Found from the separators (8 bytes at a time), then the key backwards: most strings have none.
+ */
 function parsePairs(s: usize, n: u32, addr: u64): void {
-  let i: u32 = 0;
-  while (i < n) {
-    const c = clsOf(load<u8>(s + i));
-    if ((c & C_KSTART) == 0 || (i > 0 && (clsOf(load<u8>(s + i - 1)) & C_KCHAR) != 0)) {
-      i++;
-      continue;
+  let from: u32 = 0;
+  for (let o: u32 = 0; o < n; o += 8) {
+    let m = sepBits(load<u64>(s + o));
+    if (n - o < 8) m &= (<u64>1 << (<u64>(n - o) << 3)) - 1;
+    while (m != 0) {
+      const j = o + (<u32>ctz(m) >> 3);
+      m &= m - 1;
+      if (j < from || j == 0) continue;
+      let v: u32 = j + 1;
+      let sep: u32 = 1;
+      if (load<u8>(s + j) == 0x3a) {
+        if (j + 1 >= n) continue;
+        const c = load<u8>(s + j + 1);
+        if (c != 0x20 && c != 9) continue;
+        v = j + 2;
+        sep = 2;
+      }
+      let i = j;
+      while (i > from && j - i <= 64 && (clsOf(load<u8>(s + i - 1)) & C_KCHAR) != 0) i--;
+      const klen = j - i;
+      if (klen == 0 || klen > 64 || (clsOf(load<u8>(s + i)) & C_KSTART) == 0) continue;
+      let e = v;
+      while (e < n && (clsOf(load<u8>(s + e)) & C_VDELIM) == 0) e++;
+      let vlen = e - v;
+      let trunc: u32 = 0;
+      if (vlen > 128) {
+        vlen = 128;
+        trunc = 4;
+      }
+      const hk = hashBytes(s + i, klen, SEED_KEY);
+      const hv = hashBytes(s + v, vlen, SEED_VALUE);
+      tAdd(1, mix2(hk, hv), hk, klen | (vlen << 8) | (sep << 16), trunc, addr + i);
+      tAdd(2, hk, 0, klen, 0, addr + i);
+      nPairs++;
+      from = e;
     }
-    let j = i + 1;
-    while (j < n && (clsOf(load<u8>(s + j)) & C_KCHAR) != 0) j++;
-    const klen = j - i;
-    if (klen > 64 || j >= n) {
-      i = j;
-      continue;
-    }
-    const d = load<u8>(s + j);
-    let v: u32 = 0;
-    let sep: u32 = 0;
-    if (d == 0x3d) {
-      v = j + 1;
-      sep = 1;
-    } else if (d == 0x3a && j + 1 < n && (load<u8>(s + j + 1) == 0x20 || load<u8>(s + j + 1) == 9)) {
-      v = j + 2;
-      sep = 2;
-    } else {
-      i = j;
-      continue;
-    }
-    let e = v;
-    while (e < n && (clsOf(load<u8>(s + e)) & C_VDELIM) == 0) e++;
-    let vlen = e - v;
-    let trunc: u32 = 0;
-    if (vlen > 128) {
-      vlen = 128;
-      trunc = 4;
-    }
-    const hk = hashBytes(s + i, klen, SEED_KEY);
-    const hv = hashBytes(s + v, vlen, SEED_VALUE);
-    tAdd(1, mix2(hk, hv), hk, klen | (vlen << 8) | (sep << 16), trunc, addr + i);
-    tAdd(2, hk, 0, klen, 0, addr + i);
-    nPairs++;
-    i = e;
   }
 }
 

@@ -326,8 +326,10 @@ export interface RegexRequest {
   textMax: number;
   /** Return where every match is (part, offset), to group matches by heap block. */
   positions: boolean;
-  /** Return the offsets of the first part's matches starting in its first `headWindow` bytes (boundary fix-up). */
+  /** Return the first part's matches starting in its first `headWindow` bytes (boundary fix-up). */
   headWindow: number;
+  /** Count only matches starting at or after this offset of the first part, searching from there (a re-scan after a boundary). */
+  startAt?: number;
 }
 
 export interface RegexSpanResult {
@@ -337,8 +339,9 @@ export interface RegexSpanResult {
   /** The last part's last match: start and end offsets from the part's start (-1: no match). */
   lastStart: number;
   lastEnd: number;
-  /** Offsets (from the part's start) of the first part's matches starting in its first `post`-sized window, when it continues a previous part. */
+  /** The first part's matches starting in its first `headWindow` bytes, when it continues a previous part: start and end offsets from the part's start. */
   head: Uint32Array;
+  headEnds: Uint32Array;
   firstParts: Uint32Array;
   firstOffsets: Uint32Array;
   firstLengths: Uint32Array;

@@ -8,7 +8,7 @@ import { MemorySource } from '../../src/engine/bytesource';
 import { LEAD_BYTES } from '../../src/engine/content/sets';
 import { mergeTables } from '../../src/engine/content/tables';
 import { isExactLatin1, latin1Decoder, measureDecoders } from '../../src/engine/content/latin1';
-import { compileRegex } from '../../src/engine/content/regex-scan';
+import { compileRegex, literalBytes } from '../../src/engine/content/regex-scan';
 import type { ContentPart, ContentSpan } from '../../src/engine/kernel-api';
 import { KernelHost, instantiateKernels } from '../../src/workers/kernel-host';
 import { kernels } from '../helpers/engine';
@@ -295,7 +295,8 @@ describe('regex scan', () => {
   it('counts like one scan of the whole buffer wherever the cuts fall', async () => {
     const bytes = makeBytes(150_000, 21);
     const text = Buffer.from(bytes).toString('latin1');
-    for (const pattern of ['channelid=\\d+', '\\d+', '[a-z]+=[^&;]*', 'HTTP/1\\.1\\r\\n', '(?<=Host: )\\S+', '\\x00{16,}']) {
+    // Literals (a byte search, no decoding) and regular expressions alike.
+    for (const pattern of ['channelid=\\d+', '\\d+', '[a-z]+=[^&;]*', 'HTTP/1\\.1\\r\\n', '(?<=Host: )\\S+', '\\x00{16,}', 'channelid=4099', '\\x00\\x00\\x00', 'a', 'ee', '\\x80\\x9f']) {
       const re = compileRegex(pattern, '');
       let want = 0;
       for (let m = re.exec(text); m; m = re.exec(text)) want++;
@@ -304,19 +305,33 @@ describe('regex scan', () => {
         const spans = cut(bytes.length, span, 0n, 4096);
         const results = [];
         for (const s of spans) results.push(await h.regexScan(s, { pattern, flags: '', firstN: 0, textMax: 1, positions: false, headWindow: 4096 }));
-        // The fix-up of runRegex: along the chain, drop what starts before the last counted match's end.
+        // The fix-up of runRegex: along the chain, drop what starts before the last counted
+        // match's end, or scan again from there when a dropped match ran past it.
         let got = 0;
         let resume = -1;
         for (let i = 0; i < results.length; i++) {
-          const r = results[i];
+          let r = results[i];
           const a0 = Number(spans[i].parts.addr[0]);
-          const drop = new Set(i > 0 ? Array.from(r.head).filter((o) => a0 + o < resume) : []);
-          got += r.counts[0] - drop.size;
-          if (r.lastStart >= 0 && !drop.has(r.lastStart) && a0 + r.lastStart >= resume) resume = Math.max(resume, a0 + r.lastEnd);
+          let drop = 0;
+          if (i > 0 && resume > a0) {
+            const rel = resume - a0;
+            if (Array.from(r.head).some((o, k) => o < rel && r.headEnds[k] > rel)) r = await h.regexScan(spans[i], { pattern, flags: '', firstN: 0, textMax: 1, positions: false, headWindow: 4096, startAt: rel });
+            else drop = Array.from(r.head).filter((o) => o < rel).length;
+          }
+          got += r.counts[0] - drop;
+          if (r.lastStart >= 0) resume = Math.max(resume, a0 + r.lastEnd);
         }
         expect({ pattern, span, got }).toEqual({ pattern, span, got: want });
       }
     }
+  });
+
+  it('tells literals from regular expressions', () => {
+    expect(literalBytes('a\\.b\\/c\\x41\\r\\n', '')).toEqual(Uint8Array.from([0x61, 0x2e, 0x62, 0x2f, 0x63, 0x41, 13, 10]));
+    for (const p of ['a.b', 'a|b', '\\d', '\\u0041', 'a{2}', '[a]', '\\bword', '\\1']) expect(literalBytes(p, '')).toBeUndefined();
+    expect(literalBytes('abc', 'i')).toBeUndefined();
+    expect(literalBytes('abc', 'ms')).toEqual(Uint8Array.from([0x61, 0x62, 0x63]));
+    expect(literalBytes('\u20ac', '')).toBeNull();
   });
 
   it('refuses bad patterns with a clear message', () => {

@@ -2,14 +2,15 @@
 // inside the dump, on the workers. The pattern is a JavaScript RegExp; the bytes are decoded
 // as latin1 (each byte one code unit 0x00–0xFF, exactly — see latin1.ts), part by part.
 //
-// Matches across a span boundary are counted once: a match counts in the part it starts in
-// and may run up to `tail` bytes into the next part (the look-ahead read with the span); the
-// next part drops its matches that start before the end of the previous part's last match
-// (that is what one scan of the whole mapping would have done: it resumes after that match).
+// Matches across a span boundary are counted once, as one scan of the whole mapping would
+// count them: a match counts in the part it starts in and may run up to `tail` bytes into
+// the next part (the look-ahead read with the span); the next part drops its matches that
+// start before the end of the previous part's last match, and is scanned again from there
+// when one of those it dropped ran past that end (its later matches could be out of step).
 // A match never spans two mappings or two heap blocks. Zero-length matches (lookarounds
 // only) count once per position; a pattern matching the empty string is refused.
 import type { OpenedCore } from '../analyze';
-import type { Diagnostic } from '../errors';
+import { type Diagnostic, throwIfAborted } from '../errors';
 import type { KernelPool, RegexSpanResult } from '../kernel-api';
 import { type LeakContext, type Verdict, VERDICT, blockAt } from '../leaks';
 import { type RegionLabel, regionAt, regionName } from '../memmap';
@@ -65,8 +66,9 @@ export interface RegexResult {
   matches: RegexMatch[];
   /** The latin1 decoder the workers chose (name and measured MB/s). */
   decoder: string;
-  /** Matches dropped at span boundaries (counted by the part before). */
+  /** Matches dropped at span boundaries (counted by the part before), and spans scanned again from the end of a match running into them. */
   boundaryDrops: number;
+  boundaryRescans: number;
   elapsedMs: number;
   phasesMs: { decode: number; match: number };
   workers: number;
@@ -97,31 +99,42 @@ export async function runRegex(o: OpenedCore, pool: KernelPool, set: BlockSet, p
     { phase: `counting /${pattern}/`, signal: opts.signal, onProgress: opts.onProgress, total: spans.reduce((a, s) => a + partBytes(s), 0), raceAbort: true },
   );
 
-  // Boundary fix-up, along each chain of spans cutting one mapping: where the last counted
-  // match ends so far; a span drops its matches starting before that.
+  // Boundary fix-up, along each chain of spans cutting one mapping, in order: `resume` is
+  // where the last counted match ends. A span drops its matches starting before it; when one
+  // of those ran past it, the matches after it may be out of step with one scan of the
+  // mapping (overlapping candidates, e.g. /\x00\x00\x00/ in a run of zeros), so the span is
+  // scanned again from `resume` instead.
   const dropped = spans.map(() => new Set<number>());
   let boundaryDrops = 0;
+  let rescans = 0;
   let resume = -1n;
   for (let i = 0; i < spans.length; i++) {
     const s = spans[i];
-    const r = results[i];
+    let r = results[i];
+    const a0 = s.parts.addr[0];
     if (s.parts.pre.length === 0 || s.parts.pre[0] === 0) resume = -1n;
-    else {
-      const a0 = s.parts.addr[0];
-      for (const off of r.head) {
-        if (a0 + BigInt(off) < resume) {
-          dropped[i].add(off);
-          r.counts[0]--;
-          boundaryDrops++;
+    else if (resume > a0) {
+      const rel = Number(resume - a0);
+      let ranPast = false;
+      for (let k = 0; k < r.head.length; k++) if (r.head[k] < rel && r.headEnds[k] > rel) ranPast = true;
+      if (ranPast) {
+        throwIfAborted(opts.signal);
+        r = results[i] = await workers[0].regexScan(s, { ...req, startAt: rel });
+        rescans++;
+      } else {
+        for (const off of r.head) {
+          if (off < rel) {
+            dropped[i].add(off);
+            r.counts[0]--;
+            boundaryDrops++;
+          }
         }
       }
     }
     const last = s.parts.addr.length - 1;
     if (last >= 0 && r.lastStart >= 0) {
-      const a = s.parts.addr[last];
-      const kept = !(last === 0 && dropped[i].has(r.lastStart)) && a + BigInt(r.lastStart) >= resume;
-      const end = a + BigInt(r.lastEnd);
-      if (kept && end > resume) resume = end;
+      const end = s.parts.addr[last] + BigInt(r.lastEnd);
+      if (end > resume) resume = end;
     }
   }
 
@@ -208,7 +221,7 @@ export async function runRegex(o: OpenedCore, pool: KernelPool, set: BlockSet, p
     pattern, flags,
     set: { kind: set.kind, label: set.label, units: plan.units, unitsInCore: plan.unitsInCore, bytes: results.reduce((a, r) => a + r.bytes, 0), missingBytes: plan.missingBytes },
     total, byRegion, byLabel, ...(blocks ? { blocks } : {}), matches,
-    decoder: results.find((r) => r)?.decoder ?? '', boundaryDrops,
+    decoder: results.find((r) => r)?.decoder ?? '', boundaryDrops, boundaryRescans: rescans,
     elapsedMs: performance.now() - t0,
     phasesMs: { decode: results.reduce((a, r) => a + r.decodeMs, 0), match: results.reduce((a, r) => a + r.matchMs, 0) },
     workers: workers.length, diagnostics: plan.diagnostics,

@@ -110,8 +110,10 @@ let hist: usize = 0;
 
 function tInit(t: u32, log2: u32): bool {
   const slots: u32 = 1 << log2;
-  const base = memAlloc(<usize>slots << 6);
-  if (base == 0) return false;
+  // Entries on cache-line boundaries: one probe, one line.
+  const raw = memAlloc((<usize>slots << 6) + 64);
+  if (raw == 0) return false;
+  const base = (raw + 63) & ~(<usize>63);
   memory.fill(base, 0, <usize>slots << 6);
   const d = td(t);
   store<u32>(d, <u32>base);

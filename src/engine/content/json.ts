@@ -50,7 +50,8 @@ export const STRINGS_PRECISION =
   'Each table is bounded; when one fills, its entries with count + error ≤ T are evicted (T raised until half go) and later entries start with error T: an entry\'s true count is in [count, count + maxError], an entry not listed occurred at most `tables[].maxError` times.';
 
 export const REGEX_BOUNDARY_RULE =
-  'A match counts in the mapping piece or heap block it starts in; it may run up to 4096 bytes past the end of a span into the next one; that span drops its matches starting before the end of the previous span\'s last match. Matches never span two mappings or two blocks.';
+  'A match counts in the mapping piece or heap block it starts in; it may run up to 4096 bytes past a span cut into the next span, which drops its matches starting before the end of the previous span\'s last match, ' +
+  'and is scanned again from there when a match it dropped ran past that end. Matches never span two mappings or two heap blocks; zero-length matches count once per position.';
 
 export function contentToJSON(o: OpenedCore, r: ContentResult): StringsJSON {
   return { kind: 'strings', ...head(o), ...hexed({ ...r, elapsedMs: Math.round(r.elapsedMs) }), precision: STRINGS_PRECISION };

@@ -125,6 +125,8 @@ export interface ContentResult {
   keys: KeyEntry[];
   http: { requests: RequestEntry[]; headers: HeaderEntry[] };
   elapsedMs: number;
+  /** Where the time went: the scan on the workers, the workers sorting and handing over their tables, merging and reading texts back. */
+  phasesMs: { scan: number; export: number; summarize: number };
   workers: number;
   workerMemoryBytes: number;
   diagnostics: Diagnostic[];
@@ -145,10 +147,14 @@ export async function runContent(o: OpenedCore, pool: KernelPool, set: BlockSet,
   await runSpans(workers, plan.spans, (w, s) => w.contentScan(s), {
     phase: 'strings and key=value pairs', signal: opts.signal, onProgress: opts.onProgress, total: plan.spans.reduce((a, s) => a + partBytes(s), 0),
   });
+  const t1 = performance.now();
   const parts = await Promise.all(workers.map((w) => w.contentFinish()));
+  const t2 = performance.now();
   const result = await summarize(o, parts, plan, set, { ...opts, minLen, cap, utf16 });
+  const t3 = performance.now();
   result.workers = workers.length;
-  result.elapsedMs = performance.now() - t0;
+  result.elapsedMs = t3 - t0;
+  result.phasesMs = { scan: Math.round(t1 - t0), export: Math.round(t2 - t1), summarize: Math.round(t3 - t2) };
   return result;
 }
 
@@ -273,7 +279,7 @@ async function summarize(
     },
     tables: tables.map((t, i) => ({ name: TABLE_NAMES[i], capacity: 2 ** (tableLog2[i] - 1), entries: t.hash.length, evictions: t.evictions, maxError: t.maxError })),
     strings, keys, http: { requests, headers },
-    elapsedMs: 0, workers: parts.length, workerMemoryBytes: Math.max(...parts.map((p) => p.memoryBytes)), diagnostics: plan.diagnostics,
+    elapsedMs: 0, phasesMs: { scan: 0, export: 0, summarize: 0 }, workers: parts.length, workerMemoryBytes: Math.max(...parts.map((p) => p.memoryBytes)), diagnostics: plan.diagnostics,
   };
 }
 

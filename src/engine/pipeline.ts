@@ -99,7 +99,9 @@ export async function runSpans<W, S extends Span = Span>(
       const i = next++;
       if (i >= spans.length) return;
       try {
-        done += await call(w, spans[i]);
+        // Not `done += await …`: that reads `done` before the await and loses the other loops' bytes.
+        const n = await call(w, spans[i]);
+        done += n;
       } catch (e) {
         failed ??= e;
         throw e;

@@ -406,10 +406,24 @@ export class KernelHost implements KernelWorker, HeapWorker, ContentWorker {
     this.latin1 ??= latin1Decoder();
     const start = span.fileStart - span.lead;
     const need = Math.max(0, Math.min(span.lead + span.length + (span.tail ?? 0), this.source.size - start));
-    const bytes = await this.source.read(start, need);
-    if (bytes.length < Math.min(need, span.lead + span.length)) throw new Error(`short read at offset ${start + bytes.length}: expected ${need} bytes`);
-    return scanRegex(bytes, span.lead, span.parts, req, this.regex.re, this.latin1);
+    // Where the source reads into a buffer of ours, buffers are reused (two reads are in flight).
+    let buf: Uint8Array | undefined;
+    let bytes: Uint8Array;
+    if (this.source.readInto) {
+      buf = this.regexBufs.pop();
+      if (!buf || buf.length < need) buf = new Uint8Array(Math.max(need, 1 << 20));
+      const got = await this.source.readInto(start, buf.subarray(0, need));
+      bytes = buf.subarray(0, got);
+    } else bytes = await this.source.read(start, need);
+    try {
+      if (bytes.length < Math.min(need, span.lead + span.length)) throw new Error(`short read at offset ${start + bytes.length}: expected ${need} bytes`);
+      return scanRegex(bytes, span.lead, span.parts, req, this.regex.re, this.latin1);
+    } finally {
+      if (buf && this.regexBufs.length < 2) this.regexBufs.push(buf);
+    }
   }
+
+  private regexBufs: Uint8Array[] = [];
 
   // ---- heap walk -------------------------------------------------------------------
 

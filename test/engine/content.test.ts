@@ -220,6 +220,27 @@ for (const bits of [64, 32] as const) {
       expect(reads).toEqual([]);
     });
 
+    it('reports progress and stops when cancelled', async () => {
+      const seen: number[] = [];
+      const r = await runRegex(opened, fresh, wholeDump(), 'channelid=4099&', { spanBytes: 64 << 10, onProgress: (p) => seen.push(p.done) });
+      expect(r.total).toBe(fx.truth.leaked);
+      expect(seen.length).toBeGreaterThan(3);
+      expect(seen[seen.length - 1]).toBe(r.set.bytes);
+      for (const run of [
+        (signal: AbortSignal) => runRegex(opened, fresh, wholeDump(), '(a|aa)+$', { spanBytes: 64 << 10, signal }),
+        (signal: AbortSignal) => runContent(opened, fresh, wholeDump(), { spanBytes: 64 << 10, signal }),
+      ]) {
+        const ac = new AbortController();
+        const t0 = performance.now();
+        const p = run(ac.signal);
+        setTimeout(() => ac.abort(), 5);
+        await expect(p).rejects.toThrow(/cancelled/);
+        expect(performance.now() - t0).toBeLessThan(5000);
+      }
+      // The pool still answers afterwards.
+      expect((await runRegex(opened, fresh, wholeDump(), 'channelid=4099&')).total).toBe(fx.truth.leaked);
+    });
+
     it('inline kernels give the same counts as worker threads', async () => {
       const pool = await inlinePool(kernels(), src, 1);
       const r = await runRegex(opened, pool, wholeDump(), escapeRe(ct));

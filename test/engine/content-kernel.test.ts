@@ -231,6 +231,34 @@ describe('content kernel against an oracle', () => {
     }
   });
 
+  it('strings longer than the cap: counted once each by their first cap bytes, marked long, across cuts', async () => {
+    const bytes = new Uint8Array(200_000);
+    const put = (at: number, text: string) => {
+      for (let i = 0; i < text.length; i++) bytes[at + i] = text.charCodeAt(i);
+    };
+    const long = 'k=v&'.repeat(1500); // 6000 bytes
+    for (const at of [1000, 20_000, 50_001, 120_003]) put(at, long);
+    put(190_000, 'y'.repeat(1500));
+    put(193_000, 'z'.repeat(1000));
+    const base = 0x1000n;
+    for (const span of [1 << 20, 4099, 777]) {
+      const h = await host(bytes);
+      await h.contentBegin({ minLen: 4, utf16: false, cap: 1024, tableLog2: [12, 12, 10, 8, 8, 8], maxReadBytes: LEAD_BYTES + span + 1032 });
+      for (const s of cut(bytes.length, span, base, 1032)) await h.contentScan(s);
+      const part = await h.contentFinish();
+      const t = mergeTables([part.tables[0]]);
+      const i = t.len.findIndex((l, k) => l === 1024 && (t.aux[k] & 2) !== 0 && bytes[Number(t.examples[k * 3] - base)] === 0x6b);
+      expect(i).toBeGreaterThanOrEqual(0);
+      expect(t.count[i]).toBe(4);
+      expect(Array.from(t.examples.slice(i * 3, i * 3 + 3))).toEqual([1000n, 20_000n, 50_001n].map((a) => base + BigInt(a)));
+      // Five strings over the cap (the 1000-byte one is not), in two entries.
+      expect(part.totals[4]).toBe(5);
+      expect(Array.from(t.aux).filter((a) => a & 2).length).toBe(2);
+      const z = t.len.findIndex((l) => l === 1000);
+      expect([t.count[z], t.aux[z] & 2]).toEqual([1, 0]);
+    }
+  });
+
   it('a table far too small keeps its bound: true count in [count, count + err], absent ≤ maxError', async () => {
     const bytes = makeBytes(300_000, 11);
     const h = await host(bytes);

@@ -5,3 +5,4 @@ export { findRange } from "./ranges";
 export * from "./census";
 export * from "./heap";
 export * from "./graph";
+export * from "./strings";

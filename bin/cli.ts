@@ -7,6 +7,9 @@
 //   heaplens chain CORE ADDR [--bin FILE ...] [--json]
 //   heaplens diff A B [--bin FILE ...] [--json]
 //   heaplens hex CORE LOCATION [--bin FILE ...] [--rows N] [--blocks] [--json]
+//   heaplens strings CORE [--min N] [--utf16] [--set SET] [--top N] [--json]
+//   heaplens kv CORE [--set SET] [--top N] [--json]
+//   heaplens grep PATTERN CORE [--set SET] [--first N] [-i] [--json]
 import { writeFile } from 'node:fs/promises';
 import { RAW_NO_LEAKS, analyzeSession, toJSON, type AnalysisJSON, type OpenedCore } from '../src/engine/analyze';
 import type { AddressRange } from '../src/engine/census';
@@ -21,6 +24,14 @@ import type { Progress } from '../src/engine/pipeline';
 import { renderAnalysis, renderBlock, renderDiff, renderLeaks } from '../src/engine/report-text';
 import { diffAnalyses } from '../src/engine/diff';
 import { readFile } from 'node:fs/promises';
+import { renderKeys, renderRegex, renderStrings } from '../src/engine/report-text';
+import { SET_SPECS, type SetSpec, parseSetSpec } from '../src/engine/content/sets';
+import { runContent } from '../src/engine/content/strings';
+import { runRegex } from '../src/engine/content/regex';
+import { compileRegex } from '../src/engine/content/regex-scan';
+import { contentToJSON, regexToJSON } from '../src/engine/content/json';
+import { HeaplensError } from '../src/engine/errors';
+import type { LeakContext } from '../src/engine/leaks';
 import { nodePool } from '../src/workers/node-pool';
 import { initNodeDemangler } from '../src/workers/node-runtime';
 import { NodeFileSource } from '../src/workers/node-source';
@@ -38,6 +49,11 @@ Usage:
                                                      (A, B: cores, or JSON from analyze --json)
   heaplens hex CORE LOCATION [--bin FILE]... [--rows N] [--blocks] [--json]
                                                     the memory at LOCATION, xxd-like, pointers annotated
+  heaplens strings CORE [--min N] [--utf16] [--set SET] [--top N] [--json]
+                                                     the most frequent printable strings
+  heaplens kv CORE [--set SET] [--top N] [--json]    key=value / "key: value" pairs by key, HTTP lines
+  heaplens grep PATTERN CORE [--set SET] [--first N] [-i] [--json]
+                                                     count a regular expression's matches
 
   CORE        an ELF core (gcore or kernel), ELF64 or ELF32, little-endian
   DUMP        a raw memory dump: the bytes of [base, base + size), e.g. from
@@ -61,6 +77,18 @@ Usage:
               it only values inside the dump count as pointers
   --first-chunk ADDR  a glibc chunk header to walk the dump's heap from (found by itself when the
               dump starts at [heap]'s start per --maps, at a heap_info, or at a tcache struct)
+
+  strings, kv, grep:
+  --set SET   what to scan: all (default), leaked, tops, indirect, anchored (heap blocks by
+              leak verdict), size:N (used blocks of N usable bytes), region:START-END
+              (addresses); a set of blocks runs the analysis first
+  --analyze   run the analysis first with --set all or region too (places matches in blocks)
+  --min N     shortest string, in characters (default 6)
+  --utf16     count UTF-16LE strings too
+  --first N   grep: matches listed with address and text (default 20 in tables, 100 in JSON)
+  -i          grep: ignore case (also -m multi-line ^ $, -s . matches newlines)
+  PATTERN     a JavaScript regular expression over the dump's bytes as latin1 (\\xNN for a
+              byte); -e PATTERN for one starting with -
 `;
 
 interface Args {
@@ -78,6 +106,14 @@ interface Args {
   wordSize?: 4 | 8;
   maps?: string;
   firstChunk?: bigint;
+  set?: string;
+  min?: number;
+  utf16?: boolean;
+  first?: number;
+  flags: string;
+  pattern?: string;
+  analyze?: boolean;
+  spanBytes?: number;
 }
 
 function addressArg(opt: string, v: string): bigint {
@@ -96,8 +132,14 @@ function rangeArg(v: string): AddressRange {
   return r;
 }
 
+function count(name: string, v: string, min = 0): number {
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < min) throw new UsageError(`${name} needs a whole number${min ? ` ≥ ${min}` : ''}, not ${JSON.stringify(v)}`);
+  return x;
+}
+
 function parseArgs(argv: string[]): Args {
-  const a: Args = { cmd: argv[0] ?? '', bins: [], json: false, ranges: [] };
+  const a: Args = { cmd: argv[0] ?? '', bins: [], json: false, ranges: [], flags: '' };
   for (let i = 1; i < argv.length; i++) {
     const x = argv[i];
     const val = () => {
@@ -121,7 +163,18 @@ function parseArgs(argv: string[]): Args {
       if (v !== '4' && v !== '8') throw new UsageError(`--word-size takes 4 or 8, not ${JSON.stringify(v)}`);
       a.wordSize = Number(v) as 4 | 8;
     }
+    else if (x === '--set') a.set = val();
+    else if (x === '--min') a.min = count(x, val(), 1);
+    else if (x === '--utf16') a.utf16 = true;
+    else if (x === '--first') a.first = count(x, val());
+    else if (x === '--analyze') a.analyze = true;
+    else if (x === '--span-bytes') a.spanBytes = count(x, val(), 64);
+    else if (x === '-e' || x === '--regexp') a.pattern = val();
+    else if (x === '-i' || x === '--ignore-case') a.flags += 'i';
+    else if (x === '-m' || x === '--multiline') a.flags += 'm';
+    else if (x === '-s' || x === '--dotall') a.flags += 's';
     else if (x.startsWith('-')) throw new UsageError(`unknown option ${x}`);
+    else if (a.cmd === 'grep' && a.pattern === undefined) a.pattern = x;
     else if (!a.file) a.file = x;
     else a.bins.push(x);
   }
@@ -174,8 +227,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write('heaplens 0.1.0\n');
     return 0;
   }
-  if (!['analyze', 'map', 'leaks', 'refs', 'chain', 'diff', 'hex'].includes(args.cmd)) {
+  if (!['analyze', 'map', 'leaks', 'refs', 'chain', 'diff', 'hex', 'strings', 'kv', 'grep'].includes(args.cmd)) {
     process.stderr.write(`heaplens: unknown command ${args.cmd}\n\n${USAGE}`);
+    return 2;
+  }
+  if (args.cmd === 'grep' && args.pattern === undefined) {
+    process.stderr.write(`heaplens: grep needs a pattern and a core file\n\n${USAGE}`);
     return 2;
   }
   if (!args.file) {
@@ -183,6 +240,20 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (args.cmd === 'diff') return diffCommand(args);
+  let spec: SetSpec | undefined;
+  if (args.cmd === 'strings' || args.cmd === 'kv' || args.cmd === 'grep') {
+    // Bad sets and patterns are refused before the core is read.
+    try {
+      spec = parseSetSpec(args.set ?? 'all');
+      if (args.cmd === 'grep') compileRegex(args.pattern!, args.flags);
+    } catch (e) {
+      process.stderr.write(`heaplens: ${(e as Error).message}\n`);
+      return 2;
+    }
+  } else if (args.set !== undefined) {
+    process.stderr.write(`heaplens: --set is for strings, kv and grep (sets: ${SET_SPECS})\n`);
+    return 2;
+  }
   let addr: bigint | undefined;
   if (args.cmd === 'refs' || args.cmd === 'chain') {
     try {
@@ -233,6 +304,16 @@ export async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', onSig);
     let result: AnalysisJSON;
     let text: string;
+    if (spec) {
+      try {
+        text = await content(args, spec, opened, pool, ac.signal);
+      } finally {
+        process.off('SIGINT', onSig);
+        pool.dispose();
+      }
+      await emit(args, text);
+      return 0;
+    }
     try {
       const session = await analyzeSession(opened, pool, { signal: ac.signal, onProgress: progressPrinter(), census: { topN: args.json ? (args.top ?? 1000) : Math.max(args.top ?? 30, 200), ...(args.ranges.length ? { ranges: args.ranges } : {}) } });
       result = session.json;
@@ -326,4 +407,25 @@ async function hexText(opened: OpenedCore, location: string, args: Args, blocks?
     return JSON.stringify(doc, null, 2) + '\n';
   }
   return hexRowsText(rows, p.wordSize);
+}
+
+/** strings, kv, grep: the analysis first when the set is made of heap blocks (or --analyze). */
+async function content(args: Args, spec: SetSpec, opened: OpenedCore, pool: Awaited<ReturnType<typeof nodePool>>, signal: AbortSignal): Promise<string> {
+  const onProgress = progressPrinter();
+  let leaks: LeakContext | undefined;
+  if (spec.needsLeaks || args.analyze) {
+    const session = await analyzeSession(opened, pool, { signal, onProgress, census: { topN: 10 } });
+    leaks = session.leaks;
+    if (!leaks && spec.needsLeaks) throw new HeaplensError('set.no-blocks', `the set "${spec.text}" is made of heap blocks, and no glibc heap was reconstructed from this core (see the diagnostics of heaplens analyze)`);
+  }
+  const set = spec.resolve(leaks);
+  if (args.cmd === 'grep') {
+    const r = await runRegex(opened, pool, set, args.pattern!, { flags: args.flags, first: args.first ?? (args.json ? 100 : 20), leaks, signal, onProgress, spanBytes: args.spanBytes });
+    const j = regexToJSON(opened, r);
+    return args.json ? JSON.stringify(j, null, 2) + '\n' : renderRegex(j, args.first ?? 20);
+  }
+  const r = await runContent(opened, pool, set, { minLen: args.min, utf16: args.utf16, top: Math.max(args.top ?? 100, 100), leaks, signal, onProgress, spanBytes: args.spanBytes });
+  const j = contentToJSON(opened, r);
+  if (args.json) return JSON.stringify(j, null, 2) + '\n';
+  return (args.cmd === 'kv' ? renderKeys(j, args.top ?? 30) : renderStrings(j, args.top ?? 30)) + '\n';
 }

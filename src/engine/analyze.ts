@@ -159,7 +159,7 @@ export interface AnalysisJSON {
   timings?: Record<string, number>;
 }
 
-const GENERATOR = 'heaplens 0.1.0';
+export const GENERATOR = 'heaplens 0.1.0';
 
 export function toJSON(o: OpenedCore, census?: WordCensus, heap?: HeapResult, leaks?: LeakResult): AnalysisJSON {
   const { core, map, symbolizer } = o;

@@ -260,8 +260,115 @@ export interface HeapBlocks {
   total: number;
 }
 
+// ---- content: strings, key=value pairs, regex counts ------------------------------------
+
+/**
+ * The parts of one read, as typed arrays (a block set has many small parts). Each part is a
+ * mapping's bytes or one heap block's; strings and matches never run from one part into
+ * another. `pre`/`post` are bytes before/after the part that belong to the same mapping or
+ * block and are in the buffer (look-behind, look-ahead across a span boundary).
+ */
+export interface ContentParts {
+  /** Offsets from fileStart (the buffer also holds `lead` bytes before it). */
+  offset: Uint32Array;
+  length: Uint32Array;
+  addr: BigUint64Array;
+  pre: Uint8Array;
+  post: Uint32Array;
+  /** 1 when the mapping or block goes on past the look-ahead. */
+  more: Uint8Array;
+}
+
+/** A read for the content scans: [fileStart - lead, fileStart + length + tail). `pieces` is empty. */
+export interface ContentSpan extends Span {
+  lead: number;
+  parts: ContentParts;
+}
+
+export interface ContentConfig {
+  /** Shortest string counted, in characters. */
+  minLen: number;
+  utf16: boolean;
+  /** Bytes of a string hashed and searched for pairs; longer strings are counted by their first `cap` bytes. */
+  cap: number;
+  /** log2 slots of each table: strings, pairs, keys, HTTP requests, HTTP header pairs, HTTP header names. */
+  tableLog2: number[];
+  /** Largest read (lead + span + tail) the worker must accept. */
+  maxReadBytes: number;
+}
+
+/** One worker's bounded table, sorted by hash (see assembly/strings.ts for what len and aux hold). */
+export interface ContentTable {
+  hash: BigUint64Array;
+  group: BigUint64Array;
+  count: Uint32Array;
+  /** Per entry: occurrences possibly missed before it was (re)inserted. */
+  err: Uint32Array;
+  len: Uint32Array;
+  aux: Uint32Array;
+  /** Three example addresses per entry (0: none). */
+  examples: BigUint64Array;
+  /** An entry absent from this table occurred at most this many times in this worker. */
+  maxError: number;
+  evictions: number;
+}
+
+export interface ContentPart {
+  tables: ContentTable[];
+  /** ascii strings, utf16 strings, ascii bytes, utf16 bytes, long strings, pairs, requests, headers, bytes scanned. */
+  totals: Float64Array;
+  memoryBytes: number;
+}
+
+export interface RegexRequest {
+  pattern: string;
+  /** RegExp flags besides `g` (any of i, m, s). */
+  flags: string;
+  /** Matches to return with their text, per span. */
+  firstN: number;
+  /** Characters of a match's text returned at most. */
+  textMax: number;
+  /** Return where every match is (part, offset), to group matches by heap block. */
+  positions: boolean;
+  /** Return the first part's matches starting in its first `headWindow` bytes (boundary fix-up). */
+  headWindow: number;
+  /** Count only matches starting at or after this offset of the first part, searching from there (a re-scan after a boundary). */
+  startAt?: number;
+}
+
+export interface RegexSpanResult {
+  bytes: number;
+  /** Matches starting in each part. */
+  counts: Uint32Array;
+  /** The last part's last match: start and end offsets from the part's start (-1: no match). */
+  lastStart: number;
+  lastEnd: number;
+  /** The first part's matches starting in its first `headWindow` bytes, when it continues a previous part: start and end offsets from the part's start. */
+  head: Uint32Array;
+  headEnds: Uint32Array;
+  firstParts: Uint32Array;
+  firstOffsets: Uint32Array;
+  firstLengths: Uint32Array;
+  firstText: string[];
+  positions?: { parts: Uint32Array; offsets: Uint32Array };
+  /** The latin1 decoder this worker chose, and its measured speed. */
+  decoder: string;
+  decodeMs: number;
+  matchMs: number;
+}
+
+export interface ContentWorker {
+  contentBegin(cfg: ContentConfig): Promise<void>;
+  /** Counts the strings, pairs and HTTP lines of a span; returns the bytes scanned. */
+  contentScan(span: ContentSpan): Promise<number>;
+  /** This worker's tables (sorted by hash); the content instance is let go. */
+  contentFinish(): Promise<ContentPart>;
+  /** Counts a pattern's matches in a span (JavaScript RegExp over the bytes as latin1). */
+  regexScan(span: ContentSpan, req: RegexRequest): Promise<RegexSpanResult>;
+}
+
 export interface KernelPool {
   readonly size: number;
-  readonly workers: (KernelWorker & HeapWorker & GraphWorker)[];
+  readonly workers: (KernelWorker & HeapWorker & GraphWorker & ContentWorker)[];
   dispose(): void;
 }

@@ -60,7 +60,7 @@ export interface LeakResult {
 }
 
 export type Verdict = 'anchored' | 'leaked' | 'indirect';
-const VERDICT: Record<number, Verdict> = { 1: 'anchored', 2: 'leaked', 3: 'indirect' };
+export const VERDICT: Record<number, Verdict> = { 1: 'anchored', 2: 'leaked', 3: 'indirect' };
 
 /** What stays after the analysis for questions about single blocks (refs, chains). */
 export interface LeakContext {
@@ -90,7 +90,8 @@ async function pointersIn(ctx: LeakContext, b: number, limit = 16 << 20): Promis
   return out;
 }
 
-function blockAt(addrs: BigUint64Array, sizes: Uint32Array, v: bigint): number {
+/** Position of the block holding address v in a sorted (address, size) index, or -1. */
+export function blockAt(addrs: BigUint64Array, sizes: Uint32Array, v: bigint): number {
   let lo = 0;
   let hi = addrs.length - 1;
   if (hi < 0 || v < addrs[0]) return -1;

@@ -2,7 +2,7 @@
 // each pulling the next span as soon as it is free. Progress and cancellation live here.
 import { AbortedError, throwIfAborted } from './errors';
 import type { Segment } from './elf/core';
-import type { KernelWorker, Span } from './kernel-api';
+import type { Span } from './kernel-api';
 
 export const DEFAULT_SPAN_BYTES = 16 << 20;
 
@@ -61,14 +61,33 @@ export function spanBytes(spans: Span[]): number {
  * Runs `work` for every span on the workers (dynamic assignment), reporting progress. Each
  * worker gets `depth` spans in flight, so it reads the next slice while it scans this one.
  */
-export async function runSpans<W extends KernelWorker>(
+export async function runSpans<W, S extends Span = Span>(
   workers: W[],
-  spans: Span[],
-  work: (w: W, s: Span) => Promise<number>,
-  opts: { phase: string; signal?: AbortSignal; onProgress?: ProgressFn; depth?: number },
+  spans: S[],
+  work: (w: W, s: S) => Promise<number>,
+  opts: {
+    phase: string;
+    signal?: AbortSignal;
+    onProgress?: ProgressFn;
+    depth?: number;
+    /** Bytes in all (default: the spans' pieces). */
+    total?: number;
+    /** Give up on calls in flight when the signal fires (a worker may be stuck in a long call; the pool must then be disposed, not reused). */
+    raceAbort?: boolean;
+  },
 ): Promise<void> {
   const depth = opts.depth ?? 2;
-  const total = spanBytes(spans);
+  const total = opts.total ?? spanBytes(spans);
+  const signal = opts.signal;
+  const aborted =
+    opts.raceAbort && signal
+      ? new Promise<never>((_, reject) => {
+          if (signal.aborted) reject(new AbortedError());
+          else signal.addEventListener('abort', () => reject(new AbortedError()), { once: true });
+        })
+      : undefined;
+  aborted?.catch(() => undefined);
+  const call = (w: W, s: S) => (aborted ? Promise.race([work(w, s), aborted]) : work(w, s));
   const t0 = performance.now();
   let next = 0;
   let done = 0;
@@ -81,8 +100,9 @@ export async function runSpans<W extends KernelWorker>(
       if (i >= spans.length) return;
       try {
         // Not `done += await …`: that reads `done` before the await and loses the other loops' bytes.
-        const bytes = await work(w, spans[i]);
-        done += bytes;
+        // Not `done += await …`: that reads `done` before the await and loses the other loops' bytes.
+        const n = await call(w, spans[i]);
+        done += n;
       } catch (e) {
         failed ??= e;
         throw e;

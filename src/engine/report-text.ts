@@ -3,6 +3,7 @@ import type { AnalysisJSON, WordJSON } from './analyze';
 import { bytes, hex, wordAsText } from './format';
 import type { BlockReport } from './leaks';
 import type { DiffJSON, DiffRow } from './diff';
+import type { RegexJSON, StringsJSON } from './content/json';
 
 function table(headers: string[], rows: string[][], right: boolean[] = []): string {
   const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -204,4 +205,120 @@ export function renderDiff(d: DiffJSON, top: number): string {
   section('Bytes in the dump by label', d.labels, { onlyChanged: true });
   section('Mappings that changed (bytes in the dump)', d.regions);
   return out.join('\n');
+}
+
+// ---- content: strings, keys, regex counts ------------------------------------------------
+
+/** A string for a table cell: tabs and other controls escaped, cut at `max` characters. */
+function cell(s: string, max = 60): string {
+  // eslint-disable-next-line no-control-regex
+  const t = s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/[\x00-\x1f\x7f-\xff]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+  return t.length > max ? t.slice(0, max - 1) + '…' : t;
+}
+
+const approx = (count: number, maxError?: number) => (maxError ? `${n(count)}–${n(count + maxError)}` : n(count));
+
+function scope(set: StringsJSON['set']): string {
+  const units = set.kind === 'blocks' ? `${n(set.unitsInCore)} blocks` : `${n(set.unitsInCore)} mappings`;
+  return `${set.label} (${units}, ${bytes(set.bytes)}${set.missingBytes ? `; ${bytes(set.missingBytes)} not in the core` : ''})`;
+}
+
+function precisionLine(t: StringsJSON['tables']): string {
+  const full = t.filter((x) => x.evictions > 0);
+  if (!full.length) return '  exact: no table filled (every count below is the count in the dump, by 64-bit hash)';
+  return `  approximate where a table filled: ${full.map((x) => `${x.name} (absent entries ≤ ${n(x.maxError)} times)`).join(', ')}; a range a–b is [count, count + maxError]`;
+}
+
+export function renderStrings(j: StringsJSON, top: number): string {
+  const out: string[] = [];
+  const t = j.totals;
+  out.push(`Strings in ${scope(j.set)}: ${n(t.strings)} strings of ≥ ${j.options.minLength} characters (ASCII ${n(t.asciiStrings)}${j.options.utf16 ? `, UTF-16LE ${n(t.utf16Strings)}` : ''}), ${n(t.distinctStrings)} distinct; ${j.elapsedMs} ms on ${j.workers} worker${j.workers === 1 ? "" : "s"}`);
+  out.push(precisionLine(j.tables));
+  if (t.longStrings) out.push(`  ${n(t.longStrings)} strings are longer than ${n(j.options.maxStringBytes)} bytes: counted by their first ${n(j.options.maxStringBytes)} (marked …+)`);
+  out.push('');
+  const withBlocks = j.strings.some((s) => s.blocks);
+  out.push(
+    table(
+      ['Count', 'Bytes', 'Enc', 'Text', 'Example', ...(withBlocks ? ['In block'] : [])],
+      j.strings.slice(0, top).map((s) => [
+        approx(s.count, s.maxError), bytes(s.bytes), s.encoding === 'ascii' ? 'ascii' : 'utf16', cell(s.text) + (s.long ? '…+' : ''), s.examples[0] ?? '',
+        ...(withBlocks ? [s.blocks?.[0] ? `${s.blocks[0].address} (${n(s.blocks[0].size)}, ${s.blocks[0].verdict})` : '—'] : []),
+      ]),
+      [true, true],
+    ),
+  );
+  return out.join('\n');
+}
+
+export function renderKeys(j: StringsJSON, top: number): string {
+  const out: string[] = [];
+  const t = j.totals;
+  out.push(`key=value and "key: value" pairs in ${scope(j.set)}: ${n(t.pairs)} pairs, ${n(t.distinctKeys)} keys, ${n(t.distinctPairs)} distinct pairs; ${j.elapsedMs} ms on ${j.workers} worker${j.workers === 1 ? "" : "s"}`);
+  out.push(precisionLine(j.tables));
+  out.push('  ranked: keys whose values vary (2+ values seen 3+ times) first, by the count of their top value; HTTP header lines are under HTTP');
+  out.push('');
+  out.push(
+    table(
+      ['Key', 'Total', 'Values', 'Top value', 'Count', 'Next values'],
+      j.keys.slice(0, top).map((k) => {
+        const [v0, ...rest] = k.values;
+        return [
+          cell(k.key, 32), approx(k.total, k.maxError), (k.distinctAtLeast ? '≥' : '') + n(k.distinct),
+          v0 ? cell(v0.separator === '=' ? `=${v0.value}` : `: ${v0.value}`, 40) : '', v0 ? approx(v0.count, v0.maxError) : '',
+          rest.slice(0, 3).map((v) => `${cell(v.value, 16)} ×${n(v.count)}`).join(', ') + (rest.length > 3 ? ', …' : ''),
+        ];
+      }),
+      [false, true, true, false, true],
+    ),
+  );
+  out.push(renderHttp(j, top));
+  return out.join('\n');
+}
+
+export function renderHttp(j: StringsJSON, top: number): string {
+  const out: string[] = [];
+  const h = j.http;
+  out.push(`HTTP: ${n(j.totals.httpRequests)} request lines, ${n(j.totals.httpHeaders)} header lines`);
+  if (h.requests.length) {
+    out.push('Requests by method and path (query string left out)');
+    out.push(table(['Count', 'Method', 'Path', 'Example'], h.requests.slice(0, top).map((r) => [approx(r.count, r.maxError), r.method, cell(r.path, 60), r.examples[0] ?? '']), [true]));
+  }
+  if (h.headers.length) {
+    out.push('Headers by name: the most frequent values');
+    out.push(
+      table(
+        ['Count', 'Header', 'Top values'],
+        h.headers.slice(0, top).map((x) => [approx(x.count, x.maxError), cell(x.name, 30), x.values.slice(0, 3).map((v) => `${cell(v.value, 40)} ×${n(v.count)}`).join(', ')]),
+        [true],
+      ),
+    );
+  }
+  return out.join('\n');
+}
+
+export function renderRegex(j: RegexJSON, first: number): string {
+  const out: string[] = [];
+  out.push(`/${j.pattern}/${j.flags} in ${scope(j.set)}: ${n(j.total)} matches; ${j.elapsedMs} ms on ${j.workers} worker${j.workers === 1 ? "" : "s"} (decode ${j.phasesMs.decode} ms, match ${j.phasesMs.match} ms summed over workers; ${j.decoder})`);
+  out.push('');
+  if (j.byRegion.length) {
+    out.push('Matches by mapping');
+    out.push(table(['Count', 'Label', 'Mapping', 'Start'], j.byRegion.slice(0, 30).map((r) => [n(r.count), r.label, r.name, r.start]), [true]));
+  }
+  if (j.blocks) {
+    const b = j.blocks;
+    out.push(`Matches by heap block: ${n(b.inBlocks)} in used blocks, ${n(b.outsideBlocks)} elsewhere`);
+    out.push(table(['Verdict', 'Matches', 'Blocks'], b.byVerdict.map((v) => [v.verdict, n(v.matches), n(v.blocks)]), [false, true, true]));
+    out.push(table(['Block size', 'Matches', 'Blocks'], b.bySize.slice(0, 20).map((s) => [n(s.size), n(s.matches), n(s.blocks)]), [true, true, true]));
+  }
+  if (j.matches.length && first > 0) {
+    out.push(`First ${n(Math.min(first, j.matches.length))} matches`);
+    out.push(
+      table(
+        ['Address', 'Block', 'Text'],
+        j.matches.slice(0, first).map((m) => [m.address, m.block ? `${m.block.address} (${n(m.block.size)}, ${m.block.verdict})` : m.block === null ? '—' : '', cell(m.text, 80) + (m.length > m.text.length ? '…' : '')]),
+      ),
+    );
+  }
+  for (const d of j.diagnostics) out.push(`  ${d.level}: ${d.message}`);
+  return out.join('\n') + '\n';
 }

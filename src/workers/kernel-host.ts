@@ -2,7 +2,10 @@
 // into its memory and calls the kernels. Runs wherever it is put: a Web Worker, a Node
 // worker thread, or inline on the calling thread (tests, tiny inputs).
 import type { ByteSource } from '../engine/bytesource';
+import { compileRegex, scanRegex } from '../engine/content/regex-scan';
+import { type Latin1Decoder, latin1Decoder } from '../engine/content/latin1';
 import type {
+  ContentConfig, ContentPart, ContentSpan, ContentTable, ContentWorker, RegexRequest, RegexSpanResult,
   CensusConfig, CensusPart, FinishRequest, HeapAggregate, HeapBlocks, HeapConfig, HeapGroups, HeapPiece, HeapPieceResult, HeapWorker, KernelWorker,
   PickedValues, ScanResult, SortedRun, Span, GraphPart, GraphScanResult, GraphQuery,
 } from '../engine/kernel-api';
@@ -70,6 +73,13 @@ export interface KernelExports {
   heapGroupCap(which: number): number;
   heapSigOverflow(): bigint;
   censusExportMg(k: number, c: number): number;
+  contentInit(minLen: number, flags: number, cap: number, logs: number): number;
+  contentPiece(p: number, len: number, addr: bigint, pre: number, post: number, more: number): void;
+  contentTotals(out: number): void;
+  contentTableUsed(t: number): number;
+  contentTableMaxError(t: number): number;
+  contentTableEvictions(t: number): number;
+  contentExport(t: number, oh: number, og: number, oc: number, oe: number, ol: number, oa: number, ox: number, tmp: number): number;
   censusMergeRun(k: number, c: number, m: number): void;
   censusLowerBound(pivot: bigint): number;
   censusKeep(lo: number, hi: number): void;
@@ -88,7 +98,7 @@ export async function instantiateKernels(module: WebAssembly.Module): Promise<Ke
   return instance.exports as unknown as KernelExports;
 }
 
-export class KernelHost implements KernelWorker, HeapWorker {
+export class KernelHost implements KernelWorker, HeapWorker, ContentWorker {
   private input = 0;
   private inputCap = 0;
   /** The heap walk's own kernel instance (its chunk table grows at the end of its memory). */
@@ -133,14 +143,19 @@ export class KernelHost implements KernelWorker, HeapWorker {
    * (the pipeline reads ahead): a Blob read lands in its own buffer and is copied in just
    * before use, synchronously; a direct read into kernel memory waits for the buffer.
    */
-  private async withSpan<T>(fileStart: number, length: number, use: (len: number) => T): Promise<T> {
-    if (length > this.inputCap) throw new Error(`span of ${length} bytes exceeds the ${this.inputCap}-byte input buffer`);
+  private withSpan<T>(fileStart: number, length: number, use: (len: number) => T): Promise<T> {
+    return this.withSpanAt(() => this.input, this.inputCap, fileStart, length, use);
+  }
+
+  /** As withSpan, into the buffer at `at()` (read when the bytes land: the buffer may be set up meanwhile). */
+  private async withSpanAt<T>(at: () => number, cap: number, fileStart: number, length: number, use: (len: number) => T): Promise<T> {
+    if (length > cap) throw new Error(`span of ${length} bytes exceeds the ${cap}-byte input buffer`);
     const short = (got: number) => new Error(`short read at offset ${fileStart + got}: expected ${length} bytes`);
     // A span's tail (bytes after it, for the heap walk) may run past the end of the file.
     const need = Math.min(length, Math.max(0, this.source.size - fileStart));
     if (this.source.readInto) {
       const turn = this.inputBusy.then(async () => {
-        const got = await this.source.readInto!(fileStart, this.u8(this.input, need));
+        const got = await this.source.readInto!(fileStart, this.u8(at(), need));
         if (got < need) throw short(got);
         return use(need);
       });
@@ -149,7 +164,7 @@ export class KernelHost implements KernelWorker, HeapWorker {
     }
     const b = await this.source.read(fileStart, need);
     if (b.length < need) throw short(b.length);
-    this.u8(this.input, need).set(b);
+    this.u8(at(), need).set(b);
     return use(need);
   }
 
@@ -305,6 +320,110 @@ export class KernelHost implements KernelWorker, HeapWorker {
       };
     });
   }
+
+  // ---- content: strings, key=value pairs, HTTP lines (this.k), regex counts (no wasm) ----
+
+  private cInput = 0;
+  private cInputCap = 0;
+
+  async contentBegin(cfg: ContentConfig): Promise<void> {
+    // The census instance is free once the census is finished (or was never used): reuse it.
+    const k = this.k;
+    k.memReset();
+    this.input = 0;
+    this.cInput = 0;
+    this.cInputCap = cfg.maxReadBytes;
+    // Slack after the read: the kernel loads whole words past a piece's end.
+    this.cInput = this.alloc(cfg.maxReadBytes + 512, 'the content input slice');
+    const logs = this.alloc(64, 'table sizes');
+    new Uint32Array(k.memory.buffer, logs, 6).set(cfg.tableLog2);
+    if (!k.contentInit(cfg.minLen, cfg.utf16 ? 1 : 0, cfg.cap, logs)) throw new Error('out of wasm memory setting up the string tables');
+  }
+
+  contentScan(span: ContentSpan): Promise<number> {
+    if (!this.cInput) return Promise.reject(new Error('contentScan before contentBegin'));
+    const start = span.fileStart - span.lead;
+    return this.withSpanAt(() => this.cInput, this.cInputCap, start, span.lead + span.length + (span.tail ?? 0), (got) => {
+      const k = this.k;
+      const P = span.parts;
+      const base = this.cInput + span.lead;
+      let bytes = 0;
+      for (let i = 0; i < P.offset.length; i++) {
+        // The file may end before the read did: scan what is there.
+        const avail = got - span.lead - P.offset[i];
+        if (avail <= 0) continue;
+        const len = Math.min(P.length[i], avail);
+        const post = Math.min(P.post[i], avail - len);
+        k.contentPiece(base + P.offset[i], len, P.addr[i], P.pre[i], post, P.more[i] || post < P.post[i] || len < P.length[i] ? 1 : 0);
+        bytes += len;
+      }
+      return bytes;
+    });
+  }
+
+  async contentFinish(): Promise<ContentPart> {
+    if (!this.cInput) throw new Error('contentFinish before contentBegin');
+    const k = this.k;
+    const part = this.scratch((alloc): ContentPart => {
+      const tp = alloc(9 * 8);
+      k.contentTotals(tp);
+      const totals = Float64Array.from(new BigUint64Array(k.memory.buffer, tp, 9), Number);
+      const tables: ContentTable[] = [];
+      for (let t = 0; t < 6; t++) {
+        const n = k.contentTableUsed(t) >>> 0;
+        const oh = alloc(n * 8 + 16);
+        const og = alloc(n * 8 + 16);
+        const oc = alloc(n * 4 + 16);
+        const oe = alloc(n * 4 + 16);
+        const ol = alloc(n * 4 + 16);
+        const oa = alloc(n * 4 + 16);
+        const ox = alloc(n * 24 + 16);
+        const tmp = alloc(n * 24 + 16);
+        const m = k.contentExport(t, oh, og, oc, oe, ol, oa, ox, tmp) >>> 0;
+        const buf = k.memory.buffer;
+        tables.push({
+          hash: new BigUint64Array(buf, oh, m).slice(), group: new BigUint64Array(buf, og, m).slice(),
+          count: new Uint32Array(buf, oc, m).slice(), err: new Uint32Array(buf, oe, m).slice(),
+          len: new Uint32Array(buf, ol, m).slice(), aux: new Uint32Array(buf, oa, m).slice(),
+          examples: new BigUint64Array(buf, ox, m * 3).slice(),
+          maxError: k.contentTableMaxError(t) >>> 0, evictions: k.contentTableEvictions(t) >>> 0,
+        });
+      }
+      return { tables, totals, memoryBytes: k.memBytes() >>> 0 };
+    });
+    // Let the instance and its tables go (wasm memory cannot shrink).
+    this.k = await this.makeInstance();
+    this.cInput = 0;
+    this.input = 0;
+    return part;
+  }
+
+  private regex?: { pattern: string; flags: string; re: RegExp };
+  private latin1?: Latin1Decoder;
+
+  async regexScan(span: ContentSpan, req: RegexRequest): Promise<RegexSpanResult> {
+    if (!this.regex || this.regex.pattern !== req.pattern || this.regex.flags !== req.flags) this.regex = { pattern: req.pattern, flags: req.flags, re: compileRegex(req.pattern, req.flags) };
+    this.latin1 ??= latin1Decoder();
+    const start = span.fileStart - span.lead;
+    const need = Math.max(0, Math.min(span.lead + span.length + (span.tail ?? 0), this.source.size - start));
+    // Where the source reads into a buffer of ours, buffers are reused (two reads are in flight).
+    let buf: Uint8Array | undefined;
+    let bytes: Uint8Array;
+    if (this.source.readInto) {
+      buf = this.regexBufs.pop();
+      if (!buf || buf.length < need) buf = new Uint8Array(Math.max(need, 1 << 20));
+      const got = await this.source.readInto(start, buf.subarray(0, need));
+      bytes = buf.subarray(0, got);
+    } else bytes = await this.source.read(start, need);
+    try {
+      if (bytes.length < Math.min(need, span.lead + span.length)) throw new Error(`short read at offset ${start + bytes.length}: expected ${need} bytes`);
+      return scanRegex(bytes, span.lead, span.parts, req, this.regex.re, this.latin1);
+    } finally {
+      if (buf && this.regexBufs.length < 2) this.regexBufs.push(buf);
+    }
+  }
+
+  private regexBufs: Uint8Array[] = [];
 
   // ---- heap walk -------------------------------------------------------------------
 

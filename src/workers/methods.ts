@@ -1,13 +1,14 @@
 // The calls a kernel worker answers (src/engine/kernel-api.ts), listed once for the comlink
 // plumbing on both sides (worker-api.ts exposes them, pool.ts forwards them).
-import type { GraphWorker, HeapWorker, KernelWorker } from '../engine/kernel-api';
+import type { ContentWorker, GraphWorker, HeapWorker, KernelWorker } from '../engine/kernel-api';
 
-export type AnyWorker = KernelWorker & HeapWorker & GraphWorker;
+export type AnyWorker = KernelWorker & HeapWorker & GraphWorker & ContentWorker;
 
 export const WORKER_METHODS = [
   'censusBegin', 'scanSpan', 'censusSample', 'censusPartition', 'censusMergeRun', 'censusFinish',
   'heapBegin', 'heapWalk', 'heapInvalidate', 'heapSetInUse', 'heapChunksOfSize', 'heapClassify', 'heapAggregate', 'heapLeakAggregate', 'heapBlocks',
   'graphUsed', 'graphIndex', 'graphScan', 'graphAddEdges', 'graphSolve', 'graphQuery',
+  'contentBegin', 'contentScan', 'contentFinish', 'regexScan',
 ] as const satisfies readonly (keyof AnyWorker)[];
 
 /** Calls whose typed-array arguments are handed over (not copied) to the worker: the caller is done with them. */

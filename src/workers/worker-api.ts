@@ -32,7 +32,7 @@ export function makeWorkerApi(open: (source: unknown) => Promise<ByteSource>): R
   for (const name of WORKER_METHODS) {
     api[name] = async (...args: unknown[]) => {
       const r = await (need()[name] as (...a: unknown[]) => Promise<unknown>)(...args);
-      return r === undefined ? r : Comlink.transfer(r, buffersOf(r));
+      return r === null || typeof r !== 'object' ? r : Comlink.transfer(r, buffersOf(r));
     };
   }
   return api as unknown as RemoteKernel;

@@ -1,0 +1,444 @@
+// `strace -f -t` logs: mmap/munmap/mremap/brk paired by address and size. What is still mapped
+// at the end of the log is grouped by thread, size, kind and protection; groups that keep
+// growing with same-size anonymous mappings are the suspects (seed 003: one mmap of 40960
+// bytes every 10 s that nothing unmaps).
+import { hex } from '../format';
+import { type LineParser, type TextDocBase, type TextImporter, DayClock, clockSeconds, pageRound } from './common';
+
+export interface MapGroup {
+  pid: number;
+  /** Thread name when the log shows it being set (prctl PR_SET_NAME, a write to …/task/TID/comm). */
+  thread?: string;
+  /** Length asked for (page-rounded, as the kernel maps it). */
+  size: number;
+  kind: 'anon' | 'file';
+  prot: string;
+  /** File of a file mapping, when strace printed it (-y) — else the fd. */
+  file?: string;
+  /** Calls that made such a mapping, and how many of them were undone completely (munmap, or replaced by MAP_FIXED). */
+  mapped: number;
+  unmapped: number;
+  /** Still mapped (wholly or in part) at the end of the log. */
+  unmatched: number;
+  unmatchedBytes: number;
+  /** Times (seconds, see `timeBase`) of the first and last unmatched mapping, and the mean gap between them. */
+  first?: number;
+  last?: number;
+  every?: number;
+  /** Unmatched addresses, the first 20. */
+  examples: string[];
+  /** Log line of the first unmatched call. */
+  line: number;
+}
+
+export interface StraceDoc extends TextDocBase {
+  kind: 'strace';
+  /** Times in the log: `clock` (-t/-tt: seconds since the first day's midnight), `epoch` (-ttt), `none`. */
+  timeBase: 'clock' | 'epoch' | 'none';
+  start?: number;
+  end?: number;
+  calls: { mmap: number; munmap: number; mremap: number; brk: number; failed: number };
+  /** Processes/threads seen (the PID column of -f), with names when set in the log. */
+  threads: { pid: number; name?: string; mmaps: number; munmaps: number; unmatched: number; unmatchedBytes: number }[];
+  /** Every group of mappings still present at the end, most bytes first. */
+  unmatched: MapGroup[];
+  /** By size across threads: still-mapped count and bytes, anonymous only. */
+  bySize: { size: number; count: number; bytes: number; pids: number[] }[];
+  /** Groups of ≥ 3 same-size anonymous mappings nothing unmapped, most first: the leak candidates. */
+  suspects: (MapGroup & { perMinute?: number; summary: string })[];
+  /** Anonymous bytes mapped (net of unmaps) over time, and what of it was never unmapped, per bucket. */
+  timeline: { t: number; mappedBytes: number; newUnmatched: number; newUnmatchedBytes: number }[];
+  brk?: { start: string; end: string; max: string; grew: number; calls: number };
+}
+
+interface Rec {
+  start: bigint;
+  end: bigint;
+  seq: number;
+  key: string;
+  t?: number;
+  line: number;
+}
+
+interface Group {
+  pid: number;
+  size: number;
+  kind: 'anon' | 'file';
+  prot: string;
+  file?: string;
+  mapped: number;
+  unmapped: number;
+}
+
+const PREFIX = /^(?:\[pid\s+(\d+)\]\s+|(\d+)\s+)?(?:(\d{1,2}:\d{2}:\d{2}(?:\.\d+)?)\s+|(\d{9,11}\.\d+)\s+)?(.*)$/;
+const CALL = /^(\w+)\((.*)\)\s+=\s+(-?(?:0x[0-9a-f]+|\d+)|\?)(?:\s+([A-Z][A-Z0-9_]+)\b.*)?$/;
+const INTEREST = /mmap|munmap|mremap|brk\(|clone|prctl|\/comm|write\(|resumed/;
+
+/** Sorted list of live mappings [start, end). */
+class LiveSet {
+  recs: Rec[] = [];
+  private find(addr: bigint): number {
+    let lo = 0;
+    let hi = this.recs.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (this.recs[m].start < addr) lo = m + 1;
+      else hi = m;
+    }
+    return lo;
+  }
+  insert(r: Rec) {
+    this.recs.splice(this.find(r.start), 0, r);
+  }
+  /** Removes [s, e) from every record it overlaps; returns the seqs whose last piece went. */
+  remove(s: bigint, e: bigint, onGone: (r: Rec) => void, onPiece: (r: Rec, delta: number) => void): void {
+    let i = this.find(s);
+    if (i > 0 && this.recs[i - 1].end > s) i--;
+    while (i < this.recs.length && this.recs[i].start < e) {
+      const r = this.recs[i];
+      if (r.end <= s) {
+        i++;
+        continue;
+      }
+      const keepLeft = r.start < s;
+      const keepRight = r.end > e;
+      if (!keepLeft && !keepRight) {
+        this.recs.splice(i, 1);
+        onGone(r);
+        continue;
+      }
+      if (keepLeft && keepRight) {
+        const right: Rec = { ...r, start: e };
+        r.end = s;
+        this.recs.splice(i + 1, 0, right);
+        onPiece(r, 1);
+        return;
+      }
+      // Trimmed at one end; a record whose start moves up stays before the next (which starts ≥ e).
+      if (keepLeft) r.end = s;
+      else r.start = e;
+      i++;
+    }
+  }
+  at(addr: bigint): Rec | undefined {
+    let i = this.find(addr);
+    if (i < this.recs.length && this.recs[i].start === addr) return this.recs[i];
+    if (i > 0 && this.recs[i - 1].end > addr) return this.recs[i - 1];
+    return undefined;
+  }
+}
+
+function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let q = false;
+  let cur = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (q) {
+      cur += c;
+      if (c === '\\') cur += s[++i] ?? '';
+      else if (c === '"') q = false;
+      continue;
+    }
+    if (c === '"') q = true;
+    else if (c === '{' || c === '[' || c === '(' || c === '<') depth++;
+    else if (c === '}' || c === ']' || c === ')' || c === '>') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+      continue;
+    }
+    cur += c;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+const big = (s: string): bigint | undefined => {
+  const t = s.trim();
+  if (t === 'NULL') return 0n;
+  if (/^0x[0-9a-f]+$/i.test(t) || /^\d+$/.test(t)) return BigInt(t);
+  return undefined;
+};
+
+export const straceImporter: TextImporter<StraceDoc> = {
+  kind: 'strace',
+  title: 'strace log',
+  detect(head) {
+    let seen = 0;
+    let hit = 0;
+    for (const l of head.split('\n')) {
+      if (!l.trim()) continue;
+      if (seen++ >= 60) break;
+      const m = PREFIX.exec(l)!;
+      const body = m[5];
+      if (/^\w+\(.*\)\s+=\s+(-?\w+|\?)/.test(body) || /<unfinished \.\.\.>$/.test(body) || /^<\.\.\. \w+ resumed>/.test(body) || /^(\+\+\+|---) /.test(body) || /^strace: /.test(l)) hit++;
+    }
+    if (!seen) return 0;
+    const share = hit / seen;
+    return share >= 0.6 ? 0.9 : share >= 0.3 ? 0.6 : 0;
+  },
+  parser(input): LineParser<StraceDoc> {
+    const diagnostics: StraceDoc['diagnostics'] = [];
+    const live = new LiveSet();
+    const groups = new Map<string, Group>();
+    const pieces = new Map<number, number>();
+    const pending = new Map<number, { name: string; text: string; t?: number }>();
+    const names = new Map<number, string>();
+    const perPid = new Map<number, { mmaps: number; munmaps: number }>();
+    const commFds = new Map<string, number>();
+    const calls = { mmap: 0, munmap: 0, mremap: 0, brk: 0, failed: 0 };
+    const clock = new DayClock();
+    let timeBase: StraceDoc['timeBase'] = 'none';
+    let start: number | undefined;
+    let end: number | undefined;
+    let seq = 0;
+    // Net anonymous bytes mapped per whole second (relative to start).
+    const netBySecond = new Map<number, number>();
+    let brk: { start: bigint; end: bigint; max: bigint; calls: number } | undefined;
+    let unparsed = 0;
+
+    const pidStat = (pid: number) => {
+      let p = perPid.get(pid);
+      if (!p) perPid.set(pid, (p = { mmaps: 0, munmaps: 0 }));
+      return p;
+    };
+    const net = (t: number | undefined, bytes: number) => {
+      if (t === undefined || start === undefined) return;
+      const k = Math.floor(t - start);
+      netBySecond.set(k, (netBySecond.get(k) ?? 0) + bytes);
+    };
+    const gone = (r: Rec) => {
+      const left = (pieces.get(r.seq) ?? 1) - 1;
+      if (left > 0) pieces.set(r.seq, left);
+      else {
+        pieces.delete(r.seq);
+        groups.get(r.key)!.unmapped++;
+      }
+    };
+    const piece = (r: Rec, d: number) => pieces.set(r.seq, (pieces.get(r.seq) ?? 1) + d);
+    const unmap = (s: bigint, e: bigint, t: number | undefined) => {
+      let freed = 0n;
+      live.remove(s, e, (r) => {
+        if (groups.get(r.key)!.kind === 'anon') freed += r.end - r.start;
+        gone(r);
+      }, piece);
+      // Partial trims of anonymous records are counted too.
+      net(t, -Number(freed));
+    };
+
+    const handle = (pid: number, t: number | undefined, name: string, args: string[], ret: string, err: string | undefined, no: number) => {
+      if (name === 'mmap' || name === 'mmap2') {
+        calls.mmap++;
+        pidStat(pid).mmaps++;
+        const addr = big(ret);
+        const len = big(args[1] ?? '');
+        if (err || addr === undefined || len === undefined || ret.startsWith('-')) {
+          calls.failed++;
+          return;
+        }
+        const size = pageRound(len);
+        const flags = args[3] ?? '';
+        const fd = args[4] ?? '-1';
+        const anon = /MAP_ANON/.test(flags) || fd.startsWith('-1');
+        const file = anon ? undefined : (/<(.*)>$/.exec(fd)?.[1] ?? `fd ${fd}`);
+        const prot = (args[2] ?? '').replace(/PROT_/g, '').toLowerCase().replace(/\|/g, ',');
+        if (/MAP_FIXED/.test(flags)) unmap(addr, addr + size, t);
+        const key = `${pid}|${size}|${anon ? 'anon' : 'file'}|${prot}|${file ?? ''}`;
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = { pid, size: Number(size), kind: anon ? 'anon' : 'file', prot, file, mapped: 0, unmapped: 0 }));
+        g.mapped++;
+        pieces.set(seq, 1);
+        live.insert({ start: addr, end: addr + size, seq: seq++, key, t, line: no });
+        if (anon) net(t, Number(size));
+      } else if (name === 'munmap') {
+        calls.munmap++;
+        pidStat(pid).munmaps++;
+        const addr = big(args[0] ?? '');
+        const len = big(args[1] ?? '');
+        if (err || ret !== '0' || addr === undefined || len === undefined) {
+          calls.failed++;
+          return;
+        }
+        unmap(addr, addr + pageRound(len), t);
+      } else if (name === 'mremap') {
+        calls.mremap++;
+        const old = big(args[0] ?? '');
+        const oldLen = big(args[1] ?? '');
+        const newLen = big(args[2] ?? '');
+        const addr = big(ret);
+        if (err || old === undefined || oldLen === undefined || newLen === undefined || addr === undefined || ret.startsWith('-')) {
+          calls.failed++;
+          return;
+        }
+        const r = live.at(old);
+        const key = r?.key;
+        const seqOf = r?.seq;
+        const tOf = r?.t;
+        const line = r?.line ?? no;
+        unmap(old, old + pageRound(oldLen), t);
+        if (key === undefined) return;
+        // The mapping moved or changed size: it lives on as the same mapping.
+        if (pieces.has(seqOf!)) pieces.set(seqOf!, pieces.get(seqOf!)! + 1);
+        else {
+          groups.get(key)!.unmapped--;
+          pieces.set(seqOf!, 1);
+        }
+        live.insert({ start: addr, end: addr + pageRound(newLen), seq: seqOf!, key, t: tOf, line });
+        if (groups.get(key)!.kind === 'anon') net(t, Number(pageRound(newLen)));
+      } else if (name === 'brk') {
+        calls.brk++;
+        const v = big(ret);
+        if (v === undefined) return;
+        if (!brk) brk = { start: v, end: v, max: v, calls: 0 };
+        brk.calls++;
+        brk.end = v;
+        if (v > brk.max) brk.max = v;
+      } else if (name === 'prctl') {
+        if (args[0] === 'PR_SET_NAME' && ret === '0') {
+          const m = /^"(.*)"$/.exec(args[1] ?? '');
+          if (m) names.set(pid, m[1]);
+        }
+      } else if (name === 'openat' || name === 'open') {
+        const m = /task\/(\d+)\/comm"/.exec(args.join(','));
+        if (m && /^\d+$/.test(ret)) commFds.set(`${ret}`, Number(m[1]));
+      } else if (name === 'write') {
+        const fd = args[0]?.replace(/<.*$/, '');
+        const tid = fd !== undefined ? commFds.get(fd) : undefined;
+        if (tid !== undefined) {
+          const m = /^"(.*?)(?:\\n)?"/.exec(args[1] ?? '');
+          if (m) names.set(tid, m[1]);
+          commFds.delete(fd!);
+        }
+      }
+    };
+
+    return {
+      line(l, no) {
+        if (!INTEREST.test(l)) {
+          // Still read the time of every line for the log's span.
+          if (timeBase !== 'none' || start === undefined) {
+            const m = PREFIX.exec(l);
+            if (m && (m[3] || m[4])) {
+              const t = m[3] ? clock.at(clockSeconds(m[3])!) : Number(m[4]);
+              if (timeBase === 'none') timeBase = m[3] ? 'clock' : 'epoch';
+              start ??= t;
+              end = t;
+            }
+          }
+          return;
+        }
+        const m = PREFIX.exec(l);
+        if (!m) return;
+        const pid = Number(m[1] ?? m[2] ?? 0);
+        let t: number | undefined;
+        if (m[3]) {
+          t = clock.at(clockSeconds(m[3])!);
+          if (timeBase === 'none') timeBase = 'clock';
+        } else if (m[4]) {
+          t = Number(m[4]);
+          if (timeBase === 'none') timeBase = 'epoch';
+        }
+        if (t !== undefined) {
+          start ??= t;
+          end = t;
+        }
+        let body = m[5];
+        if (body.endsWith(' <unfinished ...>') || body.endsWith('<unfinished ...>')) {
+          const n = /^(\w+)\(/.exec(body);
+          if (n) pending.set(pid, { name: n[1], text: body.slice(0, body.lastIndexOf('<unfinished ...>')).replace(/ $/, ''), t });
+          return;
+        }
+        const res = /^<\.\.\. (\w+) resumed>\s?(.*)$/.exec(body);
+        if (res) {
+          const p = pending.get(pid);
+          pending.delete(pid);
+          if (!p || p.name !== res[1]) return;
+          body = p.text + res[2];
+        }
+        const c = CALL.exec(body);
+        if (!c) {
+          if (/^\w+\(/.test(body) && !/= \?$/.test(body)) unparsed++;
+          return;
+        }
+        handle(pid, t, c[1], splitArgs(c[2]), c[3], c[4], no);
+      },
+      finish(lines) {
+        if (unparsed) diagnostics.push({ level: 'info', code: 'strace.unparsed', message: `${unparsed} call line(s) of interest could not be read` });
+        if (!calls.mmap && !calls.munmap && !calls.brk) diagnostics.push({ level: 'warning', code: 'strace.no-memory-calls', message: 'the log has no mmap, munmap or brk calls (trace them: strace -f -t -e trace=memory)' });
+        // Unmatched records by group (pieces of one mapping count once).
+        const un = new Map<string, { recs: Rec[]; seqs: Set<number>; bytes: bigint }>();
+        for (const r of live.recs) {
+          let u = un.get(r.key);
+          if (!u) un.set(r.key, (u = { recs: [], seqs: new Set(), bytes: 0n }));
+          u.recs.push(r);
+          u.seqs.add(r.seq);
+          u.bytes += r.end - r.start;
+        }
+        const unmatched: MapGroup[] = [];
+        for (const [key, u] of un) {
+          const g = groups.get(key)!;
+          const bySeq = new Map<number, Rec>();
+          for (const r of u.recs) if (!bySeq.has(r.seq) || r.start < bySeq.get(r.seq)!.start) bySeq.set(r.seq, r);
+          const firsts = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+          const times = firsts.map((r) => r.t).filter((x): x is number => x !== undefined);
+          const first = times.length ? times[0] : undefined;
+          const last = times.length ? times[times.length - 1] : undefined;
+          unmatched.push({
+            pid: g.pid, thread: names.get(g.pid), size: g.size, kind: g.kind, prot: g.prot, file: g.file, mapped: g.mapped, unmapped: g.unmapped,
+            unmatched: u.seqs.size, unmatchedBytes: Number(u.bytes), first, last, every: times.length > 1 ? (last! - first!) / (times.length - 1) : undefined,
+            examples: firsts.slice(0, 20).map((r) => hex(r.start)), line: firsts[0].line,
+          });
+        }
+        unmatched.sort((a, b) => b.unmatchedBytes - a.unmatchedBytes || b.unmatched - a.unmatched);
+        const sizes = new Map<number, { count: number; bytes: number; pids: Set<number> }>();
+        for (const g of unmatched) {
+          if (g.kind !== 'anon') continue;
+          const s = sizes.get(g.size) ?? { count: 0, bytes: 0, pids: new Set<number>() };
+          s.count += g.unmatched;
+          s.bytes += g.unmatchedBytes;
+          s.pids.add(g.pid);
+          sizes.set(g.size, s);
+        }
+        const bySize = [...sizes].map(([size, s]) => ({ size, count: s.count, bytes: s.bytes, pids: [...s.pids] })).sort((a, b) => b.count - a.count || b.bytes - a.bytes);
+        const suspects = unmatched
+          .filter((g) => g.kind === 'anon' && g.unmatched >= 3)
+          .sort((a, b) => b.unmatched - a.unmatched || b.unmatchedBytes - a.unmatchedBytes)
+          .map((g) => {
+            const perMinute = g.every ? (60 / g.every) * g.size : undefined;
+            const who = `${g.pid ? `thread ${g.pid}` : 'the process'}${g.thread ? ` (${g.thread})` : ''}`;
+            const when = g.every !== undefined && g.first !== undefined ? `, one every ${g.every.toFixed(g.every < 10 ? 2 : 1)} s` : '';
+            const undone = g.unmapped ? `; ${g.unmapped} of ${g.mapped} such mappings were unmapped` : '; none of them was ever unmapped';
+            return { ...g, perMinute, summary: `${who}: ${g.unmatched} × mmap(${g.size}) ${g.prot} still mapped${when}${undone}` };
+          });
+        const threads = [...perPid].map(([pid, p]) => {
+          const mine = unmatched.filter((g) => g.pid === pid);
+          return { pid, name: names.get(pid), mmaps: p.mmaps, munmaps: p.munmaps, unmatched: mine.reduce((a, g) => a + g.unmatched, 0), unmatchedBytes: mine.reduce((a, g) => a + g.unmatchedBytes, 0) };
+        }).sort((a, b) => b.unmatchedBytes - a.unmatchedBytes);
+        for (const [pid, name] of names) if (!perPid.has(pid)) threads.push({ pid, name, mmaps: 0, munmaps: 0, unmatched: 0, unmatchedBytes: 0 });
+        // Timeline: ≤ 60 buckets over the log's span.
+        const timeline: StraceDoc['timeline'] = [];
+        if (start !== undefined && end !== undefined && end > start) {
+          const width = Math.max(1, Math.ceil((end - start) / 60));
+          const nb = Math.floor((end - start) / width) + 1;
+          for (let i = 0; i < nb; i++) timeline.push({ t: start + i * width, mappedBytes: 0, newUnmatched: 0, newUnmatchedBytes: 0 });
+          const perBucket = new Array(nb).fill(0);
+          for (const [sec, d] of netBySecond) perBucket[Math.min(nb - 1, Math.floor(sec / width))] += d;
+          let acc = 0;
+          for (let i = 0; i < nb; i++) timeline[i].mappedBytes = acc += perBucket[i];
+          for (const r of live.recs) {
+            if (r.t === undefined || groups.get(r.key)!.kind !== 'anon') continue;
+            const b = timeline[Math.min(nb - 1, Math.floor((r.t - start) / width))];
+            b.newUnmatched++;
+            b.newUnmatchedBytes += Number(r.end - r.start);
+          }
+        }
+        return {
+          kind: 'strace', version: 1, input, lines, diagnostics, timeBase, start, end, calls, threads, unmatched, bySize, suspects, timeline,
+          brk: brk ? { start: hex(brk.start), end: hex(brk.end), max: hex(brk.max), grew: Number(brk.end - brk.start), calls: brk.calls } : undefined,
+        };
+      },
+    };
+  },
+};

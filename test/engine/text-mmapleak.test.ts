@@ -1,0 +1,112 @@
+// Seed 003 reproduced: a thread maps 40960 anonymous bytes every PERIOD ms and never unmaps
+// them (test/fixtures/mmapleak.c), another maps and unmaps as often. The program runs under
+// `strace -f -t` while `pidstat -r` and a `date; cat /proc/PID/status` loop watch it. The
+// strace log's unmatched mappings, and the growth of VSZ / VmSize, must match what it did.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SeriesDoc, StraceDoc } from '../../src/engine/text';
+import { buildFixture } from '../helpers/fixtures';
+import { missingTool, readTextFile, run, start, workDir } from '../helpers/text-tools';
+
+interface Truth {
+  pid: number;
+  leakerTid: number;
+  churnerTid: number;
+  size: number;
+  count: number;
+  periodMs: number;
+  churnMaps: number;
+  addresses: string[];
+  times: number[];
+}
+
+const PERIOD = 250;
+const COUNT = 36; // 9 s of leaking
+const SAMPLES = 6; // pidstat samples, one a second, while it leaks
+const STATUS_SAMPLES = 25; // /proc/PID/status samples, one every 0.2 s: faster than it leaks, as in the seed
+
+const why = missingTool('strace', 'strace') ?? missingTool('pidstat', 'sysstat');
+
+describe.skipIf(why)(`mmap leak seen by strace, pidstat and /proc/PID/status${why ? ` (skipped: ${why})` : ''}`, () => {
+  let truth: Truth;
+  let strace: StraceDoc;
+  let pidstat: SeriesDoc;
+  let status: SeriesDoc;
+  // Bytes per minute the program leaked, from its own clock.
+  let rate: number;
+  beforeAll(async () => {
+    const dir = workDir('mmapleak');
+    const exe = await buildFixture('mmapleak.c');
+    const log = join(dir, 'a.txt');
+    const truthPath = join(dir, 'truth.json');
+    const prog = start('strace', ['-f', '-t', '-o', log, exe, truthPath, String(PERIOD), String(COUNT)]);
+    const pid = (await prog.waitFor(/READY (\d+)/))[1];
+    const [ps, st] = await Promise.all([
+      run('pidstat', ['-r', '-p', pid, '1', String(SAMPLES)], { env: { ...process.env, LC_ALL: 'C' } }),
+      run('sh', ['-c', `for i in $(seq ${STATUS_SAMPLES}); do date +%s.%N; cat /proc/${pid}/status; sleep 0.2; done`]),
+    ]);
+    writeFileSync(join(dir, 'b.txt'), ps.stdout);
+    writeFileSync(join(dir, 'c.txt'), st.stdout);
+    expect(await prog.exited).toBe(0);
+    truth = JSON.parse(readFileSync(truthPath, 'utf8'));
+    strace = (await readTextFile(log)) as StraceDoc;
+    pidstat = (await readTextFile(join(dir, 'b.txt'))) as SeriesDoc;
+    status = (await readTextFile(join(dir, 'c.txt'))) as SeriesDoc;
+    rate = ((truth.count - 1) * truth.size * 60) / (truth.times[truth.count - 1] - truth.times[0]);
+  });
+
+  it('strace: the first suspect is the leaker thread, its 40960-byte mappings, all of them', () => {
+    expect(strace.kind).toBe('strace');
+    expect(strace.timeBase).toBe('clock');
+    const s = strace.suspects[0];
+    expect(s).toBeDefined();
+    expect(s.pid).toBe(truth.leakerTid);
+    expect(s.thread).toBe('mmap-leaker');
+    expect(s.size).toBe(truth.size);
+    expect(s.kind).toBe('anon');
+    expect(s.prot).toBe('read,write');
+    expect(s.unmatched).toBe(truth.count);
+    expect(s.mapped).toBe(truth.count);
+    expect(s.unmapped).toBe(0);
+    expect(s.unmatchedBytes).toBe(truth.count * truth.size);
+    expect(new Set(s.examples)).toEqual(new Set(truth.addresses.slice(0, 20).map((a) => '0x' + BigInt(a).toString(16))));
+    // strace -t prints whole seconds: the mean gap is known to within 2 s over the run.
+    const every = (truth.times[truth.count - 1] - truth.times[0]) / (truth.count - 1);
+    expect(Math.abs(s.every! - every)).toBeLessThanOrEqual(2 / (truth.count - 1) + 1e-9);
+    // No other thread's anonymous mappings look like a leak of that size.
+    expect(strace.suspects.filter((x) => x.size === truth.size)).toHaveLength(1);
+  });
+
+  it('strace: the churner thread mapped and unmapped everything it made', () => {
+    const churn = strace.threads.find((t) => t.pid === truth.churnerTid)!;
+    expect(churn.name).toBe('churner');
+    expect(churn.mmaps).toBeGreaterThanOrEqual(truth.churnMaps);
+    const g = strace.unmatched.filter((u) => u.pid === truth.churnerTid && u.size === 65536);
+    expect(g).toEqual([]);
+    const by64 = strace.bySize.find((b) => b.size === 65536);
+    expect(by64).toBeUndefined();
+    // Over time: the leaked bytes of each bucket add up to the leak.
+    expect(strace.timeline.reduce((a, b) => a + (b.newUnmatchedBytes), 0)).toBeGreaterThanOrEqual(truth.count * truth.size);
+    expect(strace.bySize[0]).toMatchObject({ size: truth.size, count: truth.count, pids: [truth.leakerTid] });
+  });
+
+  for (const [name, measure] of [['pidstat', 'VSZ'], ['status', 'VmSize']] as const) {
+    it(`${name}: ${measure} grows steadily at the program's leak rate`, () => {
+      const doc = name === 'pidstat' ? pidstat : status;
+      expect(doc.kind).toBe(name === 'pidstat' ? 'pidstat' : 'proc-status');
+      const s = doc.series.find((x) => x.pid === truth.pid)!;
+      expect(s.values[measure].length).toBe(name === 'pidstat' ? SAMPLES : STATUS_SAMPLES);
+      const f = s.fits[measure];
+      expect(f.steady).toBe(true);
+      // KiB per minute within 15 % of what the program leaked (samples land ±1 leak period).
+      expect(f.slopePerMin * 1024).toBeGreaterThan(rate * 0.85);
+      expect(f.slopePerMin * 1024).toBeLessThan(rate * 1.15);
+      // It grows by whole 40 KiB mappings: sampled faster than it leaks, each step is one
+      // mapping; sampled once a second, each step is several.
+      if (name === 'status') expect(f.step?.size).toBe(truth.size / 1024);
+      else if (f.step) expect(f.step.size % (truth.size / 1024)).toBe(0);
+      expect(s.findings.some((x) => x.startsWith(`${measure} grows steadily`))).toBe(true);
+    });
+  }
+});

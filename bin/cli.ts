@@ -4,6 +4,8 @@
 //   heaplens leaks CORE [--bin FILE ...] [--json]
 //   heaplens refs CORE ADDR [--bin FILE ...] [--json]
 //   heaplens chain CORE ADDR [--bin FILE ...] [--json]
+//   heaplens text FILE... [--bin FILE ...] [--json]
+//   heaplens pprof PROFILE [--base OLD] [--bin FILE ...] -o OUT.pb.gz
 import { writeFile } from 'node:fs/promises';
 import { analyzeSession, openInputs, toJSON, type AnalysisJSON } from '../src/engine/analyze';
 import { queryBlock } from '../src/engine/leaks';
@@ -16,6 +18,9 @@ import { renderAnalysis, renderBlock, renderLeaks } from '../src/engine/report-t
 import { nodePool } from '../src/workers/node-pool';
 import { initNodeDemangler } from '../src/workers/node-runtime';
 import { NodeFileSource } from '../src/workers/node-source';
+import { openBinary, type Binary } from '../src/engine/elf/symbols';
+import { type TextComparison, type TextDocument, compareTexts, encodePprof, heapProfileToPprof, readText } from '../src/engine/text';
+import { renderComparison, renderText } from '../src/engine/text/report';
 
 const USAGE = `heaplens — find memory leaks in C/C++ core dumps, offline
 
@@ -25,13 +30,21 @@ Usage:
   heaplens leaks CORE [--bin FILE]... [--json]       leaked blocks by type, size, signature
   heaplens refs CORE ADDR [--bin FILE]... [--json]   who points to the block at ADDR, what it points to
   heaplens chain CORE ADDR [--bin FILE]... [--json]  the shortest chain from a root to that block
+  heaplens text FILE... [--bin FILE]... [--json]     text evidence, recognized from its content: top -H,
+                                                     ps -L, pidstat -r, /proc/PID/status, /proc/meminfo,
+                                                     strace -f, valgrind, gperftools/jemalloc heap profiles;
+                                                     two of a kind → what grew (the first is the base)
+  heaplens pprof PROFILE [--base OLD] [--bin FILE]... -o OUT.pb.gz
+                                                     a heap profile as pprof's profile.proto (gzipped), for
+                                                     go tool pprof and speedscope; with --base, what grew
 
   CORE        an ELF core (gcore or kernel), ELF64 or ELF32, little-endian
   --bin FILE  the executable or a shared library of the process (symbols; repeatable)
   --json      print the JSON document (docs/json.md) instead of tables
   --top N     rows of the word census to show (default 30 in tables, 1000 in JSON)
   --workers N worker threads (default: available cores, at most 8)
-  --out FILE  write the output to FILE instead of stdout
+  --out FILE  write the output to FILE instead of stdout (-o)
+  --base OLD  pprof: the earlier heap profile to subtract
 `;
 
 interface Args {
@@ -42,10 +55,13 @@ interface Args {
   top?: number;
   workers?: number;
   out?: string;
+  base?: string;
+  /** Every positional argument after the command. */
+  files: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { cmd: argv[0] ?? '', bins: [], json: false };
+  const a: Args = { cmd: argv[0] ?? '', bins: [], json: false, files: [] };
   for (let i = 1; i < argv.length; i++) {
     const x = argv[i];
     const val = () => {
@@ -58,9 +74,13 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--top') a.top = Number(val());
     else if (x === '--workers' || x === '-j') a.workers = Number(val());
     else if (x === '--out' || x === '-o') a.out = val();
+    else if (x === '--base') a.base = val();
     else if (x.startsWith('-')) throw new UsageError(`unknown option ${x}`);
-    else if (!a.file) a.file = x;
-    else a.bins.push(x);
+    else {
+      a.files.push(x);
+      if (!a.file) a.file = x;
+      else if (a.cmd !== 'text') a.bins.push(x);
+    }
   }
   return a;
 }
@@ -111,6 +131,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write('heaplens 0.1.0\n');
     return 0;
   }
+  if (args.cmd === 'text') return textCommand(args);
+  if (args.cmd === 'pprof') return pprofCommand(args);
   if (!['analyze', 'map', 'leaks', 'refs', 'chain'].includes(args.cmd)) {
     process.stderr.write(`heaplens: unknown command ${args.cmd}\n\n${USAGE}`);
     return 2;
@@ -175,5 +197,110 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     for (const s of sources) await s.close().catch(() => {});
+  }
+}
+
+async function openBinaries(paths: string[]): Promise<Binary[]> {
+  const out: Binary[] = [];
+  for (const p of paths) {
+    const s = (await openSource(p)) as NodeFileSource;
+    try {
+      out.push(await openBinary(s));
+    } finally {
+      await s.close();
+    }
+  }
+  return out;
+}
+
+async function readTextPath(path: string, binaries: Binary[]): Promise<TextDocument> {
+  const src = (await openSource(path)) as NodeFileSource;
+  const show = progressPrinter();
+  const t0 = Date.now();
+  try {
+    return await readText(src, { binaries, onProgress: src.size > 32 << 20 ? (done, total) => show({ phase: `reading ${src.name}`, done, total, elapsedMs: Date.now() - t0 } as Progress) : undefined });
+  } finally {
+    await src.close();
+  }
+}
+
+/** The JSON of `heaplens text` with several files (docs/json.md). */
+export interface TextSetJSON {
+  kind: 'text-set';
+  version: number;
+  documents: TextDocument[];
+  comparisons: TextComparison[];
+}
+
+/** heaplens text FILE...: each file recognized and answered; two of a kind compared (first = base). */
+async function textCommand(args: Args): Promise<number> {
+  if (!args.files.length) {
+    process.stderr.write(`heaplens: text needs at least one file\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await initNodeDemangler();
+    const binaries = await openBinaries(args.bins);
+    const docs: TextDocument[] = [];
+    let failed = 0;
+    for (const f of args.files) {
+      try {
+        const d = await readTextPath(f, binaries);
+        if (d.kind === 'unknown-text') {
+          failed++;
+          process.stderr.write(`heaplens: ${f}: ${d.reason}\n`);
+        }
+        docs.push(d);
+      } catch (e) {
+        failed++;
+        process.stderr.write(`heaplens: ${(e as Error).message}\n`);
+      }
+    }
+    const comparisons: TextComparison[] = [];
+    const byKind = new Map<string, TextDocument[]>();
+    for (const d of docs) byKind.set(d.kind, [...(byKind.get(d.kind) ?? []), d]);
+    for (const list of byKind.values()) {
+      if (list.length < 2) continue;
+      const c = compareTexts(list[0], list[list.length - 1]);
+      if (c) comparisons.push(c);
+    }
+    let text: string;
+    if (args.json) {
+      const body = docs.length === 1 && !comparisons.length ? docs[0] : ({ kind: 'text-set', version: 1, documents: docs, comparisons } satisfies TextSetJSON);
+      text = JSON.stringify(body, null, 2) + '\n';
+    } else {
+      text = docs.map((d) => renderText(d, { top: args.top })).join('\n') + comparisons.map((c) => '\n' + renderComparison(c, { top: args.top })).join('');
+    }
+    await emit(args, text);
+    return failed ? 1 : 0;
+  } catch (e) {
+    process.stderr.write(`heaplens: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** heaplens pprof PROFILE [--base OLD] -o OUT.pb.gz */
+async function pprofCommand(args: Args): Promise<number> {
+  if (args.files.length !== 1 || !args.out) {
+    process.stderr.write(`heaplens: pprof needs one heap profile and -o OUT.pb.gz\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await initNodeDemangler();
+    const binaries = await openBinaries(args.bins);
+    const read = async (p: string) => {
+      const d = await readTextPath(p, binaries);
+      if (d.kind !== 'heap-profile') throw new Error(`${p} is not a gperftools or jemalloc heap profile (${d.kind === 'unknown-text' ? d.reason : `it reads as ${d.kind}`})`);
+      return d;
+    };
+    const doc = await read(args.files[0]);
+    const base = args.base ? await read(args.base) : undefined;
+    const r = heapProfileToPprof(doc, { base });
+    await writeFile(args.out, await encodePprof(r.profile));
+    process.stderr.write(`heaplens: wrote ${args.out}: ${r.samples} stacks${base ? `, what grew since ${args.base} (${r.dropped} stacks that did not grow left out)` : ''}; open it with go tool pprof -top ${args.out}, or in speedscope\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`heaplens: ${(e as Error).message}\n`);
+    return 1;
   }
 }

@@ -46,7 +46,9 @@ export function num(s: string): number {
 /** First n lines of a text, for "unknown text" messages. */
 export function firstLines(text: string, n = 5, width = 160): string[] {
   const out: string[] = [];
-  for (const l of text.split('\n')) {
+  const lines = text.split('\n');
+  while (lines.length && !lines[lines.length - 1].trim()) lines.pop();
+  for (const l of lines) {
     if (out.length >= n) break;
     if (l.trim() === '' && out.length === 0) continue;
     out.push(l.length > width ? l.slice(0, width) + '…' : l.replace(/\r$/, ''));

@@ -103,7 +103,7 @@ export function memGrowth(a: MeminfoSample, b: MeminfoSample): MemGrowth {
   }
   fields.sort((x, y) => y.delta - x.delta);
   const total = bb.totalKiB || ba.totalKiB;
-  const floor = Math.max(4096, total * 0.005);
+  const floor = Math.max(4096, total * 0.001);
   const grewBy = (k: string) => categories.find((c) => c.key === k)!.delta;
   let verdict: MemGrowth['verdict'];
   let summary: string;

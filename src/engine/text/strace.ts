@@ -72,7 +72,7 @@ interface Group {
 
 const PREFIX = /^(?:\[pid\s+(\d+)\]\s+|(\d+)\s+)?(?:(\d{1,2}:\d{2}:\d{2}(?:\.\d+)?)\s+|(\d{9,11}\.\d+)\s+)?(.*)$/;
 const CALL = /^(\w+)\((.*)\)\s+=\s+(-?(?:0x[0-9a-f]+|\d+)|\?)(?:\s+([A-Z][A-Z0-9_]+)\b.*)?$/;
-const INTEREST = /mmap|munmap|mremap|brk\(|clone|prctl|\/comm|write\(|resumed/;
+const INTEREST = /mmap|munmap|mremap|brk\(|clone|prctl|\/comm|write\(|resumed|execve/;
 
 /** Sorted list of live mappings [start, end). */
 class LiveSet {
@@ -295,6 +295,9 @@ export const straceImporter: TextImporter<StraceDoc> = {
         brk.calls++;
         brk.end = v;
         if (v > brk.max) brk.max = v;
+      } else if (name === 'execve') {
+        const m = /^"(.*)"$/.exec(args[0] ?? '');
+        if (m && ret === '0') names.set(pid, m[1].slice(m[1].lastIndexOf('/') + 1).slice(0, 15));
       } else if (name === 'prctl') {
         if (args[0] === 'PR_SET_NAME' && ret === '0') {
           const m = /^"(.*)"$/.exec(args[1] ?? '');

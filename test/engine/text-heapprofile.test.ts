@@ -9,7 +9,7 @@ import { Profile } from 'pprof-format';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type HeapDiffDoc, type HeapProfileDoc, compareTexts, encodePprof, heapProfileToPprof } from '../../src/engine/text';
 import { buildFixture } from '../helpers/fixtures';
-import { missingHeader, missingTool, readTextFile, run, workDir } from '../helpers/text-tools';
+import { claimedBy, missingHeader, missingTool, readTextFile, run, workDir } from '../helpers/text-tools';
 
 interface Truth {
   allocator: string;
@@ -68,6 +68,7 @@ describe.skipIf(whyTc)(`tcmalloc heap profiles${whyTc ? ` (skipped: ${whyTc})` :
     exe = await buildFixture('heapprof.cpp', { libs: ['-ltcmalloc'] });
     await run(exe, [join(dir, 'truth.json'), dir], { env: { ...process.env, TCMALLOC_SAMPLE_PARAMETER: '4096' } });
     truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8'));
+    for (const f of [...truth.dumps, ...truth.samples]) expect(await claimedBy(f)).toEqual(['heap-profile']);
     base = (await readTextFile(truth.dumps[0], [exe])) as HeapProfileDoc;
     cur = (await readTextFile(truth.dumps[1], [exe])) as HeapProfileDoc;
   });
@@ -156,6 +157,7 @@ describe.skipIf(whyJe)(`jemalloc heap profiles${whyJe ? ` (skipped: ${whyJe})` :
       throw new Error(r.stderr);
     }
     const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Truth;
+    for (const f of truth.dumps) expect(await claimedBy(f)).toEqual(['heap-profile']);
     const a = (await readTextFile(truth.dumps[0], [exe])) as HeapProfileDoc;
     const b = (await readTextFile(truth.dumps[1], [exe])) as HeapProfileDoc;
     expect(b.format).toBe('jemalloc');

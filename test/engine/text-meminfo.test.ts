@@ -7,7 +7,7 @@ import { MemorySource } from '../../src/engine/bytesource';
 import { type MeminfoDiffDoc, type MeminfoDoc, compareTexts, readText } from '../../src/engine/text';
 import { breakdown } from '../../src/engine/text/meminfo';
 import { buildFixture } from '../helpers/fixtures';
-import { readTextFile, start, workDir } from '../helpers/text-tools';
+import { claimedBy, readTextFile, start, workDir } from '../helpers/text-tools';
 
 const MIB = 256;
 
@@ -63,6 +63,7 @@ describe('/proc/meminfo around a known anonymous growth', () => {
     let last = '';
     for (let k = 0; k < 3; k++) {
       const { a, b, both, truth } = await sampleAround(dir, exe, k);
+      for (const f of [a, b, both]) expect(await claimedBy(f)).toEqual(['meminfo']);
       const da = (await readTextFile(a)) as MeminfoDoc;
       const db = (await readTextFile(b)) as MeminfoDoc;
       const diff = compareTexts(da, db) as MeminfoDiffDoc;

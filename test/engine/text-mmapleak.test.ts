@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SeriesDoc, StraceDoc } from '../../src/engine/text';
 import { buildFixture } from '../helpers/fixtures';
-import { missingTool, readTextFile, run, start, workDir } from '../helpers/text-tools';
+import { claimedBy, missingTool, readTextFile, run, start, workDir } from '../helpers/text-tools';
 
 interface Truth {
   pid: number;
@@ -35,6 +35,7 @@ describe.skipIf(why)(`mmap leak seen by strace, pidstat and /proc/PID/status${wh
   let status: SeriesDoc;
   // Bytes per minute the program leaked, from its own clock.
   let rate: number;
+  let files: { log: string; pidstat: string; status: string };
   beforeAll(async () => {
     const dir = workDir('mmapleak');
     const exe = await buildFixture('mmapleak.c');
@@ -53,7 +54,19 @@ describe.skipIf(why)(`mmap leak seen by strace, pidstat and /proc/PID/status${wh
     strace = (await readTextFile(log)) as StraceDoc;
     pidstat = (await readTextFile(join(dir, 'b.txt'))) as SeriesDoc;
     status = (await readTextFile(join(dir, 'c.txt'))) as SeriesDoc;
+    files = { log, pidstat: join(dir, 'b.txt'), status: join(dir, 'c.txt') };
     rate = ((truth.count - 1) * truth.size * 60) / (truth.times[truth.count - 1] - truth.times[0]);
+  });
+
+  it('each output is recognized from its content alone, by one importer', async () => {
+    expect(await claimedBy(files.log)).toEqual(['strace']);
+    expect(await claimedBy(files.pidstat)).toEqual(['pidstat']);
+    expect(await claimedBy(files.status)).toEqual(['proc-status']);
+  });
+
+  it('the strace log read in 4 KiB chunks gives the same document as in 1 MiB chunks', async () => {
+    expect(await readTextFile(files.log, [], 4096)).toEqual(strace);
+    expect(await readTextFile(files.log, [], 333)).toEqual(strace);
   });
 
   it('strace: the first suspect is the leaker thread, its 40960-byte mappings, all of them', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ThreadsDoc } from '../../src/engine/text';
 import { buildFixture } from '../helpers/fixtures';
-import { type Running, missingTool, readTextFile, run, start, workDir } from '../helpers/text-tools';
+import { type Running, claimedBy, missingTool, readTextFile, run, start, workDir } from '../helpers/text-tools';
 
 interface Truth {
   pid: number;
@@ -47,6 +47,7 @@ describe.skipIf(why)(`threads from top -H and ps -L${why ? ` (skipped: ${why})` 
 
   for (const k of ['top', 'top2', 'psL', 'psT', 'psComm']) {
     it(`${k}: groups threads by name with the program's counts`, async () => {
+      expect(await claimedBy(outputs[k])).toEqual(['threads']);
       const doc = (await readTextFile(outputs[k])) as ThreadsDoc;
       expect(doc.kind).toBe('threads');
       expect(doc.source).toBe(k.startsWith('top') ? 'top' : 'ps');

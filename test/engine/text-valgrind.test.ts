@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ValgrindDoc, sortLossGroups } from '../../src/engine/text';
 import { buildFixture } from '../helpers/fixtures';
-import { missingTool, readTextFile, run, workDir } from '../helpers/text-tools';
+import { claimedBy, missingTool, readTextFile, run, workDir } from '../helpers/text-tools';
 
 interface Truth {
   definitely: { bytes: number; blocks: number };
@@ -26,6 +26,7 @@ describe.skipIf(why)(`valgrind memcheck log${why ? ` (skipped: ${why})` : ''}`, 
     const log = join(dir, 'log.txt');
     await run('valgrind', ['--leak-check=full', '--show-leak-kinds=all', `--log-file=${log}`, exe, join(dir, 'truth.json')]);
     truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8'));
+    expect(await claimedBy(log)).toEqual(['valgrind']);
     doc = (await readTextFile(log)) as ValgrindDoc;
   });
 

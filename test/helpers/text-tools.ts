@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Binary } from '../../src/engine/elf/symbols';
 import { openBinary } from '../../src/engine/elf/symbols';
-import { type TextDocument, readText } from '../../src/engine/text';
+import { type TextDocument, detectText, readText } from '../../src/engine/text';
+import { readHead } from '../../src/engine/text/lines';
 import { initNodeDemangler } from '../../src/workers/node-runtime';
 import { NodeFileSource } from '../../src/workers/node-source';
 import { WORK } from './fixtures';
@@ -70,8 +71,18 @@ export function start(cmd: string, args: string[], opts: { env?: NodeJS.ProcessE
   };
 }
 
+/** The kinds whose importers claim the file (confidence ≥ 0.5), most sure first: from the content only. */
+export async function claimedBy(path: string): Promise<string[]> {
+  const src = await NodeFileSource.open(path);
+  try {
+    return detectText((await readHead(src)).text).candidates.filter((c) => c.confidence >= 0.5).map((c) => c.kind);
+  } finally {
+    await src.close();
+  }
+}
+
 /** Reads a text file with the engine, as the CLI does. */
-export async function readTextFile(path: string, binaries: string[] = []): Promise<TextDocument> {
+export async function readTextFile(path: string, binaries: string[] = [], chunkSize?: number): Promise<TextDocument> {
   await initNodeDemangler();
   const bins: Binary[] = [];
   for (const b of binaries) {
@@ -84,7 +95,7 @@ export async function readTextFile(path: string, binaries: string[] = []): Promi
   }
   const src = await NodeFileSource.open(path);
   try {
-    return await readText(src, { binaries: bins });
+    return await readText(src, { binaries: bins, chunkSize });
   } finally {
     await src.close();
   }

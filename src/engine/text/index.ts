@@ -81,6 +81,8 @@ export interface ReadTextOptions {
   binaries?: Binary[];
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Bytes read at a time (default 1 MiB). */
+  chunkSize?: number;
 }
 
 /** Recognizes and parses one text file. Unknown or binary input gives an `unknown-text` document saying so. */
@@ -101,7 +103,7 @@ export async function readText(src: ByteSource, opts: ReadTextOptions = {}): Pro
   const d = detectText(head.text);
   if (!d.importer) return unknown(`unknown text: not top, ps, pidstat, /proc/PID/status, /proc/meminfo, strace, valgrind or a heap profile`, d.candidates);
   const parser = d.importer.parser(input, { binaries: opts.binaries });
-  const r = await forEachLine(src, (l, no) => parser.line(l, no), { signal: opts.signal, onProgress: opts.onProgress });
+  const r = await forEachLine(src, (l, no) => parser.line(l, no), { signal: opts.signal, onProgress: opts.onProgress, chunkSize: opts.chunkSize });
   const doc = parser.finish(r.lines) as TextDocument;
   if (r.cut) doc.diagnostics.push({ level: 'warning', code: 'text.long-lines', message: `${r.cut} line(s) longer than 1 MiB were cut` });
   return doc;

@@ -32,6 +32,10 @@ export async function forEachLine(src: ByteSource, onLine: (line: string, no: nu
   let cut = 0;
   const emit = (s: string) => {
     if (s.endsWith('\r')) s = s.slice(0, -1);
+    if (s.length > maxLine) {
+      s = s.slice(0, maxLine);
+      cut++;
+    }
     if (no === 0 && s.charCodeAt(0) === 0xfeff) s = s.slice(1);
     onLine(s, ++no);
   };
@@ -59,9 +63,8 @@ export async function forEachLine(src: ByteSource, onLine: (line: string, no: nu
     }
     carry = skipping ? '' : text.slice(start);
     if (carry.length > maxLine) {
-      emit(carry.slice(0, maxLine));
+      emit(carry);
       carry = '';
-      cut++;
       skipping = true;
     }
     opts.onProgress?.(Math.min(src.size, off + b.length), src.size);

@@ -244,7 +244,9 @@ export const straceImporter: TextImporter<StraceDoc> = {
         const anon = /MAP_ANON/.test(flags) || fd.startsWith('-1');
         const file = anon ? undefined : (/<(.*)>$/.exec(fd)?.[1] ?? `fd ${fd}`);
         const prot = (args[2] ?? '').replace(/PROT_/g, '').toLowerCase().replace(/\|/g, ',');
-        if (/MAP_FIXED/.test(flags)) unmap(addr, addr + size, t);
+        // MAP_FIXED replaces what was there; any other mapping the kernel returned was free, so a
+        // record still covering it is stale (its munmap was not in the log).
+        unmap(addr, addr + size, t);
         const key = `${pid}|${size}|${anon ? 'anon' : 'file'}|${prot}|${file ?? ''}`;
         let g = groups.get(key);
         if (!g) groups.set(key, (g = { pid, size: Number(size), kind: anon ? 'anon' : 'file', prot, file, mapped: 0, unmapped: 0 }));

@@ -104,6 +104,19 @@ describe.skipIf(why)(`mmap leak seen by strace, pidstat and /proc/PID/status${wh
     expect(strace.bySize[0]).toMatchObject({ size: truth.size, count: truth.count, pids: [truth.leakerTid] });
   });
 
+  it('strace: fast leaks interleaved with another thread\'s munmaps (2000 leaks, one every 2 ms) are all found', async () => {
+    const dir = workDir('mmapleak-fast');
+    const exe = await buildFixture('mmapleak.c');
+    const log = join(dir, 'a.txt');
+    await run('strace', ['-f', '-t', '-o', log, exe, join(dir, 'truth.json'), '2', '2000']);
+    const t = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Truth;
+    const doc = (await readTextFile(log)) as StraceDoc;
+    // A munmap still running when the leaker's mmap returns the freed addresses must not take
+    // the new mapping with it: every leaked mapping is still mapped, none counted as undone.
+    expect(doc.suspects[0]).toMatchObject({ pid: t.leakerTid, size: t.size, mapped: t.count, unmapped: 0, unmatched: t.count });
+    expect(doc.bySize[0]).toMatchObject({ size: t.size, count: t.count });
+  });
+
   for (const [name, measure] of [['pidstat', 'VSZ'], ['status', 'VmSize']] as const) {
     it(`${name}: ${measure} grows steadily at the program's leak rate`, () => {
       const doc = name === 'pidstat' ? pidstat : status;

@@ -184,7 +184,7 @@ export const straceImporter: TextImporter<StraceDoc> = {
     const live = new LiveSet();
     const groups = new Map<string, Group>();
     const pieces = new Map<number, number>();
-    const pending = new Map<number, { name: string; text: string; t?: number }>();
+    const pending = new Map<number, { name: string; text: string; t?: number; applied?: boolean }>();
     const names = new Map<number, string>();
     const perPid = new Map<number, { mmaps: number; munmaps: number }>();
     const commFds = new Map<string, number>();
@@ -350,9 +350,21 @@ export const straceImporter: TextImporter<StraceDoc> = {
           end = t;
         }
         let body = m[5];
-        if (body.endsWith(' <unfinished ...>') || body.endsWith('<unfinished ...>')) {
+        if (body.endsWith('<unfinished ...>')) {
           const n = /^(\w+)\(/.exec(body);
-          if (n) pending.set(pid, { name: n[1], text: body.slice(0, body.lastIndexOf('<unfinished ...>')).replace(/ $/, ''), t });
+          if (!n) return;
+          const text = body.slice(0, body.lastIndexOf('<unfinished ...>')).replace(/ $/, '');
+          // The kernel unmaps while the call runs: another thread's mmap that returns before this
+          // call does may already get the freed addresses. So munmap takes effect here.
+          let applied = false;
+          if (n[1] === 'munmap') {
+            const args = splitArgs(text.slice(7));
+            if (args.length === 2 && big(args[0]) !== undefined && big(args[1]) !== undefined) {
+              handle(pid, t, 'munmap', args, '0', undefined, no);
+              applied = true;
+            }
+          }
+          pending.set(pid, { name: n[1], text, t, applied });
           return;
         }
         const res = /^<\.\.\. (\w+) resumed>\s?(.*)$/.exec(body);
@@ -360,6 +372,10 @@ export const straceImporter: TextImporter<StraceDoc> = {
           const p = pending.get(pid);
           pending.delete(pid);
           if (!p || p.name !== res[1]) return;
+          if (p.applied) {
+            if (!/=\s+0\s*$/.test(res[2])) calls.failed++;
+            return;
+          }
           body = p.text + res[2];
         }
         const c = CALL.exec(body);

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { SeriesDoc, StraceDoc } from '../../src/engine/text';
+import { type SeriesDoc, type StraceDoc, compareTexts } from '../../src/engine/text';
 import { buildFixture } from '../helpers/fixtures';
 import { claimedBy, missingTool, readTextFile, run, start, workDir } from '../helpers/text-tools';
 
@@ -115,6 +115,41 @@ describe.skipIf(why)(`mmap leak seen by strace, pidstat and /proc/PID/status${wh
     // the new mapping with it: every leaked mapping is still mapped, none counted as undone.
     expect(doc.suspects[0]).toMatchObject({ pid: t.leakerTid, size: t.size, mapped: t.count, unmapped: 0, unmatched: t.count });
     expect(doc.bySize[0]).toMatchObject({ size: t.size, count: t.count });
+  });
+
+  it('strace -f -ttt -e trace=memory: epoch times to the microsecond, the leak\'s period exact', async () => {
+    const dir = workDir('mmapleak-ttt');
+    const exe = await buildFixture('mmapleak.c');
+    const log = join(dir, 'a.txt');
+    await run('strace', ['-f', '-ttt', '-e', 'trace=memory', '-o', log, exe, join(dir, 'truth.json'), '20', '30']);
+    const t = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Truth;
+    const doc = (await readTextFile(log)) as StraceDoc;
+    expect(doc.timeBase).toBe('epoch');
+    const s = doc.suspects[0];
+    expect(s).toMatchObject({ pid: t.leakerTid, size: t.size, unmatched: t.count, unmapped: 0 });
+    // The program's clock and strace's differ by the time of one system call.
+    expect(Math.abs(s.first! - t.times[0])).toBeLessThan(0.05);
+    expect(Math.abs(s.every! - (t.times[t.count - 1] - t.times[0]) / (t.count - 1))).toBeLessThan(0.005);
+  });
+
+  it('status samples in two files → one series, the same as in one file', () => {
+    // Split the samples at a time stamp line into two documents and merge them back.
+    const text = readFileSync(files.status, 'utf8').split('\n');
+    const cuts = text.map((l, i) => (/^\d{9,11}\.\d+$/.test(l) ? i : -1)).filter((i) => i >= 0);
+    const at = cuts[Math.floor(cuts.length / 2)];
+    const dir = workDir('status-split');
+    writeFileSync(join(dir, '1'), text.slice(0, at).join('\n') + '\n');
+    writeFileSync(join(dir, '2'), text.slice(at).join('\n'));
+    return (async () => {
+      const a = (await readTextFile(join(dir, '1'))) as SeriesDoc;
+      const b = (await readTextFile(join(dir, '2'))) as SeriesDoc;
+      const merged = compareTexts(a, b) as SeriesDoc;
+      const whole = status.series.find((x) => x.pid === truth.pid)!;
+      const m = merged.series.find((x) => x.pid === truth.pid)!;
+      expect(m.times).toEqual(whole.times);
+      expect(m.values.VmSize).toEqual(whole.values.VmSize);
+      expect(m.fits.VmSize).toEqual(whole.fits.VmSize);
+    })();
   });
 
   for (const [name, measure] of [['pidstat', 'VSZ'], ['status', 'VmSize']] as const) {

@@ -3,7 +3,7 @@
 // growing with same-size anonymous mappings are the suspects (seed 003: one mmap of 40960
 // bytes every 10 s that nothing unmaps).
 import { hex } from '../format';
-import { type LineParser, type TextDocBase, type TextImporter, DayClock, clockSeconds, pageRound } from './common';
+import { type LineParser, type TextDocBase, type TextImporter, DayClock, clockSeconds } from './common';
 
 export interface MapGroup {
   pid: number;
@@ -51,9 +51,13 @@ export interface StraceDoc extends TextDocBase {
   brk?: { start: string; end: string; max: string; grew: number; calls: number };
 }
 
+/**
+ * Addresses and lengths of mappings are page-aligned: every multiple of 4096 below 2^64 has at
+ * most 52 significant bits, so a double holds it exactly (and compares faster than a bigint).
+ */
 interface Rec {
-  start: bigint;
-  end: bigint;
+  start: number;
+  end: number;
   seq: number;
   key: string;
   t?: number;
@@ -74,28 +78,78 @@ const PREFIX = /^(?:\[pid\s+(\d+)\]\s+|(\d+)\s+)?(?:(\d{1,2}:\d{2}:\d{2}(?:\.\d+
 const CALL = /^(\w+)\((.*)\)\s+=\s+(-?(?:0x[0-9a-f]+|\d+)|\?)(?:\s+([A-Z][A-Z0-9_]+)\b.*)?$/;
 const INTEREST = /mmap|munmap|mremap|brk\(|clone|prctl|\/comm|write\(|resumed|execve/;
 
-/** Sorted list of live mappings [start, end). */
+/**
+ * Live mappings [start, end), sorted by start, in buckets of at most 512 (a sorted list of
+ * sorted lists): inserting or removing moves at most a bucket, whatever the number of mappings
+ * (a leak that maps ever lower addresses would otherwise shift the whole array each time).
+ */
 class LiveSet {
-  recs: Rec[] = [];
-  private find(addr: bigint): number {
+  private buckets: Rec[][] = [];
+  get recs(): Rec[] {
+    return this.buckets.flat();
+  }
+  /** The last bucket whose first record starts at or below addr (0 when none does). */
+  private bucketFor(addr: number): number {
     let lo = 0;
-    let hi = this.recs.length;
+    let hi = this.buckets.length - 1;
+    let best = 0;
+    while (lo <= hi) {
+      const m = (lo + hi) >> 1;
+      if (this.buckets[m][0].start <= addr) {
+        best = m;
+        lo = m + 1;
+      } else hi = m - 1;
+    }
+    return best;
+  }
+  private static lowerBound(arr: Rec[], addr: number): number {
+    let lo = 0;
+    let hi = arr.length;
     while (lo < hi) {
       const m = (lo + hi) >> 1;
-      if (this.recs[m].start < addr) lo = m + 1;
+      if (arr[m].start < addr) lo = m + 1;
       else hi = m;
     }
     return lo;
   }
-  insert(r: Rec) {
-    this.recs.splice(this.find(r.start), 0, r);
+  private splitIfLarge(b: number) {
+    const arr = this.buckets[b];
+    if (arr.length > 512) this.buckets.splice(b + 1, 0, arr.splice(256));
   }
-  /** Removes [s, e) from every record it overlaps; returns the seqs whose last piece went. */
-  remove(s: bigint, e: bigint, onGone: (r: Rec) => void, onPiece: (r: Rec, delta: number) => void): void {
-    let i = this.find(s);
-    if (i > 0 && this.recs[i - 1].end > s) i--;
-    while (i < this.recs.length && this.recs[i].start < e) {
-      const r = this.recs[i];
+  insert(r: Rec) {
+    if (!this.buckets.length) {
+      this.buckets.push([r]);
+      return;
+    }
+    const b = this.bucketFor(r.start);
+    const arr = this.buckets[b];
+    arr.splice(LiveSet.lowerBound(arr, r.start), 0, r);
+    this.splitIfLarge(b);
+  }
+  /** Removes [s, e) from every record it overlaps: onGone for records removed whole, onPiece when one is split in two. */
+  remove(s: number, e: number, onGone: (r: Rec) => void, onPiece: (r: Rec, delta: number) => void): void {
+    if (!this.buckets.length) return;
+    let b = this.bucketFor(s);
+    let i = LiveSet.lowerBound(this.buckets[b], s);
+    // The record just before may reach into [s, e).
+    if (i > 0) {
+      if (this.buckets[b][i - 1].end > s) i--;
+    } else if (b > 0) {
+      const prev = this.buckets[b - 1];
+      if (prev[prev.length - 1].end > s) {
+        b--;
+        i = prev.length - 1;
+      }
+    }
+    while (b < this.buckets.length) {
+      const arr = this.buckets[b];
+      if (i >= arr.length) {
+        b++;
+        i = 0;
+        continue;
+      }
+      const r = arr[i];
+      if (r.start >= e) return;
       if (r.end <= s) {
         i++;
         continue;
@@ -103,14 +157,19 @@ class LiveSet {
       const keepLeft = r.start < s;
       const keepRight = r.end > e;
       if (!keepLeft && !keepRight) {
-        this.recs.splice(i, 1);
+        arr.splice(i, 1);
+        if (!arr.length) {
+          this.buckets.splice(b, 1);
+          i = 0;
+        }
         onGone(r);
         continue;
       }
       if (keepLeft && keepRight) {
         const right: Rec = { ...r, start: e };
         r.end = s;
-        this.recs.splice(i + 1, 0, right);
+        arr.splice(i + 1, 0, right);
+        this.splitIfLarge(b);
         onPiece(r, 1);
         return;
       }
@@ -120,10 +179,14 @@ class LiveSet {
       i++;
     }
   }
-  at(addr: bigint): Rec | undefined {
-    let i = this.find(addr);
-    if (i < this.recs.length && this.recs[i].start === addr) return this.recs[i];
-    if (i > 0 && this.recs[i - 1].end > addr) return this.recs[i - 1];
+  /** The record holding addr. */
+  at(addr: number): Rec | undefined {
+    if (!this.buckets.length) return undefined;
+    const b = this.bucketFor(addr);
+    const arr = this.buckets[b];
+    const i = LiveSet.lowerBound(arr, addr);
+    if (i < arr.length && arr[i].start === addr) return arr[i];
+    if (i > 0) return arr[i - 1].end > addr && arr[i - 1].start <= addr ? arr[i - 1] : undefined;
     return undefined;
   }
 }
@@ -154,6 +217,17 @@ function splitArgs(s: string): string[] {
   if (cur.trim()) out.push(cur.trim());
   return out;
 }
+
+/** An address or length as a number (exact when page-aligned, see Rec). */
+const addrNum = (s: string): number | undefined => {
+  const t = s.trim();
+  if (t === 'NULL') return 0;
+  if (/^0x[0-9a-f]{1,13}$/i.test(t) || /^\d{1,15}$/.test(t)) return Number(t);
+  if (/^0x[0-9a-f]+$/i.test(t) || /^\d+$/.test(t)) return Number(BigInt(t));
+  return undefined;
+};
+
+const pageUp = (n: number) => Math.ceil(n / 4096) * 4096;
 
 const big = (s: string): bigint | undefined => {
   const t = s.trim();
@@ -198,6 +272,16 @@ export const straceImporter: TextImporter<StraceDoc> = {
     const netBySecond = new Map<number, number>();
     let brk: { start: bigint; end: bigint; max: bigint; calls: number } | undefined;
     let unparsed = 0;
+    let lastOther: string | undefined;
+    const stamp = (l: string) => {
+      const m = PREFIX.exec(l);
+      if (m && (m[3] || m[4])) {
+        const t = m[3] ? clock.at(clockSeconds(m[3])!) : Number(m[4]);
+        if (timeBase === 'none') timeBase = m[3] ? 'clock' : 'epoch';
+        start ??= t;
+        end = t;
+      }
+    };
 
     const pidStat = (pid: number) => {
       let p = perPid.get(pid);
@@ -218,27 +302,27 @@ export const straceImporter: TextImporter<StraceDoc> = {
       }
     };
     const piece = (r: Rec, d: number) => pieces.set(r.seq, (pieces.get(r.seq) ?? 1) + d);
-    const unmap = (s: bigint, e: bigint, t: number | undefined) => {
-      let freed = 0n;
+    const unmap = (s: number, e: number, t: number | undefined) => {
+      let freed = 0;
       live.remove(s, e, (r) => {
         if (groups.get(r.key)!.kind === 'anon') freed += r.end - r.start;
         gone(r);
       }, piece);
       // Partial trims of anonymous records are counted too.
-      net(t, -Number(freed));
+      net(t, -freed);
     };
 
     const handle = (pid: number, t: number | undefined, name: string, args: string[], ret: string, err: string | undefined, no: number) => {
       if (name === 'mmap' || name === 'mmap2') {
         calls.mmap++;
         pidStat(pid).mmaps++;
-        const addr = big(ret);
-        const len = big(args[1] ?? '');
+        const addr = addrNum(ret);
+        const len = addrNum(args[1] ?? '');
         if (err || addr === undefined || len === undefined || ret.startsWith('-')) {
           calls.failed++;
           return;
         }
-        const size = pageRound(len);
+        const size = pageUp(len);
         const flags = args[3] ?? '';
         const fd = args[4] ?? '-1';
         const anon = /MAP_ANON/.test(flags) || fd.startsWith('-1');
@@ -249,27 +333,27 @@ export const straceImporter: TextImporter<StraceDoc> = {
         unmap(addr, addr + size, t);
         const key = `${pid}|${size}|${anon ? 'anon' : 'file'}|${prot}|${file ?? ''}`;
         let g = groups.get(key);
-        if (!g) groups.set(key, (g = { pid, size: Number(size), kind: anon ? 'anon' : 'file', prot, file, mapped: 0, unmapped: 0 }));
+        if (!g) groups.set(key, (g = { pid, size, kind: anon ? 'anon' : 'file', prot, file, mapped: 0, unmapped: 0 }));
         g.mapped++;
         pieces.set(seq, 1);
         live.insert({ start: addr, end: addr + size, seq: seq++, key, t, line: no });
-        if (anon) net(t, Number(size));
+        if (anon) net(t, size);
       } else if (name === 'munmap') {
         calls.munmap++;
         pidStat(pid).munmaps++;
-        const addr = big(args[0] ?? '');
-        const len = big(args[1] ?? '');
+        const addr = addrNum(args[0] ?? '');
+        const len = addrNum(args[1] ?? '');
         if (err || ret !== '0' || addr === undefined || len === undefined) {
           calls.failed++;
           return;
         }
-        unmap(addr, addr + pageRound(len), t);
+        unmap(addr, addr + pageUp(len), t);
       } else if (name === 'mremap') {
         calls.mremap++;
-        const old = big(args[0] ?? '');
-        const oldLen = big(args[1] ?? '');
-        const newLen = big(args[2] ?? '');
-        const addr = big(ret);
+        const old = addrNum(args[0] ?? '');
+        const oldLen = addrNum(args[1] ?? '');
+        const newLen = addrNum(args[2] ?? '');
+        const addr = addrNum(ret);
         if (err || old === undefined || oldLen === undefined || newLen === undefined || addr === undefined || ret.startsWith('-')) {
           calls.failed++;
           return;
@@ -279,7 +363,7 @@ export const straceImporter: TextImporter<StraceDoc> = {
         const seqOf = r?.seq;
         const tOf = r?.t;
         const line = r?.line ?? no;
-        unmap(old, old + pageRound(oldLen), t);
+        unmap(old, old + pageUp(oldLen), t);
         if (key === undefined) return;
         // The mapping moved or changed size: it lives on as the same mapping.
         if (pieces.has(seqOf!)) pieces.set(seqOf!, pieces.get(seqOf!)! + 1);
@@ -287,8 +371,8 @@ export const straceImporter: TextImporter<StraceDoc> = {
           groups.get(key)!.unmapped--;
           pieces.set(seqOf!, 1);
         }
-        live.insert({ start: addr, end: addr + pageRound(newLen), seq: seqOf!, key, t: tOf, line });
-        if (groups.get(key)!.kind === 'anon') net(t, Number(pageRound(newLen)));
+        live.insert({ start: addr, end: addr + pageUp(newLen), seq: seqOf!, key, t: tOf, line });
+        if (groups.get(key)!.kind === 'anon') net(t, pageUp(newLen));
       } else if (name === 'brk') {
         calls.brk++;
         const v = big(ret);
@@ -322,16 +406,10 @@ export const straceImporter: TextImporter<StraceDoc> = {
     return {
       line(l, no) {
         if (!INTEREST.test(l)) {
-          // Still read the time of every line for the log's span.
-          if (timeBase !== 'none' || start === undefined) {
-            const m = PREFIX.exec(l);
-            if (m && (m[3] || m[4])) {
-              const t = m[3] ? clock.at(clockSeconds(m[3])!) : Number(m[4]);
-              if (timeBase === 'none') timeBase = m[3] ? 'clock' : 'epoch';
-              start ??= t;
-              end = t;
-            }
-          }
+          // Only the log's first and last times are needed from other lines: the last one is
+          // kept unread until the end.
+          if (start === undefined) stamp(l);
+          else lastOther = l;
           return;
         }
         const m = PREFIX.exec(l);
@@ -349,6 +427,7 @@ export const straceImporter: TextImporter<StraceDoc> = {
           start ??= t;
           end = t;
         }
+        lastOther = undefined;
         let body = m[5];
         if (body.endsWith('<unfinished ...>')) {
           const n = /^(\w+)\(/.exec(body);
@@ -359,7 +438,7 @@ export const straceImporter: TextImporter<StraceDoc> = {
           let applied = false;
           if (n[1] === 'munmap') {
             const args = splitArgs(text.slice(7));
-            if (args.length === 2 && big(args[0]) !== undefined && big(args[1]) !== undefined) {
+            if (args.length === 2 && addrNum(args[0]) !== undefined && addrNum(args[1]) !== undefined) {
               handle(pid, t, 'munmap', args, '0', undefined, no);
               applied = true;
             }
@@ -386,13 +465,14 @@ export const straceImporter: TextImporter<StraceDoc> = {
         handle(pid, t, c[1], splitArgs(c[2]), c[3], c[4], no);
       },
       finish(lines) {
+        if (lastOther !== undefined) stamp(lastOther);
         if (unparsed) diagnostics.push({ level: 'info', code: 'strace.unparsed', message: `${unparsed} call line(s) of interest could not be read` });
         if (!calls.mmap && !calls.munmap && !calls.brk) diagnostics.push({ level: 'warning', code: 'strace.no-memory-calls', message: 'the log has no mmap, munmap or brk calls (trace them: strace -f -t -e trace=memory)' });
         // Unmatched records by group (pieces of one mapping count once).
-        const un = new Map<string, { recs: Rec[]; seqs: Set<number>; bytes: bigint }>();
+        const un = new Map<string, { recs: Rec[]; seqs: Set<number>; bytes: number }>();
         for (const r of live.recs) {
           let u = un.get(r.key);
-          if (!u) un.set(r.key, (u = { recs: [], seqs: new Set(), bytes: 0n }));
+          if (!u) un.set(r.key, (u = { recs: [], seqs: new Set(), bytes: 0 }));
           u.recs.push(r);
           u.seqs.add(r.seq);
           u.bytes += r.end - r.start;
@@ -408,8 +488,8 @@ export const straceImporter: TextImporter<StraceDoc> = {
           const last = times.length ? times[times.length - 1] : undefined;
           unmatched.push({
             pid: g.pid, thread: names.get(g.pid), size: g.size, kind: g.kind, prot: g.prot, file: g.file, mapped: g.mapped, unmapped: g.unmapped,
-            unmatched: u.seqs.size, unmatchedBytes: Number(u.bytes), first, last, every: times.length > 1 ? (last! - first!) / (times.length - 1) : undefined,
-            examples: firsts.slice(0, 20).map((r) => hex(r.start)), line: firsts[0].line,
+            unmatched: u.seqs.size, unmatchedBytes: u.bytes, first, last, every: times.length > 1 ? (last! - first!) / (times.length - 1) : undefined,
+            examples: firsts.slice(0, 20).map((r) => hex(BigInt(r.start))), line: firsts[0].line,
           });
         }
         unmatched.sort((a, b) => b.unmatchedBytes - a.unmatchedBytes || b.unmatched - a.unmatched);
@@ -452,7 +532,7 @@ export const straceImporter: TextImporter<StraceDoc> = {
             if (r.t === undefined || groups.get(r.key)!.kind !== 'anon') continue;
             const b = timeline[Math.min(nb - 1, Math.floor((r.t - start) / width))];
             b.newUnmatched++;
-            b.newUnmatchedBytes += Number(r.end - r.start);
+            b.newUnmatchedBytes += r.end - r.start;
           }
         }
         return {

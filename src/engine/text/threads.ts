@@ -1,6 +1,6 @@
 // `top -b -H` and `ps -L` / `ps -T` / `ps -eLf` output: threads grouped by name, with counts
 // (a pool that keeps growing shows as one name whose count goes up between snapshots).
-import { type LineParser, type TextDocBase, type TextImporter, clockSeconds, num } from './common';
+import { type TextDocBase, type TextImporter, num } from './common';
 
 export interface NameGroup {
   name: string;

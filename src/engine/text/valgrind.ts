@@ -43,7 +43,7 @@ export interface ValgrindProcess {
   heap?: { inUseBytes: number; inUseBlocks: number; allocs: number; frees: number; allocatedBytes: number };
   /** LEAK SUMMARY as printed: kind → {bytes, blocks}; `suppressed` too. */
   summary: Partial<Record<LossKind | 'suppressed', { bytes: number; blocks: number }>>;
-  /** Sums of the loss records per kind (equal to the summary when every record was printed). */
+  /** Sums of the loss records per kind, direct bytes (equal to the summary when every record was printed). */
   byKind: Partial<Record<LossKind, { bytes: number; blocks: number; records: number }>>;
   /** Loss records grouped by the top frame, most bytes first. */
   byFunction: LossGroup[];
@@ -169,7 +169,8 @@ export const valgrindImporter: TextImporter<ValgrindDoc> = {
           const { block: _b, section: _s, ...q } = p;
           for (const r of q.records) {
             const k = (q.byKind[r.kind] ??= { bytes: 0, blocks: 0, records: 0 });
-            k.bytes += r.bytes;
+            // Direct bytes: the indirect part of a record is in the indirect records (as in LEAK SUMMARY).
+            k.bytes += r.direct ?? r.bytes;
             k.blocks += r.blocks;
             k.records++;
           }

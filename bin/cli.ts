@@ -10,6 +10,8 @@
 //   heaplens strings CORE [--min N] [--utf16] [--set SET] [--top N] [--json]
 //   heaplens kv CORE [--set SET] [--top N] [--json]
 //   heaplens grep PATTERN CORE [--set SET] [--first N] [-i] [--json]
+//   heaplens text FILE... [--bin FILE ...] [--json]
+//   heaplens pprof PROFILE [--base OLD] [--bin FILE ...] -o OUT.pb.gz
 import { writeFile } from 'node:fs/promises';
 import { RAW_NO_LEAKS, analyzeSession, toJSON, type AnalysisJSON, type OpenedCore } from '../src/engine/analyze';
 import type { AddressRange } from '../src/engine/census';
@@ -35,6 +37,9 @@ import type { LeakContext } from '../src/engine/leaks';
 import { nodePool } from '../src/workers/node-pool';
 import { initNodeDemangler } from '../src/workers/node-runtime';
 import { NodeFileSource } from '../src/workers/node-source';
+import { openBinary, type Binary } from '../src/engine/elf/symbols';
+import { type TextComparison, type TextDocument, compareTexts, encodePprof, heapProfileToPprof, readText } from '../src/engine/text';
+import { renderComparison, renderText } from '../src/engine/text/report';
 
 const USAGE = `heaplens — find memory leaks in C/C++ core dumps, offline
 
@@ -54,6 +59,13 @@ Usage:
   heaplens kv CORE [--set SET] [--top N] [--json]    key=value / "key: value" pairs by key, HTTP lines
   heaplens grep PATTERN CORE [--set SET] [--first N] [-i] [--json]
                                                      count a regular expression's matches
+  heaplens text FILE... [--bin FILE]... [--json]     text evidence, recognized from its content: top -H,
+                                                     ps -L, pidstat -r, /proc/PID/status, /proc/meminfo,
+                                                     strace -f, valgrind, gperftools/jemalloc heap profiles;
+                                                     two of a kind → what grew (the first is the base)
+  heaplens pprof PROFILE [--base OLD] [--bin FILE]... -o OUT.pb.gz
+                                                     a heap profile as pprof's profile.proto (gzipped), for
+                                                     go tool pprof and speedscope; with --base, what grew
 
   CORE        an ELF core (gcore or kernel), ELF64 or ELF32, little-endian
   DUMP        a raw memory dump: the bytes of [base, base + size), e.g. from
@@ -62,7 +74,7 @@ Usage:
   --json      print the JSON document (docs/json.md) instead of tables
   --top N     rows of the word census to show (default 30 in tables, 1000 in JSON)
   --workers N worker threads (default: available cores, at most 8)
-  --out FILE  write the output to FILE instead of stdout
+  --out FILE  write the output to FILE instead of stdout (-o)
   LOCATION    an address (0x55d0c0a012a0), a file offset in hex (@1f40), or a symbol of --bin
   --rows N    rows of 16 bytes to print (default 16)
   --blocks    analyze the heap first, to mark used blocks and name pointers into them
@@ -89,6 +101,9 @@ Usage:
   -i          grep: ignore case (also -m multi-line ^ $, -s . matches newlines)
   PATTERN     a JavaScript regular expression over the dump's bytes as latin1 (\\xNN for a
               byte); -e PATTERN for one starting with -
+
+  pprof:
+  --base OLD  the earlier heap profile to subtract (with any other command, --base is the raw dump's address)
 `;
 
 interface Args {
@@ -114,6 +129,10 @@ interface Args {
   pattern?: string;
   analyze?: boolean;
   spanBytes?: number;
+  /** pprof --base: the earlier profile. */
+  baseProfile?: string;
+  /** Every positional argument after the command. */
+  files: string[];
 }
 
 function addressArg(opt: string, v: string): bigint {
@@ -139,7 +158,7 @@ function count(name: string, v: string, min = 0): number {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { cmd: argv[0] ?? '', bins: [], json: false, ranges: [], flags: '' };
+  const a: Args = { cmd: argv[0] ?? '', bins: [], json: false, ranges: [], flags: '', files: [] };
   for (let i = 1; i < argv.length; i++) {
     const x = argv[i];
     const val = () => {
@@ -155,7 +174,11 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--rows') a.rows = Number(val());
     else if (x === '--blocks') a.blocks = true;
     else if (x === '--range') a.ranges.push(rangeArg(val()));
-    else if (x === '--base') a.base = addressArg(x, val());
+    else if (x === '--base') {
+      const v = val();
+      if (a.cmd === 'pprof') a.baseProfile = v;
+      else a.base = addressArg(x, v);
+    }
     else if (x === '--first-chunk') a.firstChunk = addressArg(x, val());
     else if (x === '--maps') a.maps = val();
     else if (x === '--word-size') {
@@ -175,8 +198,11 @@ function parseArgs(argv: string[]): Args {
     else if (x === '-s' || x === '--dotall') a.flags += 's';
     else if (x.startsWith('-')) throw new UsageError(`unknown option ${x}`);
     else if (a.cmd === 'grep' && a.pattern === undefined) a.pattern = x;
-    else if (!a.file) a.file = x;
-    else a.bins.push(x);
+    else {
+      a.files.push(x);
+      if (!a.file) a.file = x;
+      else if (a.cmd !== 'text') a.bins.push(x);
+    }
   }
   return a;
 }
@@ -227,6 +253,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write('heaplens 0.1.0\n');
     return 0;
   }
+  if (args.cmd === 'text') return textCommand(args);
+  if (args.cmd === 'pprof') return pprofCommand(args);
   if (!['analyze', 'map', 'leaks', 'refs', 'chain', 'diff', 'hex', 'strings', 'kv', 'grep'].includes(args.cmd)) {
     process.stderr.write(`heaplens: unknown command ${args.cmd}\n\n${USAGE}`);
     return 2;
@@ -428,4 +456,109 @@ async function content(args: Args, spec: SetSpec, opened: OpenedCore, pool: Awai
   const j = contentToJSON(opened, r);
   if (args.json) return JSON.stringify(j, null, 2) + '\n';
   return (args.cmd === 'kv' ? renderKeys(j, args.top ?? 30) : renderStrings(j, args.top ?? 30)) + '\n';
+}
+
+async function openBinaries(paths: string[]): Promise<Binary[]> {
+  const out: Binary[] = [];
+  for (const p of paths) {
+    const s = (await openSource(p)) as NodeFileSource;
+    try {
+      out.push(await openBinary(s));
+    } finally {
+      await s.close();
+    }
+  }
+  return out;
+}
+
+async function readTextPath(path: string, binaries: Binary[]): Promise<TextDocument> {
+  const src = (await openSource(path)) as NodeFileSource;
+  const show = progressPrinter();
+  const t0 = Date.now();
+  try {
+    return await readText(src, { binaries, onProgress: src.size > 32 << 20 ? (done, total) => show({ phase: `reading ${src.name}`, done, total, elapsedMs: Date.now() - t0 } as Progress) : undefined });
+  } finally {
+    await src.close();
+  }
+}
+
+/** The JSON of `heaplens text` with several files (docs/json.md). */
+export interface TextSetJSON {
+  kind: 'text-set';
+  version: number;
+  documents: TextDocument[];
+  comparisons: TextComparison[];
+}
+
+/** heaplens text FILE...: each file recognized and answered; two of a kind compared (first = base). */
+async function textCommand(args: Args): Promise<number> {
+  if (!args.files.length) {
+    process.stderr.write(`heaplens: text needs at least one file\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await initNodeDemangler();
+    const binaries = await openBinaries(args.bins);
+    const docs: TextDocument[] = [];
+    let failed = 0;
+    for (const f of args.files) {
+      try {
+        const d = await readTextPath(f, binaries);
+        if (d.kind === 'unknown-text') {
+          failed++;
+          process.stderr.write(`heaplens: ${f}: ${d.reason}\n`);
+        }
+        docs.push(d);
+      } catch (e) {
+        failed++;
+        process.stderr.write(`heaplens: ${(e as Error).message}\n`);
+      }
+    }
+    const comparisons: TextComparison[] = [];
+    const byKind = new Map<string, TextDocument[]>();
+    for (const d of docs) byKind.set(d.kind, [...(byKind.get(d.kind) ?? []), d]);
+    for (const list of byKind.values()) {
+      if (list.length < 2) continue;
+      const c = compareTexts(list[0], list[list.length - 1]);
+      if (c) comparisons.push(c);
+    }
+    let text: string;
+    if (args.json) {
+      const body = docs.length === 1 && !comparisons.length ? docs[0] : ({ kind: 'text-set', version: 1, documents: docs, comparisons } satisfies TextSetJSON);
+      text = JSON.stringify(body, null, 2) + '\n';
+    } else {
+      text = docs.map((d) => renderText(d, { top: args.top })).join('\n') + comparisons.map((c) => '\n' + renderComparison(c, { top: args.top })).join('');
+    }
+    await emit(args, text);
+    return failed ? 1 : 0;
+  } catch (e) {
+    process.stderr.write(`heaplens: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** heaplens pprof PROFILE [--base OLD] -o OUT.pb.gz */
+async function pprofCommand(args: Args): Promise<number> {
+  if (args.files.length !== 1 || !args.out) {
+    process.stderr.write(`heaplens: pprof needs one heap profile and -o OUT.pb.gz\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    await initNodeDemangler();
+    const binaries = await openBinaries(args.bins);
+    const read = async (p: string) => {
+      const d = await readTextPath(p, binaries);
+      if (d.kind !== 'heap-profile') throw new Error(`${p} is not a gperftools or jemalloc heap profile (${d.kind === 'unknown-text' ? d.reason : `it reads as ${d.kind}`})`);
+      return d;
+    };
+    const doc = await read(args.files[0]);
+    const base = args.baseProfile ? await read(args.baseProfile) : undefined;
+    const r = heapProfileToPprof(doc, { base });
+    await writeFile(args.out, await encodePprof(r.profile));
+    process.stderr.write(`heaplens: wrote ${args.out}: ${r.samples} stacks${base ? `, what grew since ${args.baseProfile} (${r.dropped} stacks that did not grow left out)` : ''}; open it with go tool pprof -top ${args.out}, or in speedscope\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`heaplens: ${(e as Error).message}\n`);
+    return 1;
+  }
 }

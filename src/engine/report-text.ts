@@ -5,7 +5,7 @@ import type { BlockReport } from './leaks';
 import type { DiffJSON, DiffRow } from './diff';
 import type { RegexJSON, StringsJSON } from './content/json';
 
-function table(headers: string[], rows: string[][], right: boolean[] = []): string {
+export function table(headers: string[], rows: string[][], right: boolean[] = []): string {
   const w = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => (right[i] ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd();
   return [line(headers), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n') + '\n';

@@ -1,5 +1,6 @@
 // Test set-up: make sure the tools the fixtures need are here (gcc/g++ with 32-bit support,
-// gdb for gcore, binutils, Debian's chromium for the browser tests), installing them with
+// gdb for gcore, binutils, Debian's chromium for the browser tests; strace, sysstat, valgrind,
+// procps, gperftools and jemalloc for the text evidence tests), installing them with
 // apt-get when running as root on a machine that lacks them; and that the app, CLI and
 // kernels are built.
 import { execFileSync, execSync } from 'node:child_process';
@@ -33,6 +34,18 @@ function ensureTools(): void {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   // glibc's debug symbols: the gdb oracle of the heap tests (skipped, with the reason, without them).
   if (!existsSync('/usr/lib/debug/.build-id') && root && has('apt-get')) missing.push('libc6-dbg');
+  // The tools whose text output heaplens reads (their tests skip, saying why, without them).
+  const textTools: [boolean, string][] = [
+    [has('strace'), 'strace'],
+    [has('pidstat'), 'sysstat'],
+    [has('valgrind'), 'valgrind'],
+    [has('top') && has('ps'), 'procps'],
+    [existsSync('/usr/include/gperftools/heap-profiler.h'), 'libgoogle-perftools-dev'],
+    [existsSync('/usr/include/jemalloc/jemalloc.h'), 'libjemalloc-dev'],
+  ];
+  const optional = textTools.filter(([ok]) => !ok).map(([, pkg]) => pkg);
+  if (optional.length && root && has('apt-get')) missing.push(...optional);
+  else if (optional.length) console.log(`[setup] not installed (their tests will be skipped): ${optional.join(' ')}`);
   if (!missing.length) return;
   if (!root || !has('apt-get')) {
     throw new Error(`the tests need: ${missing.join(', ')}. Install them (Debian: apt-get install ${missing.join(' ')}), or run as root so the set-up installs them.`);

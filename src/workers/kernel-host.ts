@@ -87,14 +87,27 @@ export interface KernelExports {
   censusTopPtr(k: number, out: number, flags: number, align: number): number;
 }
 
+/**
+ * A new instance of the kernels. Synchronous where the platform allows it (Node, Web Workers):
+ * Node's asynchronous WebAssembly.instantiate can leave its promise pending for ever when nothing
+ * else keeps the event loop alive (seen by the fuzz suite: the process sat in
+ * NodePlatform::DrainTasks). The asynchronous form is the fallback (a browser's main thread).
+ */
 export async function instantiateKernels(module: WebAssembly.Module): Promise<KernelExports> {
-  const instance = await WebAssembly.instantiate(module, {
+  const imports = {
     env: {
       abort(_msg: number, _file: number, line: number, col: number) {
         throw new Error(`kernel abort at ${line}:${col}`);
       },
     },
-  });
+  };
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(module, imports);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    instance = await WebAssembly.instantiate(module, imports);
+  }
   return instance.exports as unknown as KernelExports;
 }
 

@@ -6,6 +6,7 @@
 //   heaplens chain CORE ADDR [--bin FILE ...] [--json]
 //   heaplens diff A B [--bin FILE ...] [--json]
 //   heaplens hex CORE LOCATION [--bin FILE ...] [--rows N] [--blocks] [--json]
+//   heaplens report CORE|JSON [--bin FILE ...] [--include-strings] [--top N] [-o FILE]
 import { writeFile } from 'node:fs/promises';
 import { analyzeSession, openInputs, toJSON, type AnalysisJSON } from '../src/engine/analyze';
 import { queryBlock } from '../src/engine/leaks';
@@ -16,7 +17,8 @@ import { isAbort } from '../src/engine/errors';
 import { bytes } from '../src/engine/format';
 import type { Progress } from '../src/engine/pipeline';
 import { renderAnalysis, renderBlock, renderDiff, renderLeaks } from '../src/engine/report-text';
-import { diffAnalyses } from '../src/engine/diff';
+import { type DiffJSON, diffAnalyses } from '../src/engine/diff';
+import { reportHtml } from '../src/engine/report-html';
 import { readFile } from 'node:fs/promises';
 import { nodePool } from '../src/workers/node-pool';
 import { initNodeDemangler } from '../src/workers/node-runtime';
@@ -30,10 +32,13 @@ Usage:
   heaplens leaks CORE [--bin FILE]... [--json]       leaked blocks by type, size, signature
   heaplens refs CORE ADDR [--bin FILE]... [--json]   who points to the block at ADDR, what it points to
   heaplens chain CORE ADDR [--bin FILE]... [--json]  the shortest chain from a root to that block
-  heaplens diff A B [--bin FILE]... [--json]         what grew from dump A to dump B of one process
+  heaplens diff A B [--bin FILE]... [--json|--report] what grew from dump A to dump B of one process
                                                      (A, B: cores, or JSON from analyze --json)
   heaplens hex CORE LOCATION [--bin FILE]... [--rows N] [--blocks] [--json]
                                                     the memory at LOCATION, xxd-like, pointers annotated
+  heaplens report CORE|JSON [--bin FILE]... [--include-strings] [--top N] [-o report.html]
+                                                    a self-contained HTML report (one file, no external
+                                                    request) of a core, an analyze --json or a diff --json
 
   CORE        an ELF core (gcore or kernel), ELF64 or ELF32, little-endian
   --bin FILE  the executable or a shared library of the process (symbols; repeatable)
@@ -44,6 +49,9 @@ Usage:
   LOCATION    an address (0x55d0c0a012a0), a file offset in hex (@1f40), or a symbol of --bin
   --rows N    rows of 16 bytes to print (default 16)
   --blocks    analyze the heap first, to mark used blocks and name pointers into them
+  --report    (diff) print the HTML report of the diff instead of tables
+  --include-strings  (report) include string contents read from the dump (default: redacted;
+                     dumps hold secrets: form bodies, tokens, passwords)
 `;
 
 interface Args {
@@ -56,6 +64,8 @@ interface Args {
   out?: string;
   rows?: number;
   blocks?: boolean;
+  report?: boolean;
+  includeStrings?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -74,6 +84,8 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--out' || x === '-o') a.out = val();
     else if (x === '--rows') a.rows = Number(val());
     else if (x === '--blocks') a.blocks = true;
+    else if (x === '--report') a.report = true;
+    else if (x === '--include-strings') a.includeStrings = true;
     else if (x.startsWith('-')) throw new UsageError(`unknown option ${x}`);
     else if (!a.file) a.file = x;
     else a.bins.push(x);
@@ -127,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write('heaplens 0.1.0\n');
     return 0;
   }
-  if (!['analyze', 'map', 'leaks', 'refs', 'chain', 'diff', 'hex'].includes(args.cmd)) {
+  if (!['analyze', 'map', 'leaks', 'refs', 'chain', 'diff', 'hex', 'report'].includes(args.cmd)) {
     process.stderr.write(`heaplens: unknown command ${args.cmd}\n\n${USAGE}`);
     return 2;
   }
@@ -136,6 +148,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (args.cmd === 'diff') return diffCommand(args);
+  if (args.cmd === 'report') return reportCommand(args);
   let addr: bigint | undefined;
   if (args.cmd === 'refs' || args.cmd === 'chain') {
     try {
@@ -254,7 +267,27 @@ async function diffCommand(args: Args): Promise<number> {
     const ja = await analysisOf(args.file, args.bins, args);
     const jb = await analysisOf(b, args.bins, args);
     const d = diffAnalyses(ja, jb);
-    await emit(args, args.json ? JSON.stringify(d, null, 2) + '\n' : renderDiff(d, args.top ?? 20));
+    await emit(args, args.report ? reportHtml(d, { includeStrings: args.includeStrings, top: args.top, analyses: [ja, jb], generatedAt: new Date().toISOString() }) : args.json ? JSON.stringify(d, null, 2) + '\n' : renderDiff(d, args.top ?? 20));
+    return 0;
+  } catch (e) {
+    process.stderr.write(`heaplens: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** `heaplens report`: the HTML report of a core (analyzed now), an analysis JSON or a diff JSON. */
+async function reportCommand(args: Args): Promise<number> {
+  try {
+    await initNodeDemangler();
+    let doc: AnalysisJSON | DiffJSON;
+    const src = (await openSource(args.file!)) as NodeFileSource;
+    const head = await src.read(0, 1).finally(() => src.close().catch(() => {}));
+    if (head[0] === 0x7b /* { */) {
+      const j = JSON.parse(await readFile(args.file!, 'utf8')) as AnalysisJSON | DiffJSON;
+      if ((j as DiffJSON).kind !== 'diff' && (!Array.isArray((j as AnalysisJSON).regions) || !(j as AnalysisJSON).input)) throw new Error(`${args.file} is JSON but neither a heaplens analysis nor a diff (see docs/json.md)`);
+      doc = j;
+    } else doc = await analysisOf(args.file!, args.bins, args);
+    await emit(args, reportHtml(doc, { includeStrings: args.includeStrings, top: args.top, generatedAt: new Date().toISOString() }));
     return 0;
   } catch (e) {
     process.stderr.write(`heaplens: ${(e as Error).message}\n`);

@@ -3,6 +3,8 @@
 // and what the leak tops point to. And the block explorer: one block's verdict, its shortest
 // chain from a root, who points to it and what it points to, asked of the workers that still
 // hold the reference graph (a fresh analysis only), with back/forward history.
+import { type Table, leakSignaturesTable, leakSizesTable, leakTypesTable } from '../engine/tables';
+import { useViewTab } from './route';
 import { For, type JSX, Show, createEffect, createMemo, createSignal, on, onCleanup, onMount, useContext } from 'solid-js';
 import type { AnalysisJSON, LeaksJSON } from '../engine/analyze';
 import type { BlockReport } from '../engine/leaks';
@@ -173,7 +175,7 @@ function LeaksSummary(props: { leaks: LeaksJSON }): JSX.Element {
 
 function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: string) => void }): JSX.Element {
   const l = () => props.leaks;
-  const [tab, setTab] = createSignal<Tab>(props.leaks.byType.length || !props.leaks.bySize.length ? 'types' : 'sizes');
+  const [tab, setTab] = useViewTab<Tab>('leaks', props.leaks.byType.length || !props.leaks.bySize.length ? 'types' : 'sizes', ['types', 'sizes', 'sigs']);
   const metric = (r: GroupRow, k: LeakKey) => (k === 'tops' ? r.unreferenced : r.indirect);
   const hay = (r: GroupRow) => r.examples.flatMap((a) => [a, padHex(a, props.ws)]);
 
@@ -232,6 +234,7 @@ function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: s
               ws={props.ws}
               onOpenBlock={props.onOpenBlock}
               testid="leaks-types"
+              csv={() => leakTypesTable(types.filtered())}
               what="type"
               caption="Leaked blocks by type (their first word points to a vtable or other read-only data)"
               placeholder="Filter: type, 0x address"
@@ -251,6 +254,7 @@ function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: s
               ws={props.ws}
               onOpenBlock={props.onOpenBlock}
               testid="leaks-sizes"
+              csv={() => leakSizesTable(sizes.filtered())}
               what="size"
               caption="Leaked blocks by usable size"
               placeholder="Filter: a size in bytes, or 0x address"
@@ -266,6 +270,7 @@ function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: s
               ws={props.ws}
               onOpenBlock={props.onOpenBlock}
               testid="leaks-signatures"
+              csv={() => leakSignaturesTable(sigs.filtered())}
               what="signature"
               caption="Leaked blocks by usable size and by which of their first 64 words hold a pointer"
               placeholder="Filter: a size, +offset, 0x address"
@@ -321,12 +326,13 @@ function GroupTable<R extends GroupRow>(props: {
   keyHead: (st: TableState<R, LeakKey>) => JSX.Element;
   keyCells: (r: R) => JSX.Element;
   keyCols: number;
+  csv: () => Table;
 }): JSX.Element {
   const st = props.st;
   const cols = () => props.keyCols + 6;
   return (
     <>
-      <Toolbar st={st} what={props.what} testid={props.testid} placeholder={props.placeholder} label={`Filter the leaked ${props.what}s`} />
+      <Toolbar st={st} what={props.what} testid={props.testid} csv={props.csv} placeholder={props.placeholder} label={`Filter the leaked ${props.what}s`} />
       <div class="table-wrap">
         <table class={`grid heap-census-table leak-table ${props.testid}`} data-testid={props.testid}>
           <caption class="sr-only">{props.caption}</caption>

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiffJSON } from '../../src/engine/diff';
 import { parseCsv } from '../../src/engine/csv';
 import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
+import { contrastFailures } from '../helpers/contrast';
 import { WORK, buildFixture, dumpFixtureSeries } from '../helpers/fixtures';
 
 interface Amount {
@@ -96,6 +97,18 @@ describe('diff view in Chromium', () => {
     await page.getByTestId('diff-tab-leak-types').click();
     expect(await rows(page).first().locator('.diff-label').innerText()).toBe('Leaky');
     await page.getByTestId('diff-tab-heap-types').click();
+  });
+
+  it('reads well in the light and the dark theme', async () => {
+    const bad: string[] = [];
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      const { checked, failures } = await contrastFailures(page);
+      expect(checked).toBeGreaterThan(50);
+      bad.push(...failures.map((f) => `${scheme}: ${f.where} “${f.text}” ${f.ratio} < ${f.need}`));
+    }
+    await page.emulateMedia({ colorScheme: null });
+    expect(bad).toEqual([]);
   });
 
   it('exports the diff JSON, a CSV per table, and an HTML report that opens offline and redacts the dump’s strings', async () => {

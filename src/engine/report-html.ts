@@ -87,6 +87,7 @@ function analysisBody(j: AnalysisJSON, opts: ReportOptions): string {
       ['Indirectly leaked', l.indirect.count, l.indirect.bytes],
       ['Anchored', l.anchored.count, l.anchored.bytes],
     ]));
+    if (l.incomplete) out.push(`<p class="note warn">Bounded: ${esc(l.incomplete.message)}.</p>`);
     out.push(barChart('Leaked bytes by type', l.byType.slice(0, 12).map((r) => ({ label: r.type, value: r.bytes, note: `${n(r.count)} blocks` }))));
     out.push(tableHtml(leakVerdictsTable(l), top));
     out.push(tableHtml(leakTypesTable(l.byType), top));
@@ -94,6 +95,8 @@ function analysisBody(j: AnalysisJSON, opts: ReportOptions): string {
     out.push(tableHtml(leakSignaturesTable(l.bySignature), top));
     out.push(`</section>`);
   }
+  const skipped = j.diagnostics.find((d) => d.code === 'leaks.skipped');
+  if (!l && skipped) out.push(`<section id="leaks"><h2>Leaks</h2><p class="note warn">Not computed: ${esc(skipped.message)}.</p></section>`);
   out.push(`<section id="map"><h2>Memory map</h2>`);
   out.push(barChart('Bytes in the core by label', [...j.totals].sort((a, b) => b.inCore - a.inCore).map((t) => ({ label: t.label, value: t.inCore, note: `${n(t.count)} mappings` }))));
   out.push(tableHtml(totalsTable(j.totals), top));
@@ -106,6 +109,7 @@ function analysisBody(j: AnalysisJSON, opts: ReportOptions): string {
       ['Free', h.free.count, h.free.bytes],
       ['Mmapped', h.mmapped.count, h.mmapped.bytes],
     ]));
+    if (h.unwalked) out.push(`<p class="note warn">Bounded: the chunk table reached its limit; ${n(h.unwalked.bytes)} bytes of heap in ${n(h.unwalked.regions)} region(s) were not walked, so these counts are lower bounds (used bytes ≤ ${n(h.used.bytes + h.unwalked.bytes)}).</p>`);
     out.push(`<p>${n(h.arenas.length)} arena(s), ${n(h.chunks)} chunks walked; ${n(h.groupTotals.byType)} types, ${n(h.groupTotals.bySize)} sizes, ${n(h.groupTotals.bySignature)} signatures.</p>`);
     out.push(barChart('Used bytes by type', h.byType.slice(0, 12).map((r) => ({ label: r.type, value: r.bytes, note: `${n(r.count)} blocks` }))));
     out.push(tableHtml(heapTypesTable(h.byType), top));
@@ -245,6 +249,6 @@ th,td{border-bottom:1px solid var(--line);padding:3px 8px;text-align:left;vertic
 .chart{margin:12px 0}.chart figcaption{font-weight:600;margin-bottom:4px}.chart svg{max-width:100%;height:auto}
 .bar{fill:var(--bar)}.lbl,.val{fill:var(--fg);font:12px system-ui,sans-serif}.val{fill:var(--muted)}
 .tag{font-size:11px;border:1px solid var(--line);border-radius:8px;padding:0 6px}.tag.new{color:var(--new);border-color:var(--new)}.tag.bound{color:var(--warn);border-color:var(--warn)}
-.warnings{color:var(--warn)}.sides{display:grid;grid-template-columns:1fr 1fr;gap:16px}
+.warnings,.note.warn{color:var(--warn)}.sides{display:grid;grid-template-columns:1fr 1fr;gap:16px}
 footer{margin-top:32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line)}
 `;

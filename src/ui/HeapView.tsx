@@ -221,6 +221,15 @@ function HeapSummary(props: { heap: HeapJSON; ws: number; onShowInMap: (addr: st
           discovery to census
         </Stat>
       </dl>
+      <Show when={h().unwalked}>
+        {(u) => (
+          <p class="hint" data-testid="heap-unwalked">
+            <span class="tag warn">bounded</span> The chunk table reached its limit{u().maxRecords !== undefined ? ` (${num(u().maxRecords!)} chunks a worker)` : ''}:{' '}
+            <ByteLine n={u().bytes} /> of heap in {plural(u().regions, 'region')} were not walked. The counts here are lower bounds: used bytes are at most{' '}
+            <ByteLine n={h().used.bytes + u().bytes} />.
+          </p>
+        )}
+      </Show>
       <Show when={h().signatureOverflow > 0}>
         <p class="hint">
           <span class="tag warn">note</span> {num(h().signatureOverflow)} used block{h().signatureOverflow === 1 ? '' : 's'} did not fit the signature table and are in no signature

@@ -55,11 +55,13 @@ export function normHex(a: string | bigint): string {
 export function LeaksView(props: { json: AnalysisJSON; onOpenBlock: (addr: string) => void; onShowDiagnostics: () => void }): JSX.Element {
   const heapFound = () => !!props.json.heap?.found;
   const edgesFull = createMemo(() => props.json.diagnostics.find((d) => d.code === 'leaks.edges-full'));
+  const skipped = createMemo(() => props.json.diagnostics.find((d) => d.code === 'leaks.skipped'));
   return (
     <Show
       when={props.json.leaks}
       fallback={
         <p class="heap-note" data-testid="leaks">
+          <Show when={!skipped()} fallback={<><b>No leak analysis:</b> {skipped()!.message}.</>}>
           <Show
             when={heapFound() && props.json.heap!.used.count > 0}
             fallback={
@@ -83,15 +85,16 @@ export function LeaksView(props: { json: AnalysisJSON; onOpenBlock: (addr: strin
             <b>No leak analysis in this result:</b> it was made by an earlier heaplens, before leaks were computed (an analysis kept in this browser’s cache). To get one,
             remove it from the recent analyses on the start page and open the files again.
           </Show>
+          </Show>
         </p>
       }
     >
       {(l) => (
         <div data-testid="leaks">
-          <Show when={edgesFull()}>
-            {(d) => (
-              <p class="hint">
-                <span class="tag warn">warning</span> {d().message}.
+          <Show when={l().incomplete} fallback={<Show when={edgesFull()}>{(d) => <p class="hint"><span class="tag warn">warning</span> {d().message}.</p>}</Show>}>
+            {(inc) => (
+              <p class="hint" data-testid="leaks-incomplete">
+                <span class="tag warn">bounded</span> {inc().message}.
               </p>
             )}
           </Show>

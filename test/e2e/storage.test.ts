@@ -7,8 +7,11 @@
 // and removes one or all.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnalysisJSON } from '../../src/engine/analyze';
+import { CACHE_SCHEMA } from '../../src/ui/cache';
 import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
-import { buildFixture, dumpFixture, type Dumped } from '../helpers/fixtures';
+import { analyzeFile } from '../helpers/engine';
+import { buildFixture, dumpFixture, dumpFixtureSeries, type Dumped } from '../helpers/fixtures';
 
 /** Makes IndexedDB's put throw QuotaExceededError while window.__quotaFull is true. */
 const QUOTA_STUB = () => {
@@ -180,6 +183,46 @@ describe('stored analyses in Chromium', () => {
       await page.reload();
       await page.getByTestId('from-cache').waitFor();
       expect(await page.getByTestId('notice').count()).toBe(0);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('shows the bounds of an analysis whose tables reached their limits (stored by the engine, opened by its URL)', async () => {
+    const exe = await buildFixture('growfix.cpp');
+    const core = (await dumpFixtureSeries(exe, 2)).cores[1];
+    const bounded = await analyzeFile(core, [exe], { limits: { heapRecords: 4000 } });
+    const skipped = await analyzeFile(core, [exe], { limits: { leakBlocks: 1000 } });
+    const { ctx, page } = await fresh();
+    try {
+      await page.evaluate(
+        ({ docs, schema }) =>
+          new Promise<void>((resolve, reject) => {
+            const r = indexedDB.open('heaplens');
+            r.onerror = () => reject(r.error);
+            r.onsuccess = () => {
+              const tx = r.result.transaction('analyses', 'readwrite');
+              const s = tx.objectStore('analyses');
+              for (const [key, json] of docs) s.put({ schema, json }, `a:${key}`);
+              s.put(docs.map(([key, json]) => ({ key, name: json.input.name, size: json.input.size, binaries: [], savedAt: Date.now(), bytes: 1, schema })), 'recent');
+              tx.oncomplete = () => {
+                r.result.close();
+                resolve();
+              };
+            };
+          }),
+        { docs: [['bounded', bounded], ['skipped', skipped]] as [string, AnalysisJSON][], schema: CACHE_SCHEMA },
+      );
+      await page.goto(`${site.url}#a=bounded`);
+      await page.getByTestId('from-cache').waitFor();
+      const u = bounded.heap!.unwalked!;
+      await expect.poll(() => page.getByTestId('heap-unwalked').innerText()).toContain(`${u.bytes.toLocaleString('en-US')} B`);
+      expect(await page.getByTestId('heap-unwalked').innerText()).toMatch(/4,000 chunks a worker/);
+      expect(await page.getByTestId('leaks-incomplete').innerText()).toMatch(/leaked is an upper bound/);
+      await page.goto(`${site.url}#a=skipped`);
+      await page.reload();
+      await page.getByTestId('from-cache').waitFor();
+      await expect.poll(() => page.getByTestId('leaks').innerText()).toMatch(/No leak analysis: leaks were not computed: the heap has [\d,]+ used blocks, more than the 1,000/);
     } finally {
       await ctx.close();
     }

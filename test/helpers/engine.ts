@@ -24,6 +24,7 @@ export interface AnalyzeFileOptions {
   census?: Omit<CensusOptions, 'signal' | 'onProgress'>;
   noHeap?: boolean;
   noLeaks?: boolean;
+  limits?: import('../../src/engine/scan').Limits;
   /** Called with the pool before it is disposed (the workers still hold their tables). */
   inspect?: (pool: KernelPool, json: AnalysisJSON, leaks?: LeakContext) => Promise<void>;
 }
@@ -47,7 +48,7 @@ export async function analyzeFile(core: string, bins: string[] = [], opts: Analy
   try {
     const opened = await openInputs(src, binSrcs);
     pool = opts.mode === 'threads' ? await nodePool(core, opts.workers ?? 2) : await inlinePool(kernels(), src, opts.workers ?? 1);
-    const { json, leaks } = await analyzeSession(opened, pool, { census: opts.census, noHeap: opts.noHeap, noLeaks: opts.noLeaks });
+    const { json, leaks } = await analyzeSession(opened, pool, { census: opts.census, noHeap: opts.noHeap, noLeaks: opts.noLeaks, limits: opts.limits });
     await opts.inspect?.(pool, json, leaks);
     return json;
   } finally {
@@ -81,7 +82,7 @@ export async function openAnalyzed(core: string, bins: string[] = [], opts: Omit
     const opened = await openInputs(src, binSrcs);
     if (opts.analyze === false) return { opened, json: toJSON(opened), close };
     pool = opts.mode === 'threads' ? await nodePool(core, opts.workers ?? 2) : await inlinePool(kernels(), src, opts.workers ?? 1);
-    const { json, leaks } = await analyzeSession(opened, pool, { census: opts.census, noHeap: opts.noHeap, noLeaks: opts.noLeaks });
+    const { json, leaks } = await analyzeSession(opened, pool, { census: opts.census, noHeap: opts.noHeap, noLeaks: opts.noLeaks, limits: opts.limits });
     return { opened, json, leaks, close };
   } catch (e) {
     await close();

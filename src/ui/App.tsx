@@ -6,7 +6,7 @@
 // Several cores dropped at once are the dumps of one process to compare: each is analyzed (or
 // taken from the cache) and the diff view shows what grew. The URL's hash names what is on
 // screen (route.ts): a reload reopens it from the cache.
-import { type JSX, Show, createSignal, onCleanup, onMount } from 'solid-js';
+import { type JSX, Show, createEffect, createSignal, onCleanup, onMount } from 'solid-js';
 import type { Progress } from '../engine/pipeline';
 import { isAbort } from '../engine/errors';
 import { type RecentEntry, type StorageUsage, checkCache, clearCache, forget, listRecent, loadCached, resetCache, saveCached, storageUsage } from './cache';
@@ -27,6 +27,8 @@ export interface Shown {
   inputs?: File[];
   /** The result's explorer was let go (the user went to the start page). */
   released?: boolean;
+  /** Opened from the comparison on screen (its results link back to it). */
+  fromDiff?: boolean;
 }
 
 interface Notice {
@@ -49,6 +51,16 @@ export function App(): JSX.Element {
   /** The view to restore when the results page opens (from the URL, or as it was left). */
   const [initialView, setInitialView] = createSignal<ViewState>();
   const [usage, setUsage] = createSignal<StorageUsage>({});
+  /** The last copied address, shown for a few seconds. */
+  const [copiedShown, setCopiedShown] = createSignal<ReturnType<typeof copied>>();
+  let copiedTimer: ReturnType<typeof setTimeout> | undefined;
+  createEffect(() => {
+    const c = copied();
+    if (!c) return;
+    setCopiedShown(c);
+    clearTimeout(copiedTimer);
+    copiedTimer = setTimeout(() => setCopiedShown(undefined), 4000);
+  });
   const [storeBroken, setStoreBroken] = createSignal(false);
   const [run, setRun] = createSignal<RunState>();
   const [error, setError] = createSignal<{ message: string; code?: string; title?: string }>();
@@ -258,6 +270,7 @@ export function App(): JSX.Element {
       result: { json: it.json, fromCache: it.fromCache, cacheKey: it.cacheKey, binaries: it.binaries, saved: d.saved[i] ?? Promise.resolve({ stored: true }), memory: f ? memoryFromFiles(f.core, f.binaries) : undefined },
       files: [it.name, ...it.binaries],
       inputs: f ? [f.core, ...f.binaries] : undefined,
+      fromDiff: true,
     });
     setScreen('results');
     window.scrollTo(0, 0);
@@ -465,7 +478,7 @@ export function App(): JSX.Element {
                 onReanalyze={s.inputs ? () => void reanalyze() : undefined}
                 initialView={initialView()}
                 onView={setInitialView}
-                back={diffState() ? { label: '← Back to the comparison', onClick: () => setScreen('diff') } : undefined}
+                back={s.fromDiff && diffState() ? { label: '← Back to the comparison', onClick: () => setScreen('diff') } : undefined}
                 onStored={() => void refreshRecent()}
               />
             )}
@@ -474,7 +487,7 @@ export function App(): JSX.Element {
       </main>
 
       <div class="copied" role="status" aria-live="polite" data-testid="copied">
-        <Show when={copied()} keyed>
+        <Show when={copiedShown()} keyed>
           {(c) => <span class={`copied-msg ${c.failed ? 'bad-text' : ''}`}>{c.failed ? `Could not copy ${c.text} (the browser refused the clipboard)` : `Copied ${c.text}`}</span>}
         </Show>
       </div>

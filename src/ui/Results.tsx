@@ -189,9 +189,8 @@ export function Results(props: {
   });
 
   return (
-    <ExportContext.Provider value={{ base: exportBase(), includeStrings }}>
-    <ViewTabsContext.Provider value={viewTabs}>
-    <MemoryNav.Provider value={openInMemory}>
+    // (the export settings and the views' tabs are provided with the memory view's navigation)
+    <ExportContext.Provider value={{ base: exportBase(), includeStrings }}><ViewTabsContext.Provider value={viewTabs}><MemoryNav.Provider value={openInMemory}>
       <div class="results" data-testid="results" ref={root}>
         <section class="panel summary" aria-labelledby="res-title">
           <Show when={props.back}>
@@ -341,9 +340,7 @@ export function Results(props: {
           <DiagnosticsView json={json()} />
         </section>
       </div>
-    </MemoryNav.Provider>
-    </ViewTabsContext.Provider>
-    </ExportContext.Provider>
+    </MemoryNav.Provider></ViewTabsContext.Provider></ExportContext.Provider>
   );
 }
 

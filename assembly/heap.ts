@@ -33,6 +33,8 @@ let recs: usize = 0;
 let recCap: u32 = 0;
 let recLen: u32 = 0;
 let recFull: bool = false;
+/** At most this many records (a budget the host sets; the table's growth stops there too). */
+let recMax: u32 = 0xffffffff;
 
 export function heapInit(rp: usize, nr: i32, flagsPtr: usize, wordSize: u32, alignment: u32, minChunkSize: u32): bool {
   ws = wordSize;
@@ -43,6 +45,7 @@ export function heapInit(rp: usize, nr: i32, flagsPtr: usize, wordSize: u32, ali
   rangeFlags = flagsPtr;
   recLen = 0;
   recFull = false;
+  recMax = 0xffffffff;
   recCap = 1 << 16;
   recs = memAlloc(<usize>recCap * REC);
   return recs != 0;
@@ -123,7 +126,16 @@ function resync(buf: usize, bAddr: u64, bEnd: u64, from: u64, limit: u64): u64 {
   return 0;
 }
 
+/** Caps the chunk table at `n` records (after heapInit): a walk that would need more stops as when memory is full. */
+export function heapSetMaxRecords(n: u32): void {
+  recMax = n;
+}
+
 function pushRecord(at: u64, size: u64, w0: u64, mask: u64, flags: u32, arena: u32): void {
+  if (recLen >= recMax) {
+    recFull = true;
+    return;
+  }
   if (recLen >= recCap) {
     // The table is the last allocation: grow it in place.
     const cap = recCap << 1;

@@ -12,6 +12,7 @@
 //   heaplens grep PATTERN CORE [--set SET] [--first N] [-i] [--json]
 //   heaplens text FILE... [--bin FILE ...] [--json]
 //   heaplens pprof PROFILE [--base OLD] [--bin FILE ...] -o OUT.pb.gz
+//   heaplens report CORE|JSON [--bin FILE ...] [--include-strings] [--top N] [-o FILE]
 import { writeFile } from 'node:fs/promises';
 import { RAW_NO_LEAKS, analyzeSession, toJSON, type AnalysisJSON, type OpenedCore } from '../src/engine/analyze';
 import type { AddressRange } from '../src/engine/census';
@@ -24,7 +25,8 @@ import { isAbort } from '../src/engine/errors';
 import { bytes } from '../src/engine/format';
 import type { Progress } from '../src/engine/pipeline';
 import { renderAnalysis, renderBlock, renderDiff, renderLeaks } from '../src/engine/report-text';
-import { diffAnalyses } from '../src/engine/diff';
+import { type DiffJSON, diffAnalyses } from '../src/engine/diff';
+import { reportHtml } from '../src/engine/report-html';
 import { readFile } from 'node:fs/promises';
 import { renderKeys, renderRegex, renderStrings } from '../src/engine/report-text';
 import { SET_SPECS, type SetSpec, parseSetSpec } from '../src/engine/content/sets';
@@ -50,7 +52,7 @@ Usage:
   heaplens leaks CORE [--bin FILE]... [--json]       leaked blocks by type, size, signature
   heaplens refs CORE ADDR [--bin FILE]... [--json]   who points to the block at ADDR, what it points to
   heaplens chain CORE ADDR [--bin FILE]... [--json]  the shortest chain from a root to that block
-  heaplens diff A B [--bin FILE]... [--json]         what grew from dump A to dump B of one process
+  heaplens diff A B [--bin FILE]... [--json|--report] what grew from dump A to dump B of one process
                                                      (A, B: cores, or JSON from analyze --json)
   heaplens hex CORE LOCATION [--bin FILE]... [--rows N] [--blocks] [--json]
                                                     the memory at LOCATION, xxd-like, pointers annotated
@@ -66,6 +68,9 @@ Usage:
   heaplens pprof PROFILE [--base OLD] [--bin FILE]... -o OUT.pb.gz
                                                      a heap profile as pprof's profile.proto (gzipped), for
                                                      go tool pprof and speedscope; with --base, what grew
+  heaplens report CORE|JSON [--bin FILE]... [--include-strings] [--top N] [-o report.html]
+                                                    a self-contained HTML report (one file, no external
+                                                    request) of a core, an analyze --json or a diff --json
 
   CORE        an ELF core (gcore or kernel), ELF64 or ELF32, little-endian
   DUMP        a raw memory dump: the bytes of [base, base + size), e.g. from
@@ -104,6 +109,9 @@ Usage:
 
   pprof:
   --base OLD  the earlier heap profile to subtract (with any other command, --base is the raw dump's address)
+  --report    (diff) print the HTML report of the diff instead of tables
+  --include-strings  (report) include string contents read from the dump (default: redacted;
+                     dumps hold secrets: form bodies, tokens, passwords)
 `;
 
 interface Args {
@@ -133,6 +141,8 @@ interface Args {
   baseProfile?: string;
   /** Every positional argument after the command. */
   files: string[];
+  report?: boolean;
+  includeStrings?: boolean;
 }
 
 function addressArg(opt: string, v: string): bigint {
@@ -196,6 +206,8 @@ function parseArgs(argv: string[]): Args {
     else if (x === '-i' || x === '--ignore-case') a.flags += 'i';
     else if (x === '-m' || x === '--multiline') a.flags += 'm';
     else if (x === '-s' || x === '--dotall') a.flags += 's';
+    else if (x === '--report') a.report = true;
+    else if (x === '--include-strings') a.includeStrings = true;
     else if (x.startsWith('-')) throw new UsageError(`unknown option ${x}`);
     else if (a.cmd === 'grep' && a.pattern === undefined) a.pattern = x;
     else {
@@ -255,7 +267,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (args.cmd === 'text') return textCommand(args);
   if (args.cmd === 'pprof') return pprofCommand(args);
-  if (!['analyze', 'map', 'leaks', 'refs', 'chain', 'diff', 'hex', 'strings', 'kv', 'grep'].includes(args.cmd)) {
+  if (!['analyze', 'map', 'leaks', 'refs', 'chain', 'diff', 'hex', 'strings', 'kv', 'grep', 'report'].includes(args.cmd)) {
     process.stderr.write(`heaplens: unknown command ${args.cmd}\n\n${USAGE}`);
     return 2;
   }
@@ -268,6 +280,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (args.cmd === 'diff') return diffCommand(args);
+  if (args.cmd === 'report') return reportCommand(args);
   let spec: SetSpec | undefined;
   if (args.cmd === 'strings' || args.cmd === 'kv' || args.cmd === 'grep') {
     // Bad sets and patterns are refused before the core is read.
@@ -416,7 +429,27 @@ async function diffCommand(args: Args): Promise<number> {
     const ja = await analysisOf(args.file, args.bins, args);
     const jb = await analysisOf(b, args.bins, args);
     const d = diffAnalyses(ja, jb);
-    await emit(args, args.json ? JSON.stringify(d, null, 2) + '\n' : renderDiff(d, args.top ?? 20));
+    await emit(args, args.report ? reportHtml(d, { includeStrings: args.includeStrings, top: args.top, analyses: [ja, jb], generatedAt: new Date().toISOString() }) : args.json ? JSON.stringify(d, null, 2) + '\n' : renderDiff(d, args.top ?? 20));
+    return 0;
+  } catch (e) {
+    process.stderr.write(`heaplens: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+/** `heaplens report`: the HTML report of a core (analyzed now), an analysis JSON or a diff JSON. */
+async function reportCommand(args: Args): Promise<number> {
+  try {
+    await initNodeDemangler();
+    let doc: AnalysisJSON | DiffJSON;
+    const src = (await openSource(args.file!)) as NodeFileSource;
+    const head = await src.read(0, 1).finally(() => src.close().catch(() => {}));
+    if (head[0] === 0x7b /* { */) {
+      const j = JSON.parse(await readFile(args.file!, 'utf8')) as AnalysisJSON | DiffJSON;
+      if ((j as DiffJSON).kind !== 'diff' && (!Array.isArray((j as AnalysisJSON).regions) || !(j as AnalysisJSON).input)) throw new Error(`${args.file} is JSON but neither a heaplens analysis nor a diff (see docs/json.md)`);
+      doc = j;
+    } else doc = await analysisOf(args.file!, args.bins, args);
+    await emit(args, reportHtml(doc, { includeStrings: args.includeStrings, top: args.top, generatedAt: new Date().toISOString() }));
     return 0;
   } catch (e) {
     process.stderr.write(`heaplens: ${(e as Error).message}\n`);

@@ -12,7 +12,7 @@ import { type MemoryMap, type RegionLabel, buildMemoryMap, regionAt } from './me
 import type { ProgressFn } from './pipeline';
 import { type AttachedBinary, Symbolizer, attachBinaries, symbolText } from './symbolize';
 import { type HeapJSON, type HeapResult, heapToJSON } from './heap/heap';
-import { runScan } from './scan';
+import { DEFAULT_LIMITS, type Limits, runScan } from './scan';
 import { type LeakContext, type LeakResult, runLeaks } from './leaks';
 import type { RawInfo } from './raw/open';
 
@@ -59,6 +59,8 @@ export interface AnalyzeOptions {
   noHeap?: boolean;
   /** Skip the reachability analysis. */
   noLeaks?: boolean;
+  /** Bounds of the per-block tables (defaults: DEFAULT_LIMITS in scan.ts). */
+  limits?: Limits;
 }
 
 export async function analyze(opened: OpenedCore, pool: KernelPool, opts: AnalyzeOptions = {}): Promise<AnalysisJSON> {
@@ -68,9 +70,28 @@ export async function analyze(opened: OpenedCore, pool: KernelPool, opts: Analyz
 /** The analysis, and (when there is a heap) what answers questions about single blocks while the pool lives. */
 export async function analyzeSession(opened: OpenedCore, pool: KernelPool, opts: AnalyzeOptions = {}): Promise<{ json: AnalysisJSON; leaks?: LeakContext }> {
   const { census, heap, diagnostics, used, spanBytes } = await runScan(opened, pool, opts);
+  const leakBlocks = opts.limits?.leakBlocks ?? DEFAULT_LIMITS.leakBlocks;
   const isRaw = opened.core.kind === 'raw';
-  const leaks = heap?.found && heap.used.count > 0 && !opts.noLeaks && !isRaw ? await runLeaks(opened, used, { signal: opts.signal, onProgress: opts.onProgress, spanBytes }) : undefined;
+  const want = !!heap?.found && heap.used.count > 0 && !opts.noLeaks && !isRaw;
+  if (want && heap!.used.count > leakBlocks) {
+    diagnostics.push({
+      level: 'warning', code: 'leaks.skipped',
+      message: `leaks were not computed: the heap has ${heap!.used.count.toLocaleString('en-US')} used blocks, more than the ${leakBlocks.toLocaleString('en-US')} the reachability analysis takes on in this memory (its index, graph and verdicts); the heap census above is complete`,
+    });
+  }
+  const leaks = want && heap!.used.count <= leakBlocks ? await runLeaks(opened, used, { signal: opts.signal, onProgress: opts.onProgress, spanBytes }) : undefined;
   const json = toJSON(opened, census, heap, leaks?.result);
+  if (json.leaks) {
+    const why: LeaksIncomplete['why'] = [];
+    if (json.heap?.unwalked) why.push('heap-unwalked');
+    if (json.diagnostics.some((d) => d.code === 'leaks.edges-full')) why.push('edges-full');
+    if (why.length) {
+      json.leaks.incomplete = {
+        why,
+        message: `verdicts are given for the blocks that were walked${json.heap?.unwalked ? ` (${json.heap.unwalked.bytes.toLocaleString('en-US')} bytes of heap were not)` : ''}${why.includes('edges-full') ? ', and some references between them are missing' : ''}: a block reached only through what is missing is counted leaked, so leaked is an upper bound and anchored a lower bound`,
+      };
+    }
+  }
   json.diagnostics.push(...diagnostics);
   if (isRaw && heap && !opts.noLeaks) json.diagnostics.push({ level: 'info', code: 'raw.no-leaks', message: RAW_NO_LEAKS });
   return { json, leaks: leaks?.context };
@@ -256,7 +277,14 @@ export interface LeaksJSON {
   bySize: { size: number; count: number; bytes: number; unreferenced: number; indirect: number; examples: string[] }[];
   bySignature: { size: number; offsets: number[]; count: number; bytes: number; unreferenced: number; indirect: number; examples: string[] }[];
   shapes: { group: string; example: string; refs: { offset: number; target: string; size: number; verdict: string }[] }[];
+  /** Present when the graph lacks blocks (heap not all walked) or references (edge table full): leaked is an upper bound. */
+  incomplete?: LeaksIncomplete;
   elapsedMs: number;
+}
+
+export interface LeaksIncomplete {
+  why: ('heap-unwalked' | 'edges-full')[];
+  message: string;
 }
 
 function leaksToJSON(l: LeakResult): LeaksJSON {

@@ -107,6 +107,8 @@ export interface HeapConfig {
   alignment: number;
   minChunk: number;
   maxSpanBytes: number;
+  /** At most this many chunk records in this worker (32 bytes each); the walk of a region stops there. */
+  maxRecords?: number;
 }
 
 /**

@@ -12,12 +12,26 @@ import { type RawHeapPlan, planRawHeap, settleRawHeap } from './raw/heap';
 /** Bytes read past each span so the heap walk can finish the span's last chunk. */
 export const TAIL_BYTES = 4096;
 
+/**
+ * How much the per-block tables may take, so that a huge dump is analyzed within wasm32 memory
+ * and the tab's (each table is bounded, and what it could not hold is stated in the result).
+ */
+export interface Limits {
+  /** Chunk records of all workers together (32 bytes each in their wasm memory); a heap with more chunks is walked up to there (`heap.unwalked`). */
+  heapRecords?: number;
+  /** Used blocks the reachability analysis takes on (its index, graph and verdicts cost ~40 bytes a block in the tab and its workers); above, leaks are not computed (`leaks.skipped` diagnostic). */
+  leakBlocks?: number;
+}
+
+export const DEFAULT_LIMITS: Required<Limits> = { heapRecords: 1 << 26, leakBlocks: 1 << 24 };
+
 export interface ScanOptions {
   signal?: AbortSignal;
   onProgress?: ProgressFn;
   census?: Omit<CensusOptions, 'signal' | 'onProgress'>;
   /** Skip the heap reconstruction. */
   noHeap?: boolean;
+  limits?: Limits;
 }
 
 export async function runScan(
@@ -44,7 +58,8 @@ export async function runScan(
   for (const s of spans) s.tail = Math.max(0, Math.min(TAIL_BYTES, o.core.source.size - (s.fileStart + s.length)));
   const workers = pool.workers.slice(0, Math.max(1, Math.min(pool.size, spans.length)));
   await Promise.all(workers.map((w) => w.censusBegin(plan.cfg)));
-  if (heapPlan) await Promise.all(workers.map((w) => w.heapBegin(heapConfig(o, heapPlan, plan.cfg.maxSpanBytes))));
+  const maxRecords = Math.max(1, Math.floor((opts.limits?.heapRecords ?? DEFAULT_LIMITS.heapRecords) / workers.length));
+  if (heapPlan) await Promise.all(workers.map((w) => w.heapBegin({ ...heapConfig(o, heapPlan, plan.cfg.maxSpanBytes), maxRecords })));
   let ids = 0;
   const piecesOf = new Map(spans.map((s) => [s, heapPlan ? heapPiecesOf(heapPlan, s, () => ids++, s.tail ?? 0) : []] as const));
   const walked: Walked[] = [];
@@ -66,7 +81,7 @@ export async function runScan(
   const tScan = performance.now();
   const census = await finishCensus(workers, plan, o.map, spans, t0, tScan);
   const used: KernelPool = { ...pool, size: workers.length, workers };
-  let heap = heapPlan ? await finishHeap(o, used, heapPlan, walked, { tail: TAIL_BYTES }) : undefined;
+  let heap = heapPlan ? await finishHeap(o, used, heapPlan, walked, { tail: TAIL_BYTES, maxRecords }) : undefined;
   if (heap && o.core.kind === 'raw') heap = await settleRawHeap(o, heapPlan as RawHeapPlan, heap, diagnostics);
   if (heap) heap.diagnostics.unshift(...diagnostics);
   return { census, heap, diagnostics: heap ? [] : diagnostics, used, spanBytes: plan.spanBytes };

@@ -3,12 +3,18 @@
 // whatever it later resolves to, and a failed run never replaces the results on screen.
 // A fresh result keeps its workers for the block explorer until it is replaced or the user goes
 // back to the start page (then they are let go: their memory is the analysis' graph).
-import { type JSX, Show, createSignal, onCleanup, onMount } from 'solid-js';
+// Several cores dropped at once are the dumps of one process to compare: each is analyzed (or
+// taken from the cache) and the diff view shows what grew. The URL's hash names what is on
+// screen (route.ts): a reload reopens it from the cache.
+import { type JSX, Show, createEffect, createSignal, onCleanup, onMount } from 'solid-js';
 import type { Progress } from '../engine/pipeline';
 import { isAbort } from '../engine/errors';
-import { type RecentEntry, clearCache, forget, listRecent, loadCached, saveCached } from './cache';
-import { type RunResult, releaseExplorer, runAnalysis } from './session';
+import { type RecentEntry, type StorageUsage, checkCache, clearCache, forget, listRecent, loadCached, resetCache, saveCached, storageUsage } from './cache';
+import { type DiffItem, type RunResult, memoryFromFiles, releaseExplorer, runInputs } from './session';
 import { errorMessage } from './fmt';
+import { copied } from './habits';
+import { type DiffEntry, type DiffShown, DiffView } from './DiffView';
+import { type Route, type ViewState, hashChangedOutside, noteHash, parseHash, writeRoute } from './route';
 import { Results } from './Results';
 import { RunPanel, type RunState } from './RunPanel';
 import { StartPage } from './StartPage';
@@ -21,6 +27,8 @@ export interface Shown {
   inputs?: File[];
   /** The result's explorer was let go (the user went to the start page). */
   released?: boolean;
+  /** Opened from the comparison on screen (its results link back to it). */
+  fromDiff?: boolean;
 }
 
 interface Notice {
@@ -28,9 +36,32 @@ interface Notice {
   text: string;
 }
 
+/** A comparison on screen: the dumps, which two are compared, and their files when dropped in this tab. */
+interface DiffState {
+  shown: DiffShown;
+  files: (DiffItem['files'] | undefined)[];
+  saved: DiffItem['saved'][];
+  table?: string;
+}
+
 export function App(): JSX.Element {
-  const [screen, setScreen] = createSignal<'start' | 'results'>('start');
+  const [screen, setScreen] = createSignal<'start' | 'results' | 'diff'>('start');
   const [shown, setShown] = createSignal<Shown>();
+  const [diffState, setDiffState] = createSignal<DiffState>();
+  /** The view to restore when the results page opens (from the URL, or as it was left). */
+  const [initialView, setInitialView] = createSignal<ViewState>();
+  const [usage, setUsage] = createSignal<StorageUsage>({});
+  /** The last copied address, shown for a few seconds. */
+  const [copiedShown, setCopiedShown] = createSignal<ReturnType<typeof copied>>();
+  let copiedTimer: ReturnType<typeof setTimeout> | undefined;
+  createEffect(() => {
+    const c = copied();
+    if (!c) return;
+    setCopiedShown(c);
+    clearTimeout(copiedTimer);
+    copiedTimer = setTimeout(() => setCopiedShown(undefined), 4000);
+  });
+  const [storeBroken, setStoreBroken] = createSignal(false);
   const [run, setRun] = createSignal<RunState>();
   const [error, setError] = createSignal<{ message: string; code?: string; title?: string }>();
   const [notice, setNotice] = createSignal<Notice>();
@@ -38,8 +69,56 @@ export function App(): JSX.Element {
   const [dragging, setDragging] = createSignal(false);
   let runSeq = 0;
 
-  const refreshRecent = async () => setRecent(await listRecent());
-  onMount(() => void refreshRecent());
+  const refreshRecent = async () => {
+    setRecent(await listRecent());
+    setUsage(await storageUsage());
+  };
+
+  /** Shows what a URL names: a cached analysis (with its view) or a comparison of two. */
+  const applyRoute = async (r: Route) => {
+    if (r.kind === 'start') return;
+    const list = await listRecent();
+    const entry = (key: string) => list.find((e) => e.key === key);
+    if (r.kind === 'analysis') {
+      const json = await loadCached(r.key);
+      if (!json) {
+        setNotice({ kind: 'warn', text: 'The analysis this address names is not stored in this browser (it may have been removed, or the address comes from another browser). Drop its files to analyze them.' });
+        writeRoute({ kind: 'start' });
+        return;
+      }
+      const e = entry(r.key);
+      setInitialView(r.view);
+      setShown({ result: { json, fromCache: true, cacheKey: r.key, binaries: e?.binaries ?? [], saved: Promise.resolve({ stored: true }) }, files: [json.input.name, ...(e?.binaries ?? [])] });
+      setScreen('results');
+      return;
+    }
+    const [ja, jb] = await Promise.all([loadCached(r.a), loadCached(r.b)]);
+    if (!ja || !jb) {
+      setNotice({ kind: 'warn', text: 'The comparison this address names needs two analyses that are no longer stored in this browser. Drop the cores again to compare them.' });
+      writeRoute({ kind: 'start' });
+      return;
+    }
+    const item = (key: string, json: typeof ja): DiffEntry => ({ json, cacheKey: key, fromCache: true, name: json.input.name, lastModified: 0, binaries: entry(key)?.binaries ?? [], hasFiles: false });
+    setDiffState({ shown: { items: [item(r.a, ja), item(r.b, jb)], a: 0, b: 1 }, files: [undefined, undefined], saved: [], table: r.table });
+    setScreen('diff');
+  };
+
+  const onHash = () => {
+    if (!hashChangedOutside()) return;
+    noteHash();
+    void applyRoute(parseHash(location.hash));
+  };
+
+  onMount(async () => {
+    window.addEventListener('hashchange', onHash);
+    // The store first: an older layout is upgraded, entries of an older schema dropped.
+    const check = await checkCache();
+    setStoreBroken(!!check.unavailable);
+    if (check.message) setNotice({ kind: 'warn', text: check.message });
+    await refreshRecent();
+    await applyRoute(parseHash(location.hash));
+  });
+  onCleanup(() => window.removeEventListener('hashchange', onHash));
 
   // The running panel appears only when a run lasts (cache hits and bad input answer in
   // milliseconds): until then, and again after a failure or a cancel, the page underneath
@@ -91,22 +170,41 @@ export function App(): JSX.Element {
       if (!alive()) return;
       label = files.map((f) => f.name).join(' + ');
       patch({ label });
-      const h = runAnalysis(files, {
+      const h = runInputs(files, {
         onStage: (stage) => patch({ stage }),
         onProgress: (progress: Progress) => patch({ progress }),
       });
       handle = h;
-      const result = await h.promise;
+      const out = await h.promise;
       if (!alive()) return;
+      if (out.kind === 'diff') {
+        const items = out.run.items;
+        setDiffState({
+          shown: { items: items.map((i) => ({ json: i.json, cacheKey: i.cacheKey, fromCache: i.fromCache, name: i.name, lastModified: i.lastModified, binaries: i.binaries, hasFiles: !!i.files })), a: 0, b: items.length - 1 },
+          files: items.map((i) => i.files),
+          saved: items.map((i) => i.saved),
+        });
+        setScreen('diff');
+        endRun(false);
+        window.scrollTo(0, 0);
+        void Promise.all(items.map((i) => i.saved)).then((outcomes) => {
+          const msgs = outcomes.map((o) => o.message).filter(Boolean);
+          if (msgs.length) setNotice({ kind: 'warn', text: msgs.join(' ') });
+          return refreshRecent();
+        });
+        return;
+      }
+      const result = out.result;
       // The previous result's workers go (a fresh run has let them go already; a cache hit has not).
       const prev = shown()?.result.explorer;
       if (prev && prev !== result.explorer) prev.release();
+      setInitialView(undefined);
       setShown({ result, files: files.map((f) => f.name), inputs: files });
       setScreen('results');
       endRun(false);
       window.scrollTo(0, 0);
-      void result.saved.then((warning) => {
-        if (warning) setNotice({ kind: 'warn', text: warning });
+      void result.saved.then((o) => {
+        if (o.message) setNotice({ kind: 'warn', text: o.message });
         return refreshRecent();
       });
     } catch (e) {
@@ -156,6 +254,42 @@ export function App(): JSX.Element {
     const s = shown();
     if (s?.result.explorer && !s.released) setShown({ ...s, released: true });
     setScreen('start');
+    writeRoute({ kind: 'start' });
+    void refreshRecent();
+  };
+
+  /** Opens one dump of the comparison as its own results (with its memory view when its files are here). */
+  const openDiffItem = (i: number) => {
+    const d = diffState();
+    if (!d) return;
+    const it = d.shown.items[i];
+    const f = d.files[i];
+    releaseExplorer();
+    setInitialView(undefined);
+    setShown({
+      result: { json: it.json, fromCache: it.fromCache, cacheKey: it.cacheKey, binaries: it.binaries, saved: d.saved[i] ?? Promise.resolve({ stored: true }), memory: f ? memoryFromFiles(f.core, f.binaries) : undefined },
+      files: [it.name, ...it.binaries],
+      inputs: f ? [f.core, ...f.binaries] : undefined,
+      fromDiff: true,
+    });
+    setScreen('results');
+    window.scrollTo(0, 0);
+  };
+
+  /** "Compare with…" on the start page: two stored analyses, diffed without their files. */
+  const compareRecent = async (x: RecentEntry, y: RecentEntry) => {
+    setError(undefined);
+    setNotice(undefined);
+    const [ja, jb] = await Promise.all([loadCached(x.key), loadCached(y.key)]);
+    if (!ja || !jb) {
+      setError({ title: 'Could not compare', message: `${!ja ? x.name : y.name}: this analysis is no longer in the browser's cache. Drop the cores again to compare them.` });
+      void refreshRecent();
+      return;
+    }
+    const item = (e: RecentEntry, json: typeof ja): DiffEntry => ({ json, cacheKey: e.key, fromCache: true, name: e.name, lastModified: 0, binaries: e.binaries, hasFiles: false });
+    setDiffState({ shown: { items: [item(x, ja), item(y, jb)], a: 0, b: 1 }, files: [undefined, undefined], saved: [] });
+    setScreen('diff');
+    window.scrollTo(0, 0);
   };
 
   /**
@@ -173,6 +307,18 @@ export function App(): JSX.Element {
     await refreshRecent();
   };
 
+  const resetStore = async () => {
+    try {
+      await resetCache();
+      const check = await checkCache();
+      setStoreBroken(!!check.unavailable);
+      setNotice(check.unavailable ? { kind: 'warn', text: check.message! } : { kind: 'info', text: 'The store of analyses was deleted and made afresh.' });
+    } catch (e) {
+      setError({ title: 'Could not reset the stored analyses', message: errorMessage(e) });
+    }
+    await refreshRecent();
+  };
+
   const openRecent = async (e: RecentEntry) => {
     setError(undefined);
     setNotice(undefined);
@@ -182,7 +328,8 @@ export function App(): JSX.Element {
       void refreshRecent();
       return;
     }
-    setShown({ result: { json, fromCache: true, cacheKey: e.key, binaries: e.binaries, saved: Promise.resolve(undefined) }, files: [e.name, ...e.binaries] });
+    setInitialView(undefined);
+    setShown({ result: { json, fromCache: true, cacheKey: e.key, binaries: e.binaries, saved: Promise.resolve({ stored: true }) }, files: [e.name, ...e.binaries] });
     setScreen('results');
   };
 
@@ -197,7 +344,7 @@ export function App(): JSX.Element {
     } catch (e) {
       setError({ title: 'Could not clear the cache', message: `The cache could not be cleared: ${errorMessage(e)}` });
     }
-    setRecent([]);
+    await refreshRecent();
   };
 
   // Drag & drop anywhere on the window.
@@ -296,30 +443,58 @@ export function App(): JSX.Element {
 
         <Show when={runVisible() && run()}>{(r) => <RunPanel run={r()} />}</Show>
         <div class="content" hidden={runVisible()}>
+          <Show when={screen() === 'diff' && diffState()} keyed>
+            {(d) => <DiffView shown={d.shown} initialTable={d.table} onOpen={openDiffItem} onNew={toStart} />}
+          </Show>
           <Show
             when={screen() === 'results' && shown()}
             keyed
             fallback={
-              <StartPage
-                onFiles={openFiles}
-                onSample={openSample}
-                recent={recent()}
-                onOpenRecent={(e) => void openRecent(e)}
-                onRemoveRecent={(e) => void removeRecent(e)}
-                onClearAll={() => void clearAll()}
-                previous={shown()?.result.json.input.name}
-                onBackToResults={() => setScreen('results')}
-              />
+              <Show when={screen() === 'start'}>
+                <StartPage
+                  onFiles={openFiles}
+                  onSample={openSample}
+                  recent={recent()}
+                  usage={usage()}
+                  storeBroken={storeBroken()}
+                  onOpenRecent={(e) => void openRecent(e)}
+                  onRemoveRecent={(e) => void removeRecent(e)}
+                  onClearAll={() => void clearAll()}
+                  onReset={() => void resetStore()}
+                  onCompare={(x, y) => void compareRecent(x, y)}
+                  previous={shown()?.result.json.input.name}
+                  onBackToResults={() => setScreen('results')}
+                  comparison={diffState() ? diffState()!.shown.items.map((i) => i.name).join(' ↔ ') : undefined}
+                  onBackToComparison={() => setScreen('diff')}
+                />
+              </Show>
             }
           >
-            {(s) => <Results shown={s} onNew={toStart} onFiles={openFiles} onReanalyze={s.inputs ? () => void reanalyze() : undefined} />}
+            {(s) => (
+              <Results
+                shown={s}
+                onNew={toStart}
+                onFiles={openFiles}
+                onReanalyze={s.inputs ? () => void reanalyze() : undefined}
+                initialView={initialView()}
+                onView={setInitialView}
+                back={s.fromDiff && diffState() ? { label: '← Back to the comparison', onClick: () => setScreen('diff') } : undefined}
+                onStored={() => void refreshRecent()}
+              />
+            )}
           </Show>
         </div>
       </main>
 
+      <div class="copied" role="status" aria-live="polite" data-testid="copied">
+        <Show when={copiedShown()} keyed>
+          {(c) => <span class={`copied-msg ${c.failed ? 'bad-text' : ''}`}>{c.failed ? `Could not copy ${c.text} (the browser refused the clipboard)` : `Copied ${c.text}`}</span>}
+        </Show>
+      </div>
+
       <Show when={dragging()}>
         <div class="drop-overlay" aria-hidden="true">
-          <div>Drop the core (and its executable and .so files)</div>
+          <div>Drop the core (and its executable and .so files) — or several cores of one process to compare them</div>
         </div>
       </Show>
     </div>

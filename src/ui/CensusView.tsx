@@ -2,7 +2,9 @@
 // of the seeds, with pointer targets, vtable candidates and symbols. Filter, sort, show more.
 import { For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
 import type { AnalysisJSON, WordJSON } from '../engine/analyze';
-import { LabelChip, MemButton, SortHeader, type SortDir } from './common';
+import { CsvButton, LabelChip, MemButton, SortHeader, type SortDir, useExport } from './common';
+import { wordsTable } from '../engine/tables';
+import { useViewTab } from './route';
 import { num, padHex, wordAsText } from './fmt';
 
 type Kind = 'all' | 'pointers' | 'vtables' | 'other';
@@ -34,7 +36,8 @@ function targetText(w: WordJSON): string {
 export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: string) => void }): JSX.Element {
   const ws = () => props.json.wordSize;
   const words = () => props.json.words;
-  const [kind, setKind] = createSignal<Kind>('all');
+  const [kind, setKind] = useViewTab<Kind>('census', 'all', ['all', 'pointers', 'vtables', 'other']);
+  const ex = useExport();
   const [query, setQuery] = createSignal('');
   const [sortKey, setSortKey] = createSignal<SortKey>('count');
   const [dir, setDir] = createSignal<SortDir>('descending');
@@ -168,6 +171,11 @@ export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: stri
               value={query()}
               onInput={(e) => setQuery(e.currentTarget.value)}
               data-testid="census-filter"
+            />
+            <CsvButton
+              testid="census-csv"
+              title="Download these words as CSV (every row the filter keeps); words that read as text are redacted unless “include string contents” is on"
+              table={() => wordsTable(`census-${kind()}`, `Word census (${kind()})`, filtered().map((r) => r.w), ws(), { includeStrings: ex.includeStrings() })}
             />
           </div>
 

@@ -2,10 +2,17 @@
 import { For, type JSX, Show } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
 import { num } from './fmt';
+import { CsvButton } from './common';
+import { diagnosticsTable } from '../engine/tables';
 
 export function DiagnosticsView(props: { json: AnalysisJSON }): JSX.Element {
   return (
     <div>
+      <div class="toolbar">
+        <span class="muted small">{num(props.json.diagnostics.length)} diagnostic{props.json.diagnostics.length === 1 ? '' : 's'}</span>
+        <span class="spacer" />
+        <CsvButton testid="diagnostics-csv" table={() => diagnosticsTable(props.json.diagnostics)} />
+      </div>
       <div class="table-wrap">
         <table class="grid diags" data-testid="diagnostics">
           <thead>

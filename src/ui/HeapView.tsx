@@ -9,6 +9,7 @@ import {
   BarChart,
   BlockLink,
   ByteLine,
+  CsvButton,
   type ChartBar,
   Disclosure,
   LabelChip,
@@ -26,6 +27,8 @@ import {
   topByBytes,
 } from './common';
 import { bytes, num, padHex } from './fmt';
+import { arenasTable, heapSignaturesTable, heapSizesTable, heapTypesTable } from '../engine/tables';
+import { useViewTab } from './route';
 
 type TypeRow = HeapJSON['byType'][number];
 type SizeRow = HeapJSON['bySize'][number];
@@ -80,7 +83,7 @@ function HeapBody(props: { heap: HeapJSON; json: AnalysisJSON; onShowInMap: (add
   const ws = () => props.json.wordSize;
   const h = () => props.heap;
   // Types first; a C program's heap has none, so it opens on sizes.
-  const [tab, setTab] = createSignal<Tab>(props.heap.byType.length || !props.heap.bySize.length ? 'types' : 'sizes');
+  const [tab, setTab] = useViewTab<Tab>('heap', props.heap.byType.length || !props.heap.bySize.length ? 'types' : 'sizes', ['types', 'sizes', 'sigs']);
 
   const types = tableState<TypeRow>({
     rows: () => h().byType,
@@ -121,7 +124,9 @@ function HeapBody(props: { heap: HeapJSON; json: AnalysisJSON; onShowInMap: (add
     <div data-testid="heap">
       <HeapSummary heap={h()} ws={ws()} onShowInMap={props.onShowInMap} />
 
-      <h3 class="sub-h">Arenas</h3>
+      <h3 class="sub-h">
+        Arenas <CsvButton table={() => arenasTable(h())} testid="heap-arenas-csv" />
+      </h3>
       <ArenasTable heap={h()} ws={ws()} onShowInMap={props.onShowInMap} />
       <AllocatorDetails heap={h()} ws={ws()} />
 
@@ -216,6 +221,15 @@ function HeapSummary(props: { heap: HeapJSON; ws: number; onShowInMap: (addr: st
           discovery to census
         </Stat>
       </dl>
+      <Show when={h().unwalked}>
+        {(u) => (
+          <p class="hint" data-testid="heap-unwalked">
+            <span class="tag warn">bounded</span> The chunk table reached its limit{u().maxRecords !== undefined ? ` (${num(u().maxRecords!)} chunks a worker)` : ''}:{' '}
+            <ByteLine n={u().bytes} /> of heap in {plural(u().regions, 'region')} were not walked. The counts here are lower bounds: used bytes are at most{' '}
+            <ByteLine n={h().used.bytes + u().bytes} />.
+          </p>
+        )}
+      </Show>
       <Show when={h().signatureOverflow > 0}>
         <p class="hint">
           <span class="tag warn">note</span> {num(h().signatureOverflow)} used block{h().signatureOverflow === 1 ? '' : 's'} did not fit the signature table and are in no signature
@@ -487,7 +501,7 @@ function TypesTable(props: { st: TableState<TypeRow>; ws: number; onShowInMap: (
   const base = `ht${uid++}`;
   return (
     <>
-      <Toolbar st={st} what="type" testid="heap-types" placeholder="Filter: type, module, symbol, 0x address" label="Filter the types by name, kind, module, symbol or address" />
+      <Toolbar st={st} what="type" testid="heap-types" csv={() => heapTypesTable(st.filtered())} placeholder="Filter: type, module, symbol, 0x address" label="Filter the types by name, kind, module, symbol or address" />
       <div class="table-wrap">
         <table class="grid heap-census-table heap-types" data-testid="heap-types">
           <caption class="sr-only">Used blocks by type: blocks whose first word points into a module’s code or read-only data</caption>
@@ -570,7 +584,7 @@ function SizesTable(props: { st: TableState<SizeRow>; ws: number; onOpenBlock: (
   const st = props.st;
   return (
     <>
-      <Toolbar st={st} what="size" testid="heap-sizes" placeholder="Filter: a size in bytes, or 0x address" label="Filter the sizes: a number matches a usable or chunk size exactly" />
+      <Toolbar st={st} what="size" testid="heap-sizes" csv={() => heapSizesTable(st.filtered())} placeholder="Filter: a size in bytes, or 0x address" label="Filter the sizes: a number matches a usable or chunk size exactly" />
       <div class="table-wrap">
         <table class="grid heap-census-table heap-sizes" data-testid="heap-sizes">
           <caption class="sr-only">Used blocks by usable size</caption>
@@ -624,6 +638,7 @@ function SigsTable(props: { st: TableState<SigRow>; ws: number; onOpenBlock: (ad
         st={st}
         what="signature"
         testid="heap-signatures"
+        csv={() => heapSignaturesTable(st.filtered())}
         placeholder="Filter: a size, +offset, target (heap, vtable for A)"
         label="Filter the signatures: a number matches the usable size exactly; text matches offsets and targets"
       />

@@ -6,12 +6,13 @@
 // on screen are read (File.slice through session.ts); the scroll area is a window of rows around
 // the current address that moves along as one scrolls, and the go-to box jumps anywhere.
 // Keys (while the view has focus): g go to, n / p next / previous block, arrows, PageUp/PageDown,
-// Enter follows a pointer, Alt+← / Alt+→ back / forward.
+// Enter follows a pointer, c copies the cursor's address, Alt+← / Alt+→ back / forward.
 import { Index, type JSX, Show, createEffect, createMemo, createSignal, on, onCleanup, onMount } from 'solid-js';
 import type { HexAddressInfo, HexBytesRow, HexPointer, HexRow, HexWord, MissingWhy } from '../engine/hexview';
 import type { MemoryLayout, MemoryViewer } from './session';
 import { FilePicker, LabelChip, VERDICT_TEXT, type Verdict, VerdictChip } from './common';
 import { bytes, errorMessage, num, padHex } from './fmt';
+import { copyText } from './habits';
 
 const ROW_H = 20;
 /** Rows on screen. */
@@ -75,6 +76,8 @@ export function HexView(props: {
   picking?: boolean;
   onOpenBlock?: (addr: string) => void;
   onShowInMap: (addr: string) => void;
+  /** Told where the cursor is (for the URL). */
+  onCursor?: (addr: string) => void;
 }): JSX.Element {
   return (
     <div class="hex-view" data-testid="memory-view">
@@ -115,6 +118,7 @@ function HexBody(props: {
   onReanalyze?: () => void;
   onOpenBlock?: (addr: string) => void;
   onShowInMap: (addr: string) => void;
+  onCursor?: (addr: string) => void;
 }): JSX.Element {
   const [layout, setLayout] = createSignal<MemoryLayout>();
   const [failure, setFailure] = createSignal<string>();
@@ -298,6 +302,7 @@ function HexBody(props: {
   };
 
   // ---- cursor, history --------------------------------------------------------------
+  createEffect(on(cursor, (c) => c !== undefined && props.onCursor?.('0x' + c.toString(16)), { defer: true }));
   const wordAlign = (a: bigint) => a - (a % BigInt(ws()));
   createEffect(
     on(cursor, (c) => {
@@ -453,6 +458,13 @@ function HexBody(props: {
         handled();
         void step(-1);
         return;
+      case 'c': {
+        const c = cursor();
+        if (c === undefined) return;
+        handled();
+        void copyText('0x' + c.toString(16));
+        return;
+      }
     }
     if (!onGrid) return;
     switch (e.key) {
@@ -626,7 +638,7 @@ function HexBody(props: {
         </div>
       </div>
       <p class="muted small hex-help">
-        Keys: <kbd>g</kbd> go to · <kbd>n</kbd>/<kbd>p</kbd> next/previous block · arrows, <kbd>PgUp</kbd>/<kbd>PgDn</kbd> move · <kbd>Enter</kbd> or click follows a pointer ·{' '}
+        Keys: <kbd>g</kbd> go to · <kbd>n</kbd>/<kbd>p</kbd> next/previous block · arrows, <kbd>PgUp</kbd>/<kbd>PgDn</kbd> move · <kbd>Enter</kbd> or click follows a pointer · <kbd>c</kbd> copies the address ·{' '}
         <kbd>Alt</kbd>+<kbd>←</kbd>/<kbd>→</kbd> back/forward. Missing bytes: <span class="hx-miss miss-unmapped">··</span> unmapped,{' '}
         <span class="hx-miss miss-not-dumped">--</span> not in the core, <span class="hx-miss miss-truncated">--</span> cut off (truncated core).
       </p>

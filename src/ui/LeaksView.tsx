@@ -3,6 +3,8 @@
 // and what the leak tops point to. And the block explorer: one block's verdict, its shortest
 // chain from a root, who points to it and what it points to, asked of the workers that still
 // hold the reference graph (a fresh analysis only), with back/forward history.
+import { type Table, leakSignaturesTable, leakSizesTable, leakTypesTable } from '../engine/tables';
+import { useViewTab } from './route';
 import { For, type JSX, Show, createEffect, createMemo, createSignal, on, onCleanup, onMount, useContext } from 'solid-js';
 import type { AnalysisJSON, LeaksJSON } from '../engine/analyze';
 import type { BlockReport } from '../engine/leaks';
@@ -53,11 +55,13 @@ export function normHex(a: string | bigint): string {
 export function LeaksView(props: { json: AnalysisJSON; onOpenBlock: (addr: string) => void; onShowDiagnostics: () => void }): JSX.Element {
   const heapFound = () => !!props.json.heap?.found;
   const edgesFull = createMemo(() => props.json.diagnostics.find((d) => d.code === 'leaks.edges-full'));
+  const skipped = createMemo(() => props.json.diagnostics.find((d) => d.code === 'leaks.skipped'));
   return (
     <Show
       when={props.json.leaks}
       fallback={
         <p class="heap-note" data-testid="leaks">
+          <Show when={!skipped()} fallback={<><b>No leak analysis:</b> {skipped()!.message}.</>}>
           <Show
             when={heapFound() && props.json.heap!.used.count > 0}
             fallback={
@@ -81,15 +85,16 @@ export function LeaksView(props: { json: AnalysisJSON; onOpenBlock: (addr: strin
             <b>No leak analysis in this result:</b> it was made by an earlier heaplens, before leaks were computed (an analysis kept in this browser’s cache). To get one,
             remove it from the recent analyses on the start page and open the files again.
           </Show>
+          </Show>
         </p>
       }
     >
       {(l) => (
         <div data-testid="leaks">
-          <Show when={edgesFull()}>
-            {(d) => (
-              <p class="hint">
-                <span class="tag warn">warning</span> {d().message}.
+          <Show when={l().incomplete} fallback={<Show when={edgesFull()}>{(d) => <p class="hint"><span class="tag warn">warning</span> {d().message}.</p>}</Show>}>
+            {(inc) => (
+              <p class="hint" data-testid="leaks-incomplete">
+                <span class="tag warn">bounded</span> {inc().message}.
               </p>
             )}
           </Show>
@@ -173,7 +178,7 @@ function LeaksSummary(props: { leaks: LeaksJSON }): JSX.Element {
 
 function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: string) => void }): JSX.Element {
   const l = () => props.leaks;
-  const [tab, setTab] = createSignal<Tab>(props.leaks.byType.length || !props.leaks.bySize.length ? 'types' : 'sizes');
+  const [tab, setTab] = useViewTab<Tab>('leaks', props.leaks.byType.length || !props.leaks.bySize.length ? 'types' : 'sizes', ['types', 'sizes', 'sigs']);
   const metric = (r: GroupRow, k: LeakKey) => (k === 'tops' ? r.unreferenced : r.indirect);
   const hay = (r: GroupRow) => r.examples.flatMap((a) => [a, padHex(a, props.ws)]);
 
@@ -232,6 +237,7 @@ function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: s
               ws={props.ws}
               onOpenBlock={props.onOpenBlock}
               testid="leaks-types"
+              csv={() => leakTypesTable(types.filtered())}
               what="type"
               caption="Leaked blocks by type (their first word points to a vtable or other read-only data)"
               placeholder="Filter: type, 0x address"
@@ -251,6 +257,7 @@ function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: s
               ws={props.ws}
               onOpenBlock={props.onOpenBlock}
               testid="leaks-sizes"
+              csv={() => leakSizesTable(sizes.filtered())}
               what="size"
               caption="Leaked blocks by usable size"
               placeholder="Filter: a size in bytes, or 0x address"
@@ -266,6 +273,7 @@ function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: s
               ws={props.ws}
               onOpenBlock={props.onOpenBlock}
               testid="leaks-signatures"
+              csv={() => leakSignaturesTable(sigs.filtered())}
               what="signature"
               caption="Leaked blocks by usable size and by which of their first 64 words hold a pointer"
               placeholder="Filter: a size, +offset, 0x address"
@@ -321,12 +329,13 @@ function GroupTable<R extends GroupRow>(props: {
   keyHead: (st: TableState<R, LeakKey>) => JSX.Element;
   keyCells: (r: R) => JSX.Element;
   keyCols: number;
+  csv: () => Table;
 }): JSX.Element {
   const st = props.st;
   const cols = () => props.keyCols + 6;
   return (
     <>
-      <Toolbar st={st} what={props.what} testid={props.testid} placeholder={props.placeholder} label={`Filter the leaked ${props.what}s`} />
+      <Toolbar st={st} what={props.what} testid={props.testid} csv={props.csv} placeholder={props.placeholder} label={`Filter the leaked ${props.what}s`} />
       <div class="table-wrap">
         <table class={`grid heap-census-table leak-table ${props.testid}`} data-testid={props.testid}>
           <caption class="sr-only">{props.caption}</caption>

@@ -3,7 +3,8 @@
 import { For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
 import type { AnalysisJSON, RegionJSON } from '../engine/analyze';
 import { LABEL_DESCRIPTIONS, type RegionLabel } from '../engine/memmap';
-import { LabelChip, MemButton, Pager } from './common';
+import { CsvButton, LabelChip, MemButton, Pager } from './common';
+import { regionsTable, totalsTable } from '../engine/tables';
 import { bytes, kib, num, padHex, parseHexQuery } from './fmt';
 
 const PAGE = 200;
@@ -139,6 +140,8 @@ export function MemoryMapView(props: { json: AnalysisJSON; query: string; onQuer
           onInput={(e) => props.onQuery(e.currentTarget.value)}
           data-testid="map-filter"
         />
+        <CsvButton testid="memory-map-csv" table={() => regionsTable(filtered())} />
+        <CsvButton testid="label-totals-csv" title="Download the totals per label as CSV" table={() => totalsTable(props.json.totals)} />
       </div>
       <Show when={addr() !== undefined}>
         <p class="hint">

@@ -2,6 +2,8 @@
 import { For, type JSX, Show } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
 import { bytes, num, padHex } from './fmt';
+import { CsvButton } from './common';
+import { modulesTable } from '../engine/tables';
 
 export function ModulesView(props: { json: AnalysisJSON; onShowInMap: (addr: string) => void }): JSX.Element {
   const ws = () => props.json.wordSize;
@@ -10,7 +12,8 @@ export function ModulesView(props: { json: AnalysisJSON; onShowInMap: (addr: str
     <div>
       <p class="muted">
         {num(props.json.modules.length)} module{props.json.modules.length === 1 ? '' : 's'}, {num(matched())} with a binary attached.
-        <Show when={matched() < props.json.modules.length}> Drop the missing files (same build-id) together with the core to name their symbols.</Show>
+        <Show when={matched() < props.json.modules.length}> Drop the missing files (same build-id) together with the core to name their symbols.</Show>{' '}
+        <CsvButton testid="modules-csv" table={() => modulesTable(props.json.modules)} />
       </p>
       <div class="table-wrap">
         <table class="grid modules" data-testid="modules">

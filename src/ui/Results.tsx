@@ -2,11 +2,15 @@
 // Leaks first (the answer people come for) with the block explorer under it, then the rest.
 // Block addresses in the Leaks and Heap sections open the explorer; addresses anywhere ("hex")
 // open the memory view, which reads the dump while its files are in this tab.
-import { For, type JSX, Show, createEffect, createMemo, createSignal } from 'solid-js';
+import { For, type JSX, Show, createEffect, createMemo, createSignal, onCleanup, onMount } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
-import { type MemoryViewer, downloadJSON, openMemory } from './session';
+import { reportHtml } from '../engine/report-html';
+import { type MemoryViewer, downloadJSON, downloadText, openMemory } from './session';
 import type { Shown } from './App';
-import { FilePicker, MemoryNav } from './common';
+import { ExportContext, FilePicker, MemoryNav } from './common';
+import { saveCached } from './cache';
+import { installTableKeys } from './habits';
+import { type ViewState, ViewTabsContext, writeRoute } from './route';
 import { type BlocksNote, HexView, type MemoryTarget } from './HexView';
 import { bytes, errorMessage, num, signalText } from './fmt';
 import { MemoryMapView } from './MemoryMapView';
@@ -23,17 +27,52 @@ interface Section {
   count: () => string;
 }
 
-export function Results(props: { shown: Shown; onNew: () => void; onFiles: (files: File[]) => void; onReanalyze?: () => void }): JSX.Element {
+export function Results(props: {
+  shown: Shown;
+  onNew: () => void;
+  onFiles: (files: File[]) => void;
+  onReanalyze?: () => void;
+  /** The view to restore (sections, tabs, block, memory address): from the URL, or as it was left. */
+  initialView?: ViewState;
+  /** Told what is on screen as it changes. */
+  onView?: (v: ViewState) => void;
+  /** A way back (to the comparison this result was opened from). */
+  back?: { label: string; onClick: () => void };
+  /** Told when the result was stored again (after a failure). */
+  onStored?: () => void;
+}): JSX.Element {
   const json = (): AnalysisJSON => props.shown.result.json;
+  const init = props.initialView;
+  /** What is on screen, for the URL: the section nearest the top, the views' tabs, the block, the memory cursor. */
+  const [section, setSection] = createSignal<string | undefined>(init?.section);
+  const [tabs, setTabs] = createSignal<Record<string, string>>({ ...(init?.tabs ?? {}) });
+  const [memAt, setMemAt] = createSignal<string | undefined>(init?.mem);
+  const viewTabs = { get: (n: string) => tabs()[n], set: (n: string, v: string) => setTabs({ ...tabs(), [n]: v }) };
+  /** Exports: whether they carry the dump's string contents (off: redacted). */
+  const [includeStrings, setIncludeStrings] = createSignal(false);
+  const exportBase = () => `heaplens-${json().input.name}`;
+  const exportReport = () => downloadText(reportHtml(json(), { includeStrings: includeStrings(), generatedAt: new Date().toISOString() }), `${exportBase()}-report.html`, 'text/html');
   /** 'saving' until the cache has the result, then 'saved' (or 'unsaved' when the browser refused). */
   const [stored, setStored] = createSignal<'saving' | 'saved' | 'unsaved'>('saving');
+  const [storeNote, setStoreNote] = createSignal<string>();
   createEffect(() => {
     const r = props.shown.result;
     setStored('saving');
-    void r.saved.then((warning) => {
-      if (props.shown.result === r) setStored(warning ? 'unsaved' : 'saved');
+    void r.saved.then((o) => {
+      if (props.shown.result !== r) return;
+      setStored(o.stored ? 'saved' : 'unsaved');
+      setStoreNote(o.stored ? undefined : o.message);
     });
   });
+  /** After a refusal (quota): tries again, making room as saveCached does. */
+  const storeAgain = async () => {
+    const r = props.shown.result;
+    setStored('saving');
+    const o = await saveCached(r.cacheKey, r.json, r.binaries);
+    setStored(o.stored ? 'saved' : 'unsaved');
+    setStoreNote(o.message);
+    props.onStored?.();
+  };
   /** Set by cross-links ("show in memory map"); the map filters to the region holding it. */
   const [mapQuery, setMapQuery] = createSignal('');
 
@@ -108,10 +147,59 @@ export function Results(props: { shown: Shown; onNew: () => void; onFiles: (file
 
   const p = () => json().process;
 
+  createEffect(() => {
+    const v: ViewState = { tabs: tabs() };
+    if (section()) v.section = section();
+    const b = blocks.current();
+    if (b) v.block = b;
+    if (memAt()) v.mem = memAt();
+    writeRoute({ kind: 'analysis', key: props.shown.result.cacheKey, view: v });
+    props.onView?.(v);
+  });
+
+  let root!: HTMLDivElement;
+  onMount(() => {
+    const off = installTableKeys(root);
+    onCleanup(off);
+    // The section nearest the top of the window, as one scrolls (after the restore below).
+    let queued = false;
+    const onScroll = () => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => {
+        queued = false;
+        let cur: string | undefined;
+        for (const s of sections) {
+          const el = document.getElementById(s.id);
+          if (el && el.getBoundingClientRect().top <= 140) cur = s.id;
+        }
+        setSection(cur);
+      });
+    };
+    // Restore what the URL named (a reload of a cached analysis), then follow the scroll.
+    if (init?.block) blocks.open(init.block);
+    if (init?.mem) setMemTarget({ address: normHex(init.mem), seq: ++memSeq });
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        if (init?.section) go(init.section);
+        window.addEventListener('scroll', onScroll, { passive: true });
+      }),
+    );
+    onCleanup(() => window.removeEventListener('scroll', onScroll));
+  });
+
   return (
-    <MemoryNav.Provider value={openInMemory}>
-      <div class="results" data-testid="results">
+    // (the export settings and the views' tabs are provided with the memory view's navigation)
+    <ExportContext.Provider value={{ base: exportBase(), includeStrings }}><ViewTabsContext.Provider value={viewTabs}><MemoryNav.Provider value={openInMemory}>
+      <div class="results" data-testid="results" ref={root}>
         <section class="panel summary" aria-labelledby="res-title">
+          <Show when={props.back}>
+            {(b) => (
+              <button type="button" class="link small" data-testid="back-to-diff" onClick={() => b().onClick()}>
+                {b().label}
+              </button>
+            )}
+          </Show>
           <div class="summary-head">
             <h1 id="res-title" class="file-name" tabindex="-1">
               {json().input.name}
@@ -125,6 +213,14 @@ export function Results(props: { shown: Shown; onNew: () => void; onFiles: (file
               <span class="badge" data-testid="saved" title="Stored in this browser (IndexedDB): opening the same files again shows this at once">
                 saved
               </span>
+            </Show>
+            <Show when={stored() === 'unsaved'}>
+              <span class="badge warn" data-testid="unsaved" title={storeNote() ?? 'The browser did not store this analysis'}>
+                not stored
+              </span>
+              <button type="button" class="btn small" data-testid="store-again" onClick={() => void storeAgain()} title="Try to store this analysis in the browser again (older analyses are removed to make room)">
+                Store again
+              </button>
             </Show>
             <Show when={issues().errors > 0}>
               <button type="button" class="badge bad" onClick={() => go('sec-diag')}>
@@ -140,6 +236,18 @@ export function Results(props: { shown: Shown; onNew: () => void; onFiles: (file
             <button type="button" class="btn" data-testid="export-json" onClick={() => downloadJSON(json())} title="Download the whole analysis as JSON">
               Export JSON
             </button>
+            <button
+              type="button"
+              class="btn"
+              data-testid="export-report"
+              onClick={exportReport}
+              title="Download a report as one HTML file (summary, tables, charts, example blocks) that opens offline and loads nothing: to attach to a ticket"
+            >
+              Export report
+            </button>
+            <label class="check" title="Exports (report, CSV) include what the dump's strings say: census words read as text, the bytes of example blocks, the process' arguments. Off: they are redacted (dumps hold secrets).">
+              <input type="checkbox" data-testid="include-strings" checked={includeStrings()} onChange={(e) => setIncludeStrings(e.currentTarget.checked)} /> include string contents
+            </label>
             <FilePicker label="Open other files…" onFiles={props.onFiles} />
             <button type="button" class="btn" data-testid="new-analysis" onClick={() => props.onNew()} title="Back to the start page (recent analyses, sample)">
               New analysis
@@ -204,6 +312,7 @@ export function Results(props: { shown: Shown; onNew: () => void; onFiles: (file
             picking={picking()}
             onOpenBlock={explorer() ? openBlock : undefined}
             onShowInMap={showInMap}
+            onCursor={setMemAt}
           />
         </section>
         <section id="sec-map" class="panel section" tabindex="-1" aria-labelledby="sec-map-h">
@@ -231,7 +340,7 @@ export function Results(props: { shown: Shown; onNew: () => void; onFiles: (file
           <DiagnosticsView json={json()} />
         </section>
       </div>
-    </MemoryNav.Provider>
+    </MemoryNav.Provider></ViewTabsContext.Provider></ExportContext.Provider>
   );
 }
 

@@ -1,7 +1,8 @@
 // Threads: TID, SP, IP (symbolized when a binary was given), stack region; expand for registers.
 import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
-import { MemButton } from './common';
+import { CsvButton, MemButton } from './common';
+import { threadsTable } from '../engine/tables';
 import { num, padHex } from './fmt';
 
 export function ThreadsView(props: { json: AnalysisJSON; onShowInMap: (addr: string) => void }): JSX.Element {
@@ -23,6 +24,7 @@ export function ThreadsView(props: { json: AnalysisJSON; onShowInMap: (addr: str
           {num(props.json.threads.length)} thread{props.json.threads.length === 1 ? '' : 's'} · registers from NT_PRSTATUS
         </span>
         <span class="spacer" />
+        <CsvButton testid="threads-csv" table={() => threadsTable(props.json.threads)} />
         <button type="button" class="btn small" onClick={() => setOpen(allOpen() ? new Set<number>() : new Set(props.json.threads.map((t) => t.index)))}>
           {allOpen() ? 'Collapse all' : 'Expand all'}
         </button>

@@ -3,6 +3,9 @@
 // bar chart, stat tiles), block links that open the block explorer, verdict chips.
 import { type Accessor, For, type JSX, Show, createContext, createEffect, createMemo, createSignal, on, useContext } from 'solid-js';
 import { LABEL_DESCRIPTIONS, type RegionLabel } from '../engine/memmap';
+import { csvText } from '../engine/csv';
+import type { Table } from '../engine/tables';
+import { downloadText } from './download';
 import { bytes, num, padHex } from './fmt';
 
 export function LabelChip(props: { label: RegionLabel; title?: string }): JSX.Element {
@@ -177,13 +180,47 @@ export function tableState<R extends { count: number; bytes: number }, K extends
   };
 }
 
-/** "12 types · 3,400 blocks · 1,234 B" and the filter box. */
+/** What exports are named after and whether they carry the dump's strings (the results page provides it). */
+export interface ExportSettings {
+  /** File name base: `heaplens-core.1234`. */
+  base: string;
+  includeStrings: Accessor<boolean>;
+}
+
+export const ExportContext = createContext<ExportSettings>();
+
+/** The export settings of the page (string contents redacted when there are none). */
+export function useExport(): ExportSettings {
+  return useContext(ExportContext) ?? { base: 'heaplens', includeStrings: () => false };
+}
+
+/** "CSV": downloads a table (every row the filter keeps, in the order shown) as RFC 4180 CSV. */
+export function CsvButton(props: { table: () => Table; testid?: string; title?: string }): JSX.Element {
+  const ex = useExport();
+  return (
+    <button
+      type="button"
+      class="btn small ghost csv-btn"
+      data-testid={props.testid}
+      title={props.title ?? 'Download this table as CSV (every row the filter keeps, in this order)'}
+      onClick={() => {
+        const t = props.table();
+        downloadText(csvText(t), `${ex.base}-${t.id}.csv`, 'text/csv');
+      }}
+    >
+      CSV
+    </button>
+  );
+}
+
+/** "12 types · 3,400 blocks · 1,234 B", the filter box, and the table's CSV button. */
 export function Toolbar<R extends { count: number; bytes: number }>(props: {
   st: { filtered: Accessor<R[]>; total: Accessor<number>; query: Accessor<string>; setQuery: (q: string) => void };
   placeholder: string;
   label: string;
   testid: string;
   what: string;
+  csv?: () => Table;
 }): JSX.Element {
   const sums = createMemo(() => props.st.filtered().reduce((a, r) => ({ count: a.count + r.count, bytes: a.bytes + r.bytes }), { count: 0, bytes: 0 }));
   return (
@@ -201,6 +238,7 @@ export function Toolbar<R extends { count: number; bytes: number }>(props: {
         onInput={(e) => props.st.setQuery(e.currentTarget.value)}
         data-testid={`${props.testid}-filter`}
       />
+      <Show when={props.csv}>{(t) => <CsvButton table={t()} testid={`${props.testid}-csv`} />}</Show>
     </div>
   );
 }

@@ -11,16 +11,22 @@ import { HeaplensError, throwIfAborted } from '../engine/errors';
 import { fingerprint } from '../engine/fingerprint';
 import type { Progress } from '../engine/pipeline';
 import { browserPool, warmUp } from '../workers/browser-pool';
-import { loadCached, saveCached } from './cache';
+import { type SaveOutcome, loadCached, saveCached } from './cache';
+import { downloadText } from './download';
+
+export { downloadText };
 
 export interface SortedInputs {
+  /** The first core (the only one of a single analysis). */
   core?: File;
+  /** Every core, in the order given (several: the dumps of one process to compare). */
+  cores: File[];
   binaries: File[];
   rejected: { file: File; why: string }[];
 }
 
 export async function sortInputs(files: File[], signal?: AbortSignal): Promise<SortedInputs> {
-  const out: SortedInputs = { binaries: [], rejected: [] };
+  const out: SortedInputs = { cores: [], binaries: [], rejected: [] };
   for (const f of files) {
     throwIfAborted(signal);
     let kind = await detectKind(new BlobSource(f));
@@ -30,19 +36,40 @@ export async function sortInputs(files: File[], signal?: AbortSignal): Promise<S
       kind = await detectKind(new BlobSource(file));
     }
     if (kind === 'core') {
-      if (out.core) out.rejected.push({ file: f, why: `a second core (${out.core.name} is already the core); open one core at a time` });
-      else out.core = file;
+      out.cores.push(file);
+      out.core ??= file;
     } else if (kind === 'binary') out.binaries.push(file);
     else out.rejected.push({ file: f, why: 'not an ELF file (no \\x7fELF magic at offset 0) and not gzip' });
   }
   return out;
 }
 
-/** Decompresses a .gz in the browser (streams; the sample core ships gzipped). */
+/**
+ * Decompresses a .gz in the browser (streams; the sample core ships gzipped). The output is
+ * gathered as a list of chunks made into one Blob — never one ArrayBuffer — so a multi-GB core
+ * decompresses into blob storage (which the browser may keep on disk), not a single allocation.
+ */
 export async function gunzip(f: File): Promise<File> {
-  const stream = f.stream().pipeThrough(new DecompressionStream('gzip'));
-  const blob = await new Response(stream).blob();
-  return new File([blob], f.name.replace(/\.gz$/, ''), { lastModified: f.lastModified });
+  const reader = f.stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  const parts: Blob[] = [];
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  // Chunks of the stream are small (tens of KiB): they are joined into 16 MiB blobs as they come.
+  const flush = () => {
+    if (!pendingBytes) return;
+    parts.push(new Blob(pending as BlobPart[]));
+    pending = [];
+    pendingBytes = 0;
+  };
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    pending.push(value);
+    pendingBytes += value.length;
+    if (pendingBytes >= 16 << 20) flush();
+  }
+  flush();
+  return new File(parts, f.name.replace(/\.gz$/, ''), { lastModified: f.lastModified });
 }
 
 /** Readies workers, kernels and the demangler while the user picks files. */
@@ -73,8 +100,8 @@ export interface RunResult {
   cacheKey: string;
   /** Names of the binaries given with the core. */
   binaries: string[];
-  /** Settles when the result is stored in the cache: a message when it could not be, else undefined. */
-  saved: Promise<string | undefined>;
+  /** Settles when the result is stored in the cache (or could not be, with why). */
+  saved: Promise<SaveOutcome>;
   /**
    * Questions about single blocks (who points to it, what it points to, its chain from a root),
    * answered by the workers that still hold the graph. Absent for results from the cache.
@@ -207,90 +234,148 @@ export interface RunHandle {
   cancel(): void;
 }
 
-export function runAnalysis(files: File[], cb: RunCallbacks = {}): RunHandle {
+/** One dump of a diff run: its analysis (fresh or from the cache) and, when dropped in this tab, its files. */
+export interface DiffItem {
+  json: AnalysisJSON;
+  cacheKey: string;
+  fromCache: boolean;
+  /** The core's name and lastModified (ms; 0 when unknown, e.g. reopened from the cache). */
+  name: string;
+  lastModified: number;
+  binaries: string[];
+  /** The files, when they were dropped in this tab (to open one dump's results with its memory view). */
+  files?: { core: File; binaries: File[] };
+  /** Settles when stored (or not, with why). */
+  saved: Promise<SaveOutcome>;
+}
+
+export interface DiffRun {
+  /** Oldest first (file dates, then names). */
+  items: DiffItem[];
+  /** Dumps whose file was dropped but gave no analysis (never: a failure fails the run). */
+  rejected: { file: File; why: string }[];
+}
+
+export type InputsResult = { kind: 'single'; result: RunResult } | { kind: 'diff'; run: DiffRun };
+
+export interface InputsHandle {
+  promise: Promise<InputsResult>;
+  cancel(): void;
+}
+
+/**
+ * Runs what the dropped files ask for: one core (with binaries) → its analysis; several cores
+ * (dumps of one process taken at different times, with the binaries) → each one's analysis (from
+ * the cache when it is there), ordered by file date, for the diff view.
+ */
+export function runInputs(files: File[], cb: RunCallbacks = {}): InputsHandle {
   const ac = new AbortController();
-  const promise = (async (): Promise<RunResult> => {
+  const promise = (async (): Promise<InputsResult> => {
     const t0 = performance.now();
-    const timings: Record<string, number> = {};
-    let last = t0;
-    const lap = (name: string) => {
-      const now = performance.now();
-      timings[name] = Math.round(now - last);
-      last = now;
-    };
     cb.onStage?.('Reading the files');
     const inputs = await sortInputs(files, ac.signal);
     if (!inputs.core) {
       const why = inputs.rejected.map((r) => `${r.file.name}: ${r.why}`).join('; ');
       throw new HeaplensError('input.no-core', `No core dump among the dropped files${why ? ` (${why})` : ''}. Drop an ELF core (from gcore or the kernel), optionally with its executable and libraries.`);
     }
-    const core = inputs.core;
-    const binaries = inputs.binaries.map((b) => b.name);
-    const fps = [await fingerprint(new BlobSource(core), core.lastModified)];
-    for (const b of inputs.binaries) {
-      throwIfAborted(ac.signal);
-      fps.push(await fingerprint(new BlobSource(b), b.lastModified));
+    if (inputs.cores.length === 1) return { kind: 'single', result: await analyzeOne(inputs.core, inputs.binaries, inputs.rejected, cb, ac.signal, t0, true) };
+    const cores = [...inputs.cores].sort((a, b) => a.lastModified - b.lastModified || a.name.localeCompare(b.name, 'en', { numeric: true }));
+    const items: DiffItem[] = [];
+    for (let i = 0; i < cores.length; i++) {
+      const c = cores[i];
+      const tag = `Dump ${i + 1} of ${cores.length} (${c.name})`;
+      const r = await analyzeOne(c, inputs.binaries, inputs.rejected, { onStage: (s) => cb.onStage?.(`${tag}: ${s}`), onProgress: cb.onProgress }, ac.signal, performance.now(), false);
+      items.push({ json: r.json, cacheKey: r.cacheKey, fromCache: r.fromCache, name: c.name, lastModified: c.lastModified, binaries: r.binaries, files: { core: c, binaries: inputs.binaries }, saved: r.saved });
     }
-    lap('identify');
-    const cacheKey = fps[0] + (fps.length > 1 ? '+' + fps.slice(1).sort().join('+') : '');
-    const cached = await loadCached(cacheKey);
-    throwIfAborted(ac.signal);
-    if (cached) return { json: cached, fromCache: true, cacheKey, binaries, saved: Promise.resolve(undefined), memory: memoryViewer(lazyOpen(core, inputs.binaries)) };
-    cb.onStage?.('Reading headers and notes');
-    await ensureDemangler();
-    throwIfAborted(ac.signal);
-    const opened = await openInputs(new BlobSource(core), inputs.binaries.map((b) => new BlobSource(b)));
-    for (const r of inputs.rejected) opened.diagnostics.push({ level: 'warning', code: 'input.ignored', message: `${r.file.name} ignored: ${r.why}` });
-    lap('open');
-    cb.onStage?.('Scanning');
-    releaseExplorer();
-    const pool = await browserPool(core);
-    lap('workers');
-    let json: AnalysisJSON;
-    let explorer: BlockExplorer | undefined;
-    let memory: MemoryViewer;
-    try {
-      const session = await analyzeSession(opened, pool, { signal: ac.signal, onProgress: cb.onProgress });
-      json = session.json;
-      const ctx = session.leaks;
-      const viewer = (memory = memoryViewer(async () => ({ opened, blocks: ctx })));
-      if (ctx) {
-        let alive = true;
-        explorer = current = {
-          query: async (a) => {
-            if (!alive) throw new Error('the workers holding this analysis were released; open the files again to explore references');
-            return queryBlock(ctx, a);
-          },
-          release: () => {
-            if (!alive) return;
-            alive = false;
-            pool.dispose();
-            viewer.dropBlocks();
-          },
-        };
-      } else pool.dispose();
-    } catch (e) {
-      pool.dispose();
-      throw e;
-    }
-    lap('analysis');
-    json.input.fingerprint = fps[0];
-    timings.total = Math.round(performance.now() - t0);
-    json.timings = timings;
-    // Show the result now; store it meanwhile (a large document takes a while to write).
-    const saved = saveCached(cacheKey, json, binaries);
-    return { json, fromCache: false, cacheKey, binaries, saved, explorer, memory };
+    return { kind: 'diff', run: { items, rejected: inputs.rejected } };
   })();
   return { promise, cancel: () => ac.abort() };
 }
 
+/** One analysis, for the views (a single run) or for a diff (`keep` false: no workers kept). */
+async function analyzeOne(core: File, bins: File[], rejected: SortedInputs['rejected'], cb: RunCallbacks, signal: AbortSignal, t0: number, keep: boolean): Promise<RunResult> {
+  const timings: Record<string, number> = {};
+  let last = t0;
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - last);
+    last = now;
+  };
+  const binaries = bins.map((b) => b.name);
+  cb.onStage?.('Identifying');
+  const fps = [await fingerprint(new BlobSource(core), core.lastModified)];
+  for (const b of bins) {
+    throwIfAborted(signal);
+    fps.push(await fingerprint(new BlobSource(b), b.lastModified));
+  }
+  lap('identify');
+  const cacheKey = fps[0] + (fps.length > 1 ? '+' + fps.slice(1).sort().join('+') : '');
+  const cached = await loadCached(cacheKey);
+  throwIfAborted(signal);
+  if (cached) return { json: cached, fromCache: true, cacheKey, binaries, saved: Promise.resolve({ stored: true }), memory: memoryViewer(lazyOpen(core, bins)) };
+  cb.onStage?.('Reading headers and notes');
+  await ensureDemangler();
+  throwIfAborted(signal);
+  const opened = await openInputs(new BlobSource(core), bins.map((b) => new BlobSource(b)));
+  for (const r of rejected) opened.diagnostics.push({ level: 'warning', code: 'input.ignored', message: `${r.file.name} ignored: ${r.why}` });
+  lap('open');
+  cb.onStage?.('Scanning');
+  releaseExplorer();
+  const pool = await browserPool(core);
+  lap('workers');
+  let json: AnalysisJSON;
+  let explorer: BlockExplorer | undefined;
+  let memory: MemoryViewer;
+  try {
+    const session = await analyzeSession(opened, pool, { signal, onProgress: cb.onProgress });
+    json = session.json;
+    const ctx = keep ? session.leaks : undefined;
+    const viewer = (memory = keep ? memoryViewer(async () => ({ opened, blocks: ctx })) : memoryViewer(lazyOpen(core, bins)));
+    if (ctx) {
+      let alive = true;
+      explorer = current = {
+        query: async (a) => {
+          if (!alive) throw new Error('the workers holding this analysis were released; open the files again to explore references');
+          return queryBlock(ctx, a);
+        },
+        release: () => {
+          if (!alive) return;
+          alive = false;
+          pool.dispose();
+          viewer.dropBlocks();
+        },
+      };
+    } else pool.dispose();
+  } catch (e) {
+    pool.dispose();
+    throw e;
+  }
+  lap('analysis');
+  json.input.fingerprint = fps[0];
+  timings.total = Math.round(performance.now() - t0);
+  json.timings = timings;
+  // Show the result now; store it meanwhile (a large document takes a while to write).
+  const saved = saveCached(cacheKey, json, binaries);
+  return { json, fromCache: false, cacheKey, binaries, saved, explorer, memory };
+}
+
+/** A single analysis of the dropped files (the first core when there are several). */
+export function runAnalysis(files: File[], cb: RunCallbacks = {}): RunHandle {
+  const h = runInputs(files, cb);
+  return {
+    promise: h.promise.then((r) => {
+      if (r.kind === 'single') return r.result;
+      throw new HeaplensError('input.several-cores', `${r.run.items.length} cores were dropped: compare them in the diff view.`);
+    }),
+    cancel: h.cancel,
+  };
+}
+
 export function downloadJSON(json: AnalysisJSON): void {
-  const blob = new Blob([JSON.stringify(json, null, 2)], { type: 'application/json' });
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = `heaplens-${json.input.name}.json`;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  downloadText(JSON.stringify(json, null, 2), `heaplens-${json.input.name}.json`, 'application/json');
+}
+
+/** A memory view read from dropped files (no block index), e.g. for one dump of a diff. */
+export function memoryFromFiles(core: File, binaries: File[]): MemoryViewer {
+  return memoryViewer(lazyOpen(core, binaries));
 }

@@ -32,6 +32,7 @@ export interface KernelExports {
   censusSortedCounts(): number;
   findRange(v: bigint): number;
   heapInit(rp: number, nr: number, flags: number, ws: number, align: number, minChunk: number): number;
+  heapSetMaxRecords(n: number): void;
   heapWalkPiece(buf: number, len: number, bAddr: bigint, start: bigint, exact: number, pieceEnd: bigint, regionEnd: bigint, top: bigint, mmapped: number, arena: number, maxEnd: bigint): number;
   heapPieceEntry(): bigint;
   heapPieceExit(): bigint;
@@ -467,6 +468,7 @@ export class KernelHost implements KernelWorker, HeapWorker, ContentWorker {
     const fp = this.hAlloc(Math.max(16, n), 'range flags');
     new Uint8Array(h.memory.buffer, fp, n).set(cfg.imageRanges);
     if (!h.heapInit(rp, n, fp, cfg.wordSize, cfg.alignment, cfg.minChunk)) throw new Error('out of wasm memory setting up the heap walk');
+    if (cfg.maxRecords !== undefined) h.heapSetMaxRecords(Math.max(0, Math.min(cfg.maxRecords, 0xffffffff)) >>> 0);
   }
 
   private walkPiece(buf: number, len: number, p: HeapPiece): HeapPieceResult {

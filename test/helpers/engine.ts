@@ -27,6 +27,7 @@ export interface AnalyzeFileOptions {
   noLeaks?: boolean;
   /** Raw dumps: base, word size, first chunk, and the maps file (a core or text) by path. */
   raw?: Omit<RawOptions, 'maps'> & { maps?: string };
+  limits?: import('../../src/engine/scan').Limits;
   /** Called with the pool before it is disposed (the workers still hold their tables). */
   inspect?: (pool: KernelPool, json: AnalysisJSON, leaks?: LeakContext) => Promise<void>;
 }
@@ -51,7 +52,7 @@ export async function analyzeFile(core: string, bins: string[] = [], opts: Analy
   try {
     const opened = await openDump(src, binSrcs, { ...opts.raw, maps });
     pool = opts.mode === 'threads' ? await nodePool(core, opts.workers ?? 2) : await inlinePool(kernels(), src, opts.workers ?? 1);
-    const { json, leaks } = await analyzeSession(opened, pool, { census: opts.census, noHeap: opts.noHeap, noLeaks: opts.noLeaks });
+    const { json, leaks } = await analyzeSession(opened, pool, { census: opts.census, noHeap: opts.noHeap, noLeaks: opts.noLeaks, limits: opts.limits });
     await opts.inspect?.(pool, json, leaks);
     return json;
   } finally {
@@ -86,7 +87,7 @@ export async function openAnalyzed(core: string, bins: string[] = [], opts: Omit
     const opened = await openInputs(src, binSrcs);
     if (opts.analyze === false) return { opened, json: toJSON(opened), close };
     pool = opts.mode === 'threads' ? await nodePool(core, opts.workers ?? 2) : await inlinePool(kernels(), src, opts.workers ?? 1);
-    const { json, leaks } = await analyzeSession(opened, pool, { census: opts.census, noHeap: opts.noHeap, noLeaks: opts.noLeaks });
+    const { json, leaks } = await analyzeSession(opened, pool, { census: opts.census, noHeap: opts.noHeap, noLeaks: opts.noLeaks, limits: opts.limits });
     return { opened, json, leaks, close };
   } catch (e) {
     await close();

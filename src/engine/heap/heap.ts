@@ -93,6 +93,8 @@ export interface HeapResult {
   groupTotals: { bySize: number; bySignature: number; byType: number };
   chunks: number;
   regionsWalked: number;
+  /** Heap bytes not walked because the chunk table reached its budget (used and free counts are then lower bounds). */
+  unwalked?: { bytes: number; regions: number; maxRecords?: number };
   elapsedMs: number;
   diagnostics: Diagnostic[];
   /** How the walk of each region went (not in the JSON; raw dumps check it). */
@@ -238,7 +240,7 @@ export interface Walked {
  * right one; a chunk's unknown in-use bit is taken from the next piece's first header.
  * Then tcaches found by shape, states, aggregation, and the result.
  */
-export async function finishHeap(o: OpenedCore, pool: KernelPool, plan: HeapPlan, walked: Walked[], opts: { topGroups?: number; tail: number }): Promise<HeapResult> {
+export async function finishHeap(o: OpenedCore, pool: KernelPool, plan: HeapPlan, walked: Walked[], opts: { topGroups?: number; tail: number; maxRecords?: number }): Promise<HeapResult> {
   const { g } = plan;
   const workers = pool.workers;
   const diagnostics: Diagnostic[] = [];
@@ -322,6 +324,12 @@ export async function finishHeap(o: OpenedCore, pool: KernelPool, plan: HeapPlan
     }
     if (pending) await workers[pending.worker].heapSetInUse(pending.record, true);
     result.walks.push(walk);
+    if (stoppedAt?.stop === 'table-full') {
+      // From where the walk stopped to the region's end, nothing was recorded: the bound on what was missed.
+      const u = (result.unwalked ??= { bytes: 0, regions: 0, ...(opts.maxRecords !== undefined ? { maxRecords: opts.maxRecords } : {}) });
+      u.bytes += Number(region.hi - (stoppedAt.at > region.lo ? stoppedAt.at : region.lo));
+      u.regions++;
+    }
     if (region.mmapped && chunks === 0) continue;
     result.regionsWalked++;
     result.chunks += chunks;
@@ -331,6 +339,13 @@ export async function finishHeap(o: OpenedCore, pool: KernelPool, plan: HeapPlan
         message: `${region.what}: the walk stopped at ${hex(stoppedAt.at)} (${stoppedAt.stop === 'bytes-end' ? (o.core.kind === 'raw' ? 'the end of the dump' : 'bytes missing from the core') : stoppedAt.stop === 'corrupt' ? 'no plausible chunk after a corrupt header' : 'the chunk table is full'}); it went on from the next plausible chunk where there was one`,
       });
     }
+  }
+  if (result.unwalked) {
+    const u = result.unwalked;
+    diagnostics.push({
+      level: 'warning', code: 'heap.unwalked',
+      message: `the chunk table reached its limit${u.maxRecords !== undefined ? ` (${u.maxRecords.toLocaleString('en-US')} chunks a worker)` : ' (wasm memory)'}: ${u.bytes.toLocaleString('en-US')} bytes of heap in ${u.regions} region(s) were not walked, so the used and free counts are lower bounds (used bytes ≤ the used bytes shown + ${u.bytes.toLocaleString('en-US')})`,
+    });
   }
   if (redone) diagnostics.push({ level: 'info', code: 'heap.rewalked', message: `${redone} piece(s) of the heaps were walked again: the chunk boundary guessed at a span start was not the real one` });
 
@@ -497,6 +512,8 @@ export interface HeapJSON {
   chunks: number;
   regionsWalked: number;
   signatureOverflow: number;
+  /** Present when the chunk table reached its limit: heap bytes not walked (counts are lower bounds). */
+  unwalked?: { bytes: number; regions: number; maxRecords?: number };
   elapsedMs: number;
   /** Raw dumps only: where the chunk walk started and how it ended (docs/json.md). */
   raw?: { firstChunk: string; foundBy: string; end: string; ended: string; top?: string; topSize?: number; freeListsKnown: false };
@@ -521,7 +538,8 @@ export function heapToJSON(r: HeapResult): HeapJSON {
     bySize: r.bySize.map((s) => ({ size: s.usable, chunkSize: s.chunkSize, count: s.count, bytes: s.bytes, examples: s.examples.map(h) })),
     bySignature: r.bySignature.map((s) => ({ size: s.usable, offsets: s.offsets, count: s.count, bytes: s.bytes, targets: s.targets, examples: s.examples.map(ex) })),
     byType: r.byType.map((t) => ({ type: t.type, kind: t.kind, value: h(t.value), ...(t.module ? { module: t.module } : {}), ...(t.symbol ? { symbol: t.symbol } : {}), count: t.count, bytes: t.bytes, examples: t.examples.map(ex) })),
-    groupTotals: r.groupTotals, chunks: r.chunks, regionsWalked: r.regionsWalked, signatureOverflow: r.signatureOverflow, elapsedMs: Math.round(r.elapsedMs),
+    groupTotals: r.groupTotals, chunks: r.chunks, regionsWalked: r.regionsWalked, signatureOverflow: r.signatureOverflow, ...(r.unwalked ? { unwalked: r.unwalked } : {}),
+    elapsedMs: Math.round(r.elapsedMs),
     ...(r.raw
       ? {
           raw: {

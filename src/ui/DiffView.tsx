@@ -15,6 +15,7 @@ import { downloadText } from './download';
 import { bytes, dateTime, num } from './fmt';
 import { installTableKeys } from './habits';
 import { writeRoute } from './route';
+import { TrendPanel } from './TrendPanel';
 
 /** One dump of the comparison: its analysis, where it came from, and its files when dropped in this tab. */
 export interface DiffEntry {
@@ -137,6 +138,9 @@ export function DiffView(props: { shown: DiffShown; initialTable?: string; onOpe
           </Show>
         </section>
 
+        <Show when={items().length > 2}>
+          <TrendPanel docs={items().map((x) => x.json)} names={items().map((x) => x.name)} />
+        </Show>
         <section class="panel section" aria-labelledby="diff-groups-h">
           <h2 id="diff-groups-h">Groups, before and after</h2>
           <Tabs prefix="diff" label="Diff tables" tabs={tabList()} value={current()?.key ?? ''} onChange={setTable} />

@@ -57,7 +57,8 @@ Usage:
                                                      (A, B: cores, or JSON from analyze --json)
   heaplens diff A B C... [--json]                    three or more dumps in the order taken: each group
                                                      followed across them, steady growth (a leak) vs a
-                                                     plateau (a cache); --report diffs the first and last
+                                                     plateau (a cache); --report: the first and last
+                                                     diffed, with the trend across all
   heaplens hex CORE LOCATION [--bin FILE]... [--rows N] [--blocks] [--json]
                                                     the memory at LOCATION, xxd-like, pointers annotated
   heaplens strings CORE [--min N] [--utf16] [--set SET] [--top N] [--json]
@@ -431,16 +432,16 @@ async function diffCommand(args: Args): Promise<number> {
     await initNodeDemangler();
     const docs: AnalysisJSON[] = [];
     for (const f of args.files) docs.push(await analysisOf(f, args.bins, args));
-    if (docs.length > 2 && !args.report) {
-      // Three or more: each group followed from dump to dump (a leak grows at every step).
-      const t = trendAnalyses(docs);
-      await emit(args, args.json ? JSON.stringify(t, null, 2) + '\n' : renderTrend(t, args.top ?? 20));
+    // Three or more: each group followed from dump to dump (a leak grows at every step).
+    const trend = docs.length > 2 ? trendAnalyses(docs) : undefined;
+    if (trend && !args.report) {
+      await emit(args, args.json ? JSON.stringify(trend, null, 2) + '\n' : renderTrend(trend, args.top ?? 20));
       return 0;
     }
-    // The report of several dumps is the diff of the first and the last.
+    // The report of several dumps: the diff of the first and the last, with the trend across all.
     const [ja, jb] = [docs[0], docs[docs.length - 1]];
     const d = diffAnalyses(ja, jb);
-    await emit(args, args.report ? reportHtml(d, { includeStrings: args.includeStrings, top: args.top, analyses: [ja, jb], generatedAt: new Date().toISOString() }) : args.json ? JSON.stringify(d, null, 2) + '\n' : renderDiff(d, args.top ?? 20));
+    await emit(args, args.report ? reportHtml(d, { includeStrings: args.includeStrings, top: args.top, analyses: [ja, jb], trend, generatedAt: new Date().toISOString() }) : args.json ? JSON.stringify(d, null, 2) + '\n' : renderDiff(d, args.top ?? 20));
     return 0;
   } catch (e) {
     process.stderr.write(`heaplens: ${(e as Error).message}\n`);

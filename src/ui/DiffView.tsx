@@ -16,6 +16,7 @@ import { bytes, dateTime, num } from './fmt';
 import { installTableKeys } from './habits';
 import { writeRoute } from './route';
 import { TrendPanel } from './TrendPanel';
+import { trendAnalyses } from '../engine/trend';
 
 /** One dump of the comparison: its analysis, where it came from, and its files when dropped in this tab. */
 export interface DiffEntry {
@@ -83,7 +84,7 @@ export function DiffView(props: { shown: DiffShown; initialTable?: string; onOpe
   const exportJSON = () => downloadText(JSON.stringify(diff(), null, 2), `${base()}.json`, 'application/json');
   const exportReport = () =>
     downloadText(
-      reportHtml(diff(), { includeStrings: includeStrings(), analyses: [items()[a()].json, items()[b()].json], generatedAt: new Date().toISOString() }),
+      reportHtml(diff(), { includeStrings: includeStrings(), analyses: [items()[a()].json, items()[b()].json], trend: items().length > 2 ? trendAnalyses(items().map((x) => x.json)) : undefined, generatedAt: new Date().toISOString() }),
       `${base()}-report.html`,
       'text/html',
     );

@@ -98,5 +98,12 @@ describe('trend across three cores of one process', () => {
     expect(text).toMatch(/What grew across 3 dumps/);
     const line = text.split('\n').find((l) => l.startsWith('Leaky '))!;
     expect(line).toMatch(/steady$/);
+    // The report of three dumps: the first and last diffed, with the trend across all three.
+    const html = (await run('node', [CLI, 'diff', ...cores, '--bin', exe, '--report'], { maxBuffer: 64 << 20 })).stdout;
+    expect(html).toContain('Across all 3 dumps');
+    const trendRow = html.split('\n').find((l) => l.startsWith('<tr class="p-steady"><td>Leaky</td>'));
+    expect(trendRow).toBeDefined();
+    for (const t of truths) expect(trendRow).toContain(`>${t.Leaky.count.toLocaleString('en-US')}<`);
+    expect(html).not.toMatch(/<script|https?:\/\//);
   });
 });

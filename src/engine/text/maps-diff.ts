@@ -78,7 +78,7 @@ export interface MapsDiffDoc {
 
 const big = (h: string) => BigInt(h);
 
-/** Follows each region of `b` back to a region of `a`: same start, else same end, else the most overlap. */
+/** Follows each region of `b` back to a region of `a`: same start, else same end (same permissions), else the most overlap (same permissions). */
 function matchRegions(a: MapRegion[], b: MapRegion[]): Map<number, { i: number; by: RegionTrack['matchedBy'] }> {
   const byStart = new Map(a.map((r, i) => [r.start, i]));
   const byEnd = new Map(a.map((r, i) => [r.end, i]));
@@ -94,12 +94,12 @@ function matchRegions(a: MapRegion[], b: MapRegion[]): Map<number, { i: number; 
   b.forEach((r, j) => {
     if (out.has(j)) return;
     const i = byEnd.get(r.end);
-    if (i !== undefined && !used.has(i) && a[i].kind === r.kind) {
+    if (i !== undefined && !used.has(i) && a[i].perms === r.perms) {
       used.add(i);
       out.set(j, { i, by: 'end' });
     }
   });
-  // Overlap: the unmatched region of a that shares most bytes with the unmatched region of b (same kind family).
+  // Overlap: the unmatched region of a, with the same permissions, that shares most bytes with the unmatched region of b.
   const rest = a.map((r, i) => ({ r, i, s: big(r.start), e: big(r.end) })).filter((x) => !used.has(x.i));
   b.forEach((r, j) => {
     if (out.has(j)) return;
@@ -107,7 +107,7 @@ function matchRegions(a: MapRegion[], b: MapRegion[]): Map<number, { i: number; 
     const e = big(r.end);
     let best: { i: number; o: bigint } | undefined;
     for (const x of rest) {
-      if (used.has(x.i) || x.e <= s || x.s >= e) continue;
+      if (used.has(x.i) || x.e <= s || x.s >= e || x.r.perms !== r.perms) continue;
       const o = (x.e < e ? x.e : e) - (x.s > s ? x.s : s);
       if (!best || o > best.o) best = { i: x.i, o };
     }

@@ -121,6 +121,11 @@ describe.skipIf(why)(`the collector's bundle${why ? ` (skipped: ${why})` : ''}`,
       }
       expect(diff.correlation).toMatchObject({ name: 'handler', threads: hs.length });
       expect(doc.comparisons.map((c) => c.kind).sort()).toEqual(['maps-diff', 'meminfo-diff', 'proc-status', 'threads-diff']);
+      // status and meminfo samples dated by the manifest too: growth per second.
+      const status = doc.comparisons.find((c) => c.kind === 'proc-status');
+      expect(status?.kind === 'proc-status' && status.series[0].times).toEqual([s1.time, s2.time]);
+      const mem = doc.comparisons.find((c) => c.kind === 'meminfo-diff');
+      expect(mem?.kind === 'meminfo-diff' && mem.growth.seconds).toBeCloseTo(s2.time - s1.time, 6);
       expect(doc.threadStacks?.stacks.length).toBe(truth1.threads.length - 1);
       expect(doc.threadStacks?.threads).toBe(truth1.threads.length);
       // The core: opened and analyzed by the core engine straight from the archive.

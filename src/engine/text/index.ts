@@ -6,13 +6,16 @@ import { type TextDocBase, type TextImporter, TEXT_JSON_VERSION, firstLines } fr
 import { fitGrowth } from './growth';
 import { type HeapDiffDoc, type HeapProfileDoc, diffHeapProfiles, heapProfileImporter } from './heapprofile';
 import { forEachLine, readHead } from './lines';
+import { type MapsDoc, mapsImporter } from './maps';
+import { type MapsDiffDoc, compareMaps } from './maps-diff';
 import { type MemGrowth, type MeminfoDoc, memGrowth, meminfoImporter } from './meminfo';
 import { type SeriesDoc, growthSentence, pidstatImporter, statusImporter } from './series';
+import { type ThreadStacksDoc, threadStacksFromMaps } from './stacks';
 import { type StraceDoc, straceImporter } from './strace';
 import { type ThreadsDoc, psImporter, topImporter } from './threads';
 import { type ValgrindDoc, valgrindImporter } from './valgrind';
 
-export type { HeapDiffDoc, HeapProfileDoc, MeminfoDoc, SeriesDoc, StraceDoc, ThreadsDoc, ValgrindDoc };
+export type { HeapDiffDoc, HeapProfileDoc, MapsDoc, MapsDiffDoc, MeminfoDoc, SeriesDoc, StraceDoc, ThreadsDoc, ValgrindDoc };
 
 export interface UnknownTextDoc extends TextDocBase {
   kind: 'unknown-text';
@@ -24,7 +27,7 @@ export interface UnknownTextDoc extends TextDocBase {
   candidates: { kind: string; title: string; confidence: number }[];
 }
 
-export type TextDocument = ThreadsDoc | SeriesDoc | MeminfoDoc | StraceDoc | ValgrindDoc | HeapProfileDoc | UnknownTextDoc;
+export type TextDocument = MapsDoc | ThreadsDoc | SeriesDoc | MeminfoDoc | StraceDoc | ValgrindDoc | HeapProfileDoc | UnknownTextDoc;
 export type TextKind = TextDocument['kind'];
 
 export interface MeminfoDiffDoc {
@@ -45,10 +48,10 @@ export interface ThreadsDiffDoc {
   rows: { first: number; last: number };
 }
 
-export type TextComparison = MeminfoDiffDoc | ThreadsDiffDoc | HeapDiffDoc | SeriesDoc;
+export type TextComparison = MapsDiffDoc | MeminfoDiffDoc | ThreadsDiffDoc | HeapDiffDoc | SeriesDoc;
 
 /** Every importer, in the order ties are broken. */
-export const TEXT_IMPORTERS: TextImporter[] = [heapProfileImporter, valgrindImporter, meminfoImporter, statusImporter, pidstatImporter, topImporter, psImporter, straceImporter] as TextImporter[];
+export const TEXT_IMPORTERS: TextImporter[] = [heapProfileImporter, mapsImporter, valgrindImporter, meminfoImporter, statusImporter, pidstatImporter, topImporter, psImporter, straceImporter] as TextImporter[];
 
 export interface Detection {
   importer?: TextImporter;
@@ -83,6 +86,8 @@ export interface ReadTextOptions {
   onProgress?: (done: number, total: number) => void;
   /** Bytes read at a time (default 1 MiB). */
   chunkSize?: number;
+  /** When the text was taken (epoch seconds), if known from outside its content (a collector's manifest). */
+  time?: number;
 }
 
 /** Recognizes and parses one text file. Unknown or binary input gives an `unknown-text` document saying so. */
@@ -98,11 +103,11 @@ export async function readText(src: ByteSource, opts: ReadTextOptions = {}): Pro
     const b = await src.read(0, 4);
     const elf = b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
     const gz = b[0] === 0x1f && b[1] === 0x8b;
-    return unknown(elf ? 'binary data: an ELF file (cores go to heaplens analyze)' : gz ? 'binary data: gzip (a pprof profile.proto? unpack text first)' : 'binary data, not text');
+    return unknown(elf ? 'binary data: an ELF file (cores go to heaplens analyze)' : gz ? 'binary data: gzip (a tar.gz bundle or gzipped text opens as an archive: readBundle; a pprof profile.proto is not text evidence)' : 'binary data, not text');
   }
   const d = detectText(head.text);
-  if (!d.importer) return unknown(`unknown text: not top, ps, pidstat, /proc/PID/status, /proc/meminfo, strace, valgrind or a heap profile`, d.candidates);
-  const parser = d.importer.parser(input, { binaries: opts.binaries });
+  if (!d.importer) return unknown(`unknown text: not a memory map (/proc/PID/maps, smaps, pmap -x/-X, gdb info proc mappings), top, ps, pidstat, /proc/PID/status, /proc/meminfo, strace, valgrind or a heap profile`, d.candidates);
+  const parser = d.importer.parser(input, { binaries: opts.binaries, time: opts.time });
   const r = await forEachLine(src, (l, no) => parser.line(l, no), { signal: opts.signal, onProgress: opts.onProgress, chunkSize: opts.chunkSize });
   const doc = parser.finish(r.lines) as TextDocument;
   if (r.cut) doc.diagnostics.push({ level: 'warning', code: 'text.long-lines', message: `${r.cut} line(s) longer than 1 MiB were cut` });
@@ -134,11 +139,13 @@ function mergeSeries(a: SeriesDoc, b: SeriesDoc): SeriesDoc {
 
 /**
  * Two documents of the same kind → what changed from `a` (earlier, the base) to `b`: meminfo
- * growth, thread count changes, heap profile growth (pprof --base), or one merged series.
+ * growth, thread count changes, heap profile growth (pprof --base), one merged series, or the
+ * regions of a memory map that grew (for more than two maps, and with thread lists, compareMaps).
  * Undefined for kinds that have no comparison (strace, valgrind, unknown text).
  */
 export function compareTexts(a: TextDocument, b: TextDocument): TextComparison | undefined {
   if (a.kind !== b.kind) return undefined;
+  if (a.kind === 'maps' && b.kind === 'maps') return compareMaps([a, b]);
   if (a.kind === 'meminfo' && b.kind === 'meminfo' && a.samples.length && b.samples.length) {
     return { kind: 'meminfo-diff', version: TEXT_JSON_VERSION, base: a.input.name, current: b.input.name, growth: memGrowth(a.samples[a.samples.length - 1], b.samples[b.samples.length - 1]) };
   }
@@ -156,6 +163,60 @@ export function compareTexts(a: TextDocument, b: TextDocument): TextComparison |
   return undefined;
 }
 
+/** Everything a set of documents says together: comparisons and thread stacks. */
+export interface TextSetAnalysis {
+  comparisons: TextComparison[];
+  /** Thread stacks against the address space, from the last memory map (with its process's thread list, when given). */
+  threadStacks?: ThreadStacksDoc;
+}
+
+/**
+ * Documents read together (several files, or a collector's bundle): two or more of a kind are
+ * compared (the first as the base; memory maps all at once, in time order, with the thread lists
+ * for the threads ↔ regions correlation — of one format when several are given for the same
+ * snapshots), and the last map gives the thread stacks.
+ */
+export function analyzeTextSet(docs: TextDocument[]): TextSetAnalysis {
+  const comparisons: TextComparison[] = [];
+  const byKind = new Map<string, TextDocument[]>();
+  for (const d of docs) byKind.set(d.kind, [...(byKind.get(d.kind) ?? []), d]);
+  const lists = (byKind.get('threads') ?? []) as ThreadsDoc[];
+  for (const list of byKind.values()) {
+    if (list.length < 2) continue;
+    if (list[0].kind === 'maps') {
+      // One format's snapshots (a bundle holds smaps and pmap -x of each snapshot): the most snapshots, then the richest format.
+      const rank = ['smaps', 'pmap-X', 'pmap-x', 'proc-maps', 'gdb', 'pmap'];
+      const byFormat = new Map<string, MapsDoc[]>();
+      for (const m of list as MapsDoc[]) byFormat.set(m.format, [...(byFormat.get(m.format) ?? []), m]);
+      const best = [...byFormat.values()].sort((a, b) => b.length - a.length || rank.indexOf(a[0].format) - rank.indexOf(b[0].format))[0];
+      if (best.length >= 2) comparisons.push(compareMaps(best, { threads: lists }));
+      continue;
+    }
+    const c = compareTexts(list[0], list[list.length - 1]);
+    if (c) comparisons.push(c);
+  }
+  const maps = (byKind.get('maps') ?? []) as MapsDoc[];
+  let threadStacks: ThreadStacksDoc | undefined;
+  if (maps.length) {
+    const timed = maps.every((m) => m.time !== undefined);
+    const lastMap = timed ? [...maps].sort((a, b) => a.time! - b.time!)[maps.length - 1] : maps[maps.length - 1];
+    const pid = lastMap.pid;
+    const mine = lists.filter((t) => t.threads && (pid === undefined || t.snapshots.some((s) => s.processes.some((p) => p.pid === pid) || s.groups.some((g) => g.ids.includes(pid)))));
+    threadStacks = threadStacksFromMaps(lastMap, mine[mine.length - 1]);
+  }
+  return { comparisons, threadStacks };
+}
+
 export { heapProfileToPprof, encodePprof } from './pprof';
 export { diffHeapProfiles } from './heapprofile';
 export { sortLossGroups } from './valgrind';
+export { compareMaps } from './maps-diff';
+export type { CompareMapsOptions, RegionTrack, MapsCorrelation } from './maps-diff';
+export type { MapRegion, MapKind, MapTotal } from './maps';
+export { threadStacksFromMaps };
+export { threadStacksFromCore } from './stacks';
+export type { ThreadStacksDoc, ThreadStacksOptions, StackRegion } from './stacks';
+export { readBundle, isBundle } from './bundle';
+export type { BundleDoc, BundleMemberInfo, CollectManifest } from './bundle';
+export { openArchive } from './archive';
+export type { Archive, ArchiveMember } from './archive';

@@ -284,3 +284,7 @@ export function diffTables(d: DiffJSON): Table[] {
     return rows ? [diffRowsTable(`diff-${t.key}`, t.title, rows)] : [];
   });
 }
+
+// ---- content scans (src/engine/content/export.ts) -------------------------------------
+
+export { contentKeysTable, contentStringsTable, contentTables, httpHeadersTable, httpRequestsTable, regexGroupsTable, regexMatchesTable } from './content/export';

@@ -3,7 +3,7 @@
 // the whole dump, a region, or a set of heap blocks (leaked, leak tops, indirect, anchored, a
 // size class). Runs go through session.ts (the analysis' workers while they are kept, else a
 // fresh pool for the file); the view sees the JSON documents of docs/json.md only.
-import { For, type JSX, Show, createContext, createEffect, createMemo, createSignal, on, onCleanup } from 'solid-js';
+import { For, type JSX, Show, createContext, createEffect, createMemo, createSignal, on, onCleanup, useContext } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
 import { contentKeysTable, contentStringsTable, httpHeadersTable, httpRequestsTable, regexGroupsTable, regexMatchesTable } from '../engine/tables';
 import type { Progress } from '../engine/pipeline';
@@ -25,6 +25,25 @@ export interface ContentRequest {
 /** Opens the Content section on a scope; provided by the results page. */
 export const ContentNav = createContext<(scope: ContentScope, tab: Tab) => void>();
 
+/** "strings" / "count" buttons on a group's row (a size class, a verdict): open the Content section on it. */
+export function GroupScan(props: { scope: ContentScope; what: string }): JSX.Element {
+  const open = useContext(ContentNav);
+  return (
+    <Show when={open}>
+      <span class="group-scan">
+        <button type="button" class="mem-link" data-testid="group-strings" data-scope={scopeKey(props.scope)} title={`Strings and key=value census in ${props.what}`} onClick={() => open!(props.scope, 'keys')}>
+          strings
+        </button>
+        <button type="button" class="mem-link" data-testid="group-count" data-scope={scopeKey(props.scope)} title={`Count a regex in ${props.what}`} onClick={() => open!(props.scope, 'regex')}>
+          count
+        </button>
+      </span>
+    </Show>
+  );
+}
+
+const scopeKey = (s: ContentScope) => ('size' in s ? `${s.kind}:${s.size}` : s.kind);
+
 const SCOPES: { kind: ScopeKind; label: string }[] = [
   { kind: 'all', label: 'Whole dump' },
   { kind: 'region', label: 'A region' },
@@ -33,6 +52,7 @@ const SCOPES: { kind: ScopeKind; label: string }[] = [
   { kind: 'indirect', label: 'Indirectly leaked' },
   { kind: 'anchored', label: 'Anchored blocks' },
   { kind: 'size', label: 'A size class' },
+  { kind: 'leaked-size', label: 'Leaked blocks of a size' },
 ];
 
 /** The content documents on screen (for the report). */
@@ -82,10 +102,10 @@ export function ContentView(props: { json: AnalysisJSON; runner?: ContentRunner;
       if (end <= start) return 'the region\'s end must be above its start';
       return { kind: 'region', start, end };
     }
-    if (k === 'size') {
+    if (k === 'size' || k === 'leaked-size') {
       const n = Number(sizeText());
       if (!sizeText().trim() || !Number.isInteger(n) || n <= 0) return 'type a usable block size in bytes (e.g. 216)';
-      return { kind: 'size', size: n };
+      return { kind: k, size: n };
     }
     return { kind: k };
   };
@@ -148,11 +168,12 @@ export function ContentView(props: { json: AnalysisJSON; runner?: ContentRunner;
         if (!r) return;
         const s = r.scope;
         setKind(s.kind);
-        if (s.kind === 'size') setSizeText(String(s.size));
+        if (s.kind === 'size' || s.kind === 'leaked-size') setSizeText(String(s.size));
         if (s.kind === 'region') setRegionText(`0x${s.start.toString(16)}-0x${s.end.toString(16)}`);
         setTab(r.tab);
         if (r.tab === 'regex') {
           if (pattern()) runRegex();
+          else requestAnimationFrame(() => (document.querySelector('[data-testid="content-pattern"]') as HTMLInputElement | null)?.focus({ preventScroll: true }));
         } else runCensus();
       },
       { defer: false },
@@ -200,7 +221,7 @@ export function ContentView(props: { json: AnalysisJSON; runner?: ContentRunner;
               </For>
             </select>
           </Show>
-          <Show when={kind() === 'size'}>
+          <Show when={kind() === 'size' || kind() === 'leaked-size'}>
             <input class="filter mono" data-testid="content-size" type="number" min="1" placeholder="usable bytes" aria-label="Usable block size" value={sizeText()} onInput={(e) => setSizeText(e.currentTarget.value)} />
           </Show>
           <Show when={!blocksOk()}>

@@ -29,6 +29,7 @@ import {
 import { bytes, num, padHex } from './fmt';
 import { arenasTable, heapSignaturesTable, heapSizesTable, heapTypesTable } from '../engine/tables';
 import { useViewTab } from './route';
+import { GroupScan } from './ContentView';
 
 type TypeRow = HeapJSON['byType'][number];
 type SizeRow = HeapJSON['bySize'][number];
@@ -607,7 +608,9 @@ function SizesTable(props: { st: TableState<SizeRow>; ws: number; onOpenBlock: (
               {(r, i) => (
                 <tr>
                   <td class="r num muted">{i() + 1}</td>
-                  <td class="r num">{num(r.size)}</td>
+                  <td class="r num">
+                    {num(r.size)} <GroupScan scope={{ kind: 'size', size: r.size }} what={`the used blocks of ${r.size} bytes`} />
+                  </td>
                   <td class="r num muted">{num(r.chunkSize)}</td>
                   <td class="r num">{num(r.count)}</td>
                   <td class="r num" title={bytes(r.bytes)}>

@@ -29,6 +29,7 @@ import {
   topByBytes,
 } from './common';
 import { bytes, errorMessage, num, padHex, parseHexQuery } from './fmt';
+import { GroupScan } from './ContentView';
 
 type TypeRow = LeaksJSON['byType'][number];
 type SizeRow = LeaksJSON['bySize'][number];
@@ -130,21 +131,25 @@ function LeaksSummary(props: { leaks: LeaksJSON }): JSX.Element {
           blocks · <ByteLine n={l().leaked.bytes} />
           <br />
           {pct(l().leaked.bytes)} of used bytes
+          <GroupScan scope={{ kind: 'leaked' }} what="the leaked blocks" />
         </Stat>
         <Stat k="Leak tops" class="stat-tops" testid="leaks-tops" v={num(l().unreferenced.count)} title="Leaked blocks no used block points to: the tops of the leaks (whoever allocated them lost the last pointer)">
           <ByteLine n={l().unreferenced.bytes} />
           <br />
           nothing points to them
+          <GroupScan scope={{ kind: 'tops' }} what="the leak tops" />
         </Stat>
         <Stat k="Indirect" class="stat-indirect" testid="leaks-indirect" v={num(l().indirect.count)} title="Leaked blocks that only leaked blocks point to (what leak tops own, and leaked cycles)">
           <ByteLine n={l().indirect.bytes} />
           <br />
           only leaked blocks point to them
+          <GroupScan scope={{ kind: 'indirect' }} what="the indirectly leaked blocks" />
         </Stat>
         <Stat k="Anchored" class="stat-anchored" testid="leaks-anchored" v={num(l().anchored.count)} title="Used blocks reachable from a root through a chain of pointers">
           <ByteLine n={l().anchored.bytes} />
           <br />
           reachable from a root
+          <GroupScan scope={{ kind: 'anchored' }} what="the anchored blocks" />
         </Stat>
         <Stat k="Roots" testid="leaks-roots" v={num(l().rootRefs)} title="Root words pointing into a used block, by where they are">
           references:{' '}
@@ -263,7 +268,11 @@ function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: s
               placeholder="Filter: a size in bytes, or 0x address"
               empty="No leaked block."
               keyHead={(st) => <SortHeader key="key" label="Usable size" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />}
-              keyCells={(r) => <td class="r num">{num(r.size)}</td>}
+              keyCells={(r) => (
+                <td class="r num">
+                  {num(r.size)} <GroupScan scope={{ kind: 'leaked-size', size: r.size }} what={`the leaked blocks of ${r.size} bytes`} />
+                </td>
+              )}
               keyCols={1}
             />
           </div>

@@ -7,7 +7,7 @@ import { BlobSource } from '../engine/bytesource';
 import { type RegexJSON, type StringsJSON, contentToJSON, regexToJSON } from '../engine/content/json';
 import { runRegex } from '../engine/content/regex';
 import { compileRegex } from '../engine/content/regex-scan';
-import { type BlockSet, anchoredBlocks, blocksOfSize, indirectBlocks, leakTops, leakedBlocks, regionSet, wholeDump } from '../engine/content/sets';
+import { type BlockSet, anchoredBlocks, blocksOfSize, indirectBlocks, leakTops, leakedBlocks, leakedOfSize, regionSet, wholeDump } from '../engine/content/sets';
 import { runContent } from '../engine/content/strings';
 import { HeaplensError } from '../engine/errors';
 import { hex, parseAddress } from '../engine/format';
@@ -25,7 +25,7 @@ export type ContentScope =
   | { kind: 'all' }
   | { kind: 'region'; start: bigint; end: bigint }
   | { kind: 'leaked' | 'tops' | 'indirect' | 'anchored' }
-  | { kind: 'size'; size: number };
+  | { kind: 'size' | 'leaked-size'; size: number };
 
 export const isBlockScope = (s: ContentScope) => s.kind !== 'all' && s.kind !== 'region';
 
@@ -45,6 +45,8 @@ export function scopeLabel(s: ContentScope): string {
       return 'anchored blocks';
     case 'size':
       return `used blocks of ${s.size} usable bytes`;
+    case 'leaked-size':
+      return `leaked blocks of ${s.size} usable bytes`;
   }
 }
 
@@ -105,6 +107,8 @@ export function contentRunner(file: Blob, open: () => Promise<OpenedCore>, held?
         return anchoredBlocks(ctx);
       case 'size':
         return blocksOfSize(ctx, scope.size);
+      case 'leaked-size':
+        return leakedOfSize(ctx, scope.size);
     }
     throw new HeaplensError('content.scope', `unknown scope ${(scope as { kind: string }).kind}`);
   };

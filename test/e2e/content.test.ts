@@ -131,6 +131,33 @@ describe('content scans and raw dumps in Chromium', () => {
     await expect.poll(() => page.getByTestId('memory-block').innerText()).toMatch(/indirect/);
   });
 
+  it('"count" and "strings" on the Leaks section\'s groups scan those groups', async () => {
+    await page.getByTestId('content-tab-regex').click();
+    await page.getByTestId('content-pattern').fill(escapeRe(fromHex(fx.truth.contentTypeHex)));
+    const total = () => page.getByTestId('content-regex-total').getAttribute('data-total');
+    // The requests' buffers are what leak tops own: indirectly leaked, one content type each.
+    await page.getByTestId('leaks-indirect').getByTestId('group-count').click();
+    await expect.poll(() => page.getByTestId('content-scope').inputValue()).toBe('indirect');
+    await expect.poll(total, { timeout: 60_000 }).toBe(String(fx.truth.leaked));
+    // The leak tops are the request objects: no text in them.
+    await page.getByTestId('leaks-tops').getByTestId('group-count').click();
+    await expect.poll(total, { timeout: 60_000 }).toBe('0');
+    // Anchored: the requests the program kept.
+    await page.getByTestId('leaks-anchored').getByTestId('group-count').click();
+    await expect.poll(total, { timeout: 60_000 }).toBe(String(fx.truth.kept));
+    // "strings" opens the Keys tab over the group.
+    await page.getByTestId('leaks-anchored').getByTestId('group-strings').click();
+    const first = page.getByTestId('content-keys').locator('tbody tr[data-key]').first();
+    await expect.poll(() => page.getByTestId('content-scope-line').first().innerText(), { timeout: 60_000 }).toContain('anchored blocks');
+    expect(await first.getAttribute('data-key')).toBe('channelid');
+    // Kept requests carry the other channels: 4099 is not their top value.
+    const kept = fx.truth.buffers.filter((b) => !b.leaked);
+    const counts = new Map<number, number>();
+    for (const b of kept) counts.set(b.channel, (counts.get(b.channel) ?? 0) + 1);
+    expect(Number(await first.getByTestId('content-key-top').getAttribute('data-count'))).toBe(Math.max(...counts.values()));
+    expect(await first.getByTestId('content-key-top').getAttribute('data-value')).not.toBe(String(fx.truth.leakedChannel));
+  });
+
   describe('a raw dump of the [heap]', () => {
     let ref: AnalysisJSON;
     let rawRef: AnalysisJSON;

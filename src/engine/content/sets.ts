@@ -53,6 +53,8 @@ export const leakTops = (ctx: LeakContext) => pickBlocks(ctx, 'leak tops', (i) =
 export const indirectBlocks = (ctx: LeakContext) => pickBlocks(ctx, 'indirectly leaked blocks', (i) => ctx.verdicts[i] === 3);
 export const anchoredBlocks = (ctx: LeakContext) => pickBlocks(ctx, 'anchored blocks', (i) => ctx.verdicts[i] === 1);
 export const blocksOfSize = (ctx: LeakContext, size: number) => pickBlocks(ctx, `used blocks of ${size} usable bytes`, (i) => ctx.sizes[i] === size);
+/** Leaked blocks (tops and indirect) of one usable size: a row of the leaks' size table. */
+export const leakedOfSize = (ctx: LeakContext, size: number) => pickBlocks(ctx, `leaked blocks of ${size} usable bytes`, (i) => ctx.sizes[i] === size && (ctx.verdicts[i] === 2 || ctx.verdicts[i] === 3));
 
 /** A set named on the command line: all, leaked, tops, indirect, anchored, size:N, region:START-END. */
 export interface SetSpec {

@@ -77,16 +77,16 @@ export function checkPattern(pattern: string, flags: string): string | undefined
   }
 }
 
-/** The workers that ran the analysis, while they are kept (`alive`). */
+/** The analysis' block index, while its workers are kept (`alive`). */
 export interface HeldAnalysis {
-  pool: KernelPool;
   ctx: LeakContext;
   alive(): boolean;
 }
 
 /**
- * Content scans of one dump: on the analysis' own workers while they are kept (block sets need
- * its block index), else on a fresh pool for the file (the whole dump or a region), let go after.
+ * Content scans of one dump, each on a fresh pool for the file, let go after (terminated when
+ * cancelled mid-call). Block sets, and grouping by block, need the analysis' block index, which
+ * is offered while the analysis' workers are kept (until the user leaves the result).
  */
 export function contentRunner(file: Blob, open: () => Promise<OpenedCore>, held?: HeldAnalysis, noBlocks = 'the block index is not at hand'): ContentRunner {
   let runs = 0;
@@ -126,10 +126,11 @@ export function contentRunner(file: Blob, open: () => Promise<OpenedCore>, held?
         if (ac.signal.aborted) throw new DOMException('cancelled', 'AbortError');
         const o = await open();
         runs++;
-        if (live()) return await work(o, held!.pool, set, held!.ctx, ac.signal);
+        // A pool of its own: a cancelled scan (a runaway regex) takes its workers down with it, never
+        // the analysis' (the block explorer's). The block index is plain data on this thread.
         const pool = await browserPool(file);
         try {
-          return await work(o, pool, set, undefined, ac.signal);
+          return await work(o, pool, set, live() ? held!.ctx : undefined, ac.signal);
         } finally {
           pool.dispose();
         }

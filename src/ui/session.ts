@@ -352,7 +352,7 @@ async function analyzeOne(core: File, bins: File[], rejected: SortedInputs['reje
     const viewer = (memory = keep ? memoryViewer(async () => ({ opened, blocks: ctx })) : memoryViewer(lazyOpen(core, bins)));
     if (ctx) {
       let alive = true;
-      content = contentRunner(core, async () => opened, { pool, ctx, alive: () => alive });
+      content = contentRunner(core, async () => opened, { ctx, alive: () => alive });
       explorer = current = {
         query: async (a) => {
           if (!alive) throw new Error('the workers holding this analysis were released; open the files again to explore references');

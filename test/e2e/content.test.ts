@@ -119,6 +119,23 @@ describe('content scans and raw dumps in Chromium', () => {
     expect(await content().getAttribute('data-runs')).toBe(runs);
   });
 
+  it('a runaway pattern is streamed with progress and cancelled: the last result stays, the next count works', async () => {
+    // Quadratic in each mapping: from every position to the mapping's end and back.
+    await page.getByTestId('content-scope').selectOption('all');
+    await page.getByTestId('content-pattern').fill('[\\s\\S]*zq{9}');
+    await page.getByTestId('content-run-regex').click();
+    await page.getByTestId('content-progress').waitFor({ timeout: 10_000 });
+    await page.getByTestId('content-cancel').click();
+    await expect.poll(() => page.getByTestId('content-error').innerText(), { timeout: 10_000 }).toMatch(/^Cancelled/);
+    expect(await page.getByTestId('content-progress').count()).toBe(0);
+    expect(Number(await page.getByTestId('content-regex-total').getAttribute('data-total'))).toBe(fx.truth.leaked);
+    // The whole dump now: every request's content type (leaked and kept).
+    await page.getByTestId('content-pattern').fill(escapeRe(fromHex(fx.truth.contentTypeHex)));
+    await page.getByTestId('content-run-regex').click();
+    await expect.poll(() => page.getByTestId('content-regex-total').getAttribute('data-total'), { timeout: 60_000 }).toBe(String(fx.truth.requests));
+    await page.getByTestId('content-scope').selectOption('leaked');
+  });
+
   it("a string's block link opens the memory view at it", async () => {
     await page.getByTestId('content-tab-strings').click();
     const btn = page.getByTestId('content-strings').locator('tbody tr').first().locator('[data-memory]').first();

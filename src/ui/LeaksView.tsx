@@ -56,7 +56,8 @@ export function normHex(a: string | bigint): string {
 export function LeaksView(props: { json: AnalysisJSON; onOpenBlock: (addr: string) => void; onShowDiagnostics: () => void }): JSX.Element {
   const heapFound = () => !!props.json.heap?.found;
   const edgesFull = createMemo(() => props.json.diagnostics.find((d) => d.code === 'leaks.edges-full'));
-  const skipped = createMemo(() => props.json.diagnostics.find((d) => d.code === 'leaks.skipped'));
+  // Not computed, and why: too many blocks, or a raw memory dump (no roots).
+  const skipped = createMemo(() => props.json.diagnostics.find((d) => d.code === 'leaks.skipped' || d.code === 'raw.no-leaks'));
   return (
     <Show
       when={props.json.leaks}

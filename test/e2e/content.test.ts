@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisJSON } from '../../src/engine/analyze';
 import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
 import { analyzeFile } from '../helpers/engine';
-import { WORK, buildFixture, dumpFixture, parseMaps, type Dumped } from '../helpers/fixtures';
+import { ROOT, WORK, buildFixture, dumpFixture, parseMaps, type Dumped } from '../helpers/fixtures';
 import { type ReqTruth, escapeRe, fromHex } from '../helpers/reqfix';
 
 const run = promisify(execFile);
@@ -62,6 +62,13 @@ describe('content scans and raw dumps in Chromium', () => {
   });
 
   const content = () => page.getByTestId('content');
+  /** A screenshot under test/.work/e2e (copied to docs/ with HEAPLENS_SCREENSHOTS=1). */
+  const shot = async (sel: string, name: string) => {
+    const dir = join(WORK, 'e2e');
+    mkdirSync(dir, { recursive: true });
+    await page.locator(sel).screenshot({ path: join(dir, name) });
+    if (process.env.HEAPLENS_SCREENSHOTS) copyFileSync(join(dir, name), join(ROOT, 'docs', name));
+  };
 
   it('the program leaked what it says', () => {
     expect(fx.truth.leaked).toBe(LEAKED);
@@ -86,6 +93,7 @@ describe('content scans and raw dumps in Chromium', () => {
     const ex = await page.getByTestId('content-key-values').first().locator('[data-memory]').first().getAttribute('data-memory');
     const a = BigInt(ex!);
     expect(fx.truth.buffers.some((b) => b.leaked && a >= BigInt(b.addr) && a < BigInt(b.addr) + BigInt(b.len))).toBe(true);
+    await shot('#sec-content', 'screenshot-content.png');
   });
 
   it('regex count of the content type over the leaked set equals the truth, grouped by verdict', async () => {
@@ -210,6 +218,7 @@ describe('content scans and raw dumps in Chromium', () => {
       expect(Number(await fb.getAttribute('data-mappings'))).toBe(parseMaps(mapsText).length);
       expect(await fb.getAttribute('data-errors')).toBe('0');
       expect(await fb.innerText()).toContain(`[heap] 0x${h(heap.start)}`);
+      await shot('[data-testid="raw-form"]', 'screenshot-raw.png');
       await page.getByTestId('raw-analyze').click();
       await page.getByTestId('results').waitFor({ timeout: 120_000 });
       // Word census: the top value and its count, as the core's census over the same range.
@@ -220,6 +229,8 @@ describe('content scans and raw dumps in Chromium', () => {
       // The heap was walked from the dump's first chunk: the used blocks the engine finds in it.
       expect(rawRef.heap?.found).toBe(true);
       expect(await page.getByTestId('heap-summary').innerText()).toContain(rawRef.heap!.used.count.toLocaleString('en-US'));
+      // No leaks, and why (a raw dump holds no roots).
+      expect(await page.getByTestId('leaks').innerText()).toMatch(/No leak analysis: leaks by reachability need the process's roots/);
       // Memory view at an address in the dump.
       const at = heap.start + 0x40n;
       await page.getByTestId('memory-goto').fill('0x' + h(at));

@@ -242,9 +242,24 @@ describe('content scans and raw dumps in Chromium', () => {
       await page.getByTestId('content-pattern').fill(escapeRe(fromHex(fx.truth.contentTypeHex)));
       await page.getByTestId('content-run-regex').click();
       await page.getByTestId('content-regex-total').waitFor({ timeout: 60_000 });
-      // Every request's buffer is on the main heap (the program's own record says where).
+      // Every request's buffer on the main heap (the program's own record says where) holds one.
       const inHeap = fx.truth.buffers.filter((b) => BigInt(b.addr) >= heap.start && BigInt(b.addr) < heap.end).length;
+      expect(inHeap).toBeGreaterThan(0);
       expect(Number(await page.getByTestId('content-regex-total').getAttribute('data-total'))).toBe(inHeap);
+      // "count" on the [heap] row of the memory map: the same region of the same bytes.
+      await page.locator('#sec-map').getByTestId('group-count').first().click();
+      await expect.poll(() => page.getByTestId('content-scope').inputValue()).toBe('region');
+      await expect.poll(() => page.getByTestId('content-scope-line').first().innerText(), { timeout: 60_000 }).toContain(`region 0x${h(heap.start)}`);
+      expect(Number(await page.getByTestId('content-regex-total').getAttribute('data-total'))).toBe(inHeap);
+      // The URL names the stored raw analysis: a reload reopens it from the cache.
+      await page.getByTestId('saved').waitFor({ timeout: 30_000 });
+      expect(page.url()).toContain('%40raw.0x' + h(heap.start));
+      await page.reload();
+      await page.getByTestId('from-cache').waitFor({ timeout: 30_000 });
+      expect(await page.locator('#res-title').innerText()).toBe(rawFile.split('/').pop());
+      expect(await page.getByTestId('word-census').locator('tbody tr').first().locator('td').nth(1).innerText()).toBe(pad(ref.words!.top[0].value));
+      // Without its file in the tab, the Content section says what it needs.
+      expect(await page.getByTestId('content-nofiles').innerText()).toMatch(/its files are not in this tab/);
     });
   });
 });

@@ -177,6 +177,23 @@ export class RawNeeded extends HeaplensError {
   }
 }
 
+/**
+ * Whether a dropped file that is no ELF file may be a raw memory dump: its name carries an
+ * address, or its first 64 KiB are not text (a NUL byte, or more than 5% of bytes neither
+ * printable nor whitespace). Text (a pasted map, a log) keeps the "not an ELF file" message.
+ */
+export async function mayBeRawDump(f: File): Promise<boolean> {
+  if ('range' in rangeFromName(f.name)) return true;
+  const b = new Uint8Array(await f.slice(0, 65536).arrayBuffer());
+  if (b.length === 0) return false;
+  let odd = 0;
+  for (const x of b) {
+    if (x === 0) return true;
+    if (x < 9 || (x > 13 && x < 32) || x === 127) odd++;
+  }
+  return odd > b.length / 20;
+}
+
 /** What the form shows as the user types: the base read from the name, or why there is none. */
 export function baseFromName(name: string, size: number): { base?: bigint; note: string } {
   const r = rangeFromName(name);

@@ -14,7 +14,7 @@ import { openDump } from '../engine/raw/open';
 import { browserPool, warmUp } from '../workers/browser-pool';
 import { type SaveOutcome, loadCached, saveCached } from './cache';
 import { downloadText } from './download';
-import { type ContentRunner, type RawChoice, RawNeeded, contentRunner, rawMapsSource, textHash } from './session-content';
+import { type ContentRunner, type RawChoice, RawNeeded, contentRunner, mayBeRawDump, rawMapsSource, textHash } from './session-content';
 
 export { downloadText };
 export * from './session-content';
@@ -282,7 +282,7 @@ export function runInputs(files: File[], cb: RunCallbacks = {}, raw?: RawChoice)
     if (!inputs.core) {
       // One file that is no ELF file (and not gzip): a raw memory dump, once its base is known.
       const notElf = inputs.rejected.filter((r) => !/\.gz$/i.test(r.file.name));
-      if (notElf.length === 1 && inputs.rejected.length === 1) {
+      if (notElf.length === 1 && inputs.rejected.length === 1 && (raw || (await mayBeRawDump(notElf[0].file)))) {
         if (!raw) throw new RawNeeded(notElf[0].file, inputs.binaries);
         return { kind: 'single', result: await analyzeOne(notElf[0].file, inputs.binaries, [], cb, ac.signal, t0, true, raw) };
       }

@@ -42,7 +42,7 @@ export function GroupScan(props: { scope: ContentScope; what: string }): JSX.Ele
   );
 }
 
-const scopeKey = (s: ContentScope) => ('size' in s ? `${s.kind}:${s.size}` : s.kind);
+const scopeKey = (s: ContentScope) => ('size' in s ? `${s.kind}:${s.size}` : s.kind === 'type' ? `type:${s.name}` : s.kind);
 
 const SCOPES: { kind: ScopeKind; label: string }[] = [
   { kind: 'all', label: 'Whole dump' },
@@ -72,6 +72,8 @@ export function ContentView(props: { json: AnalysisJSON; runner?: ContentRunner;
   const [kind, setKind] = createSignal<ScopeKind>('all');
   const [regionText, setRegionText] = createSignal('');
   const [sizeText, setSizeText] = createSignal('');
+  /** The last type group asked for from the Heap or Leaks tables (no way to type one here). */
+  const [typeScope, setTypeScope] = createSignal<Extract<ContentScope, { kind: 'type' }>>();
   const [minLen, setMinLen] = createSignal(6);
   const [utf16, setUtf16] = createSignal(false);
   const [pattern, setPattern] = createSignal('');
@@ -102,6 +104,7 @@ export function ContentView(props: { json: AnalysisJSON; runner?: ContentRunner;
       if (end <= start) return 'the region\'s end must be above its start';
       return { kind: 'region', start, end };
     }
+    if (k === 'type') return typeScope() ?? 'pick a type from the Heap or Leaks tables ("strings" / "count" on its row)';
     if (k === 'size' || k === 'leaked-size') {
       const n = Number(sizeText());
       if (!sizeText().trim() || !Number.isInteger(n) || n <= 0) return 'type a usable block size in bytes (e.g. 216)';
@@ -169,6 +172,7 @@ export function ContentView(props: { json: AnalysisJSON; runner?: ContentRunner;
         const s = r.scope;
         setKind(s.kind);
         if (s.kind === 'size' || s.kind === 'leaked-size') setSizeText(String(s.size));
+        if (s.kind === 'type') setTypeScope(s);
         if (s.kind === 'region') setRegionText(`0x${s.start.toString(16)}-0x${s.end.toString(16)}`);
         setTab(r.tab);
         if (r.tab === 'regex') {
@@ -199,6 +203,7 @@ export function ContentView(props: { json: AnalysisJSON; runner?: ContentRunner;
           <label>
             Scope{' '}
             <select data-testid="content-scope" value={kind()} onChange={(e) => setKind(e.currentTarget.value as ScopeKind)}>
+              <Show when={typeScope()}>{(t) => <option value="type">{scopeLabel(t())}</option>}</Show>
               <For each={SCOPES}>
                 {(s) => (
                   <option value={s.kind} disabled={s.kind !== 'all' && s.kind !== 'region' && !blocksOk()} title={s.kind !== 'all' && s.kind !== 'region' && !blocksOk() ? props.runner!.blocksWhy() : undefined}>

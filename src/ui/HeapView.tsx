@@ -545,7 +545,7 @@ function TypesTable(props: { st: TableState<TypeRow>; ws: number; onShowInMap: (
                         </Disclosure>
                       </td>
                       <td class="type-name" title={r.type}>
-                        {r.type}
+                        {r.type} <GroupScan scope={{ kind: 'type', value: BigInt(r.value), name: r.type }} what={`the used blocks of type ${r.type}`} />
                       </td>
                       <td>
                         <span class={`chip k-${r.kind}`} title={KIND_TITLES[r.kind]}>

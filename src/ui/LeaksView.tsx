@@ -101,7 +101,7 @@ export function LeaksView(props: { json: AnalysisJSON; onOpenBlock: (addr: strin
             )}
           </Show>
           <LeaksSummary leaks={l()} />
-          <LeakGroups leaks={l()} ws={props.json.wordSize} onOpenBlock={props.onOpenBlock} />
+          <LeakGroups leaks={l()} ws={props.json.wordSize} onOpenBlock={props.onOpenBlock} typeValues={new Map((props.json.heap?.byType ?? []).map((t) => [t.type, t.value]))} />
           <Shapes leaks={l()} ws={props.json.wordSize} onOpenBlock={props.onOpenBlock} />
         </div>
       )}
@@ -182,7 +182,7 @@ function LeaksSummary(props: { leaks: LeaksJSON }): JSX.Element {
 
 // ---- groups ----------------------------------------------------------------------
 
-function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: string) => void }): JSX.Element {
+function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: string) => void; typeValues?: Map<string, string> }): JSX.Element {
   const l = () => props.leaks;
   const [tab, setTab] = useViewTab<Tab>('leaks', props.leaks.byType.length || !props.leaks.bySize.length ? 'types' : 'sizes', ['types', 'sizes', 'sigs']);
   const metric = (r: GroupRow, k: LeakKey) => (k === 'tops' ? r.unreferenced : r.indirect);
@@ -251,7 +251,10 @@ function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: s
               keyHead={(st) => <SortHeader key="key" label="Type" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} />}
               keyCells={(r) => (
                 <td class="type-name" title={r.type}>
-                  {r.type}
+                  {r.type}{' '}
+                  <Show when={props.typeValues?.get(r.type)}>
+                    {(v) => <GroupScan scope={{ kind: 'type', value: BigInt(v()), name: r.type, leakedOnly: true }} what={`the leaked blocks of type ${r.type}`} />}
+                  </Show>
                 </td>
               )}
               keyCols={1}

@@ -7,7 +7,7 @@ import { BlobSource } from '../engine/bytesource';
 import { type RegexJSON, type StringsJSON, contentToJSON, regexToJSON } from '../engine/content/json';
 import { runRegex } from '../engine/content/regex';
 import { compileRegex } from '../engine/content/regex-scan';
-import { type BlockSet, anchoredBlocks, blocksOfSize, indirectBlocks, leakTops, leakedBlocks, leakedOfSize, regionSet, wholeDump } from '../engine/content/sets';
+import { type BlockSet, anchoredBlocks, blocksOfSize, blocksWithFirstWord, indirectBlocks, leakTops, leakedBlocks, leakedOfSize, regionSet, wholeDump } from '../engine/content/sets';
 import { runContent } from '../engine/content/strings';
 import { HeaplensError } from '../engine/errors';
 import { hex, parseAddress } from '../engine/format';
@@ -25,7 +25,9 @@ export type ContentScope =
   | { kind: 'all' }
   | { kind: 'region'; start: bigint; end: bigint }
   | { kind: 'leaked' | 'tops' | 'indirect' | 'anchored' }
-  | { kind: 'size' | 'leaked-size'; size: number };
+  | { kind: 'size' | 'leaked-size'; size: number }
+  /** A type group: blocks whose first word is `value` (the heap census' type), all used ones or only the leaked. */
+  | { kind: 'type'; value: bigint; name: string; leakedOnly?: boolean };
 
 export const isBlockScope = (s: ContentScope) => s.kind !== 'all' && s.kind !== 'region';
 
@@ -47,6 +49,8 @@ export function scopeLabel(s: ContentScope): string {
       return `used blocks of ${s.size} usable bytes`;
     case 'leaked-size':
       return `leaked blocks of ${s.size} usable bytes`;
+    case 'type':
+      return `${s.leakedOnly ? 'leaked' : 'used'} blocks of type ${s.name}`;
   }
 }
 
@@ -92,7 +96,7 @@ export function contentRunner(file: Blob, open: () => Promise<OpenedCore>, held?
   let runs = 0;
   let queue: Promise<unknown> = Promise.resolve();
   const live = () => !!held && held.alive();
-  const resolve = (scope: ContentScope): BlockSet => {
+  const resolve = async (scope: ContentScope, signal: AbortSignal): Promise<BlockSet> => {
     if (!isBlockScope(scope)) return scope.kind === 'region' ? regionSet(scope.start, scope.end) : wholeDump();
     if (!held || !held.alive()) throw new HeaplensError('content.no-blocks', `${scopeLabel(scope)} are heap blocks of the analysis, and ${runnerWhy()}: scan the whole dump or a region instead`);
     const ctx = held.ctx;
@@ -109,6 +113,8 @@ export function contentRunner(file: Blob, open: () => Promise<OpenedCore>, held?
         return blocksOfSize(ctx, scope.size);
       case 'leaked-size':
         return leakedOfSize(ctx, scope.size);
+      case 'type':
+        return blocksWithFirstWord(ctx, scope.value, scopeLabel(scope), scope.leakedOnly ? (i) => ctx.verdicts[i] === 2 || ctx.verdicts[i] === 3 : undefined, signal);
     }
     throw new HeaplensError('content.scope', `unknown scope ${(scope as { kind: string }).kind}`);
   };
@@ -116,7 +122,7 @@ export function contentRunner(file: Blob, open: () => Promise<OpenedCore>, held?
   function go<T>(scope: ContentScope, work: (o: OpenedCore, pool: KernelPool, set: BlockSet, ctx: LeakContext | undefined, signal: AbortSignal) => Promise<T>): ContentHandle<T> {
     const ac = new AbortController();
     const promise = (async () => {
-      const set = resolve(scope); // a block set without the index fails here, before any reading
+      const set = await resolve(scope, ac.signal); // a block set without the index fails here, before any reading
       // One scan at a time on a dump's workers.
       const prev = queue;
       let done!: () => void;

@@ -170,6 +170,14 @@ describe('content scans and raw dumps in Chromium', () => {
     // Anchored: the requests the program kept.
     await page.getByTestId('leaks-anchored').getByTestId('group-count').click();
     await expect.poll(total, { timeout: 60_000 }).toBe(String(fx.truth.kept));
+    // A type group: the leaked blocks that start with Request's vtable are the leaked request objects.
+    await page.getByTestId('leaks-tab-types').click();
+    const row = page.getByTestId('leaks-types').locator('tr', { hasText: 'Request' }).first();
+    await row.getByTestId('group-count').click();
+    await expect.poll(() => page.getByTestId('content-scope').inputValue()).toBe('type');
+    await expect.poll(() => page.getByTestId('content-scope-line').first().innerText(), { timeout: 60_000 }).toContain('leaked blocks of type Request');
+    expect(await page.getByTestId('content-scope-line').first().innerText()).toContain(`in ${fx.truth.leaked.toLocaleString('en-US')} of ${fx.truth.leaked.toLocaleString('en-US')} blocks`);
+    expect(await total()).toBe('0');
     // "strings" opens the Keys tab over the group.
     await page.getByTestId('leaks-anchored').getByTestId('group-strings').click();
     const first = page.getByTestId('content-keys').locator('tbody tr[data-key]').first();

@@ -7,7 +7,8 @@ import { type AnalysisJSON, type OpenedCore, analyzeSession, openInputs } from '
 import { runContent } from '../../src/engine/content/strings';
 import { runRegex } from '../../src/engine/content/regex';
 import { type RegexJSON, type StringsJSON, contentToJSON, regexToJSON } from '../../src/engine/content/json';
-import { leakedBlocks, wholeDump } from '../../src/engine/content/sets';
+import { blocksWithFirstWord, leakedBlocks, wholeDump } from '../../src/engine/content/sets';
+import type { LeakContext } from '../../src/engine/leaks';
 import { csvText } from '../../src/engine/csv';
 import { reportHtml } from '../../src/engine/report-html';
 import { contentKeysTable, contentStringsTable, contentTables, httpHeadersTable, regexGroupsTable, regexMatchesTable } from '../../src/engine/tables';
@@ -21,27 +22,32 @@ import { type ReqTruth, escapeRe, fromHex } from '../helpers/reqfix';
 describe('content tables, CSV and report', () => {
   let fx: Dumped<ReqTruth>;
   let src: NodeFileSource;
+  let exe: NodeFileSource;
   let opened: OpenedCore;
   let pool: KernelPool;
   let json: AnalysisJSON;
   let strings: StringsJSON;
   let regex: RegexJSON;
   let ct: string;
+  let leaks: LeakContext;
   beforeAll(async () => {
     fx = await dumpFixture<ReqTruth>(await buildFixture('reqfix.cpp'), ['400']);
     ct = fromHex(fx.truth.contentTypeHex);
     await initNodeDemangler();
     src = await NodeFileSource.open(fx.core);
-    opened = await openInputs(src, []);
+    exe = await NodeFileSource.open(fx.exe);
+    opened = await openInputs(src, [exe]);
     pool = await nodePool(fx.core, 2);
     const s = await analyzeSession(opened, pool, {});
     json = s.json;
+    leaks = s.leaks!;
     strings = contentToJSON(opened, await runContent(opened, pool, wholeDump(), { leaks: s.leaks }));
     regex = regexToJSON(opened, await runRegex(opened, pool, leakedBlocks(s.leaks!), escapeRe(ct), { leaks: s.leaks }));
   });
   afterAll(async () => {
     pool?.dispose();
     await src?.close();
+    await exe?.close();
   });
 
   it('keys: channelid first, its leaked channel with the leaked count; texts redacted unless asked', () => {
@@ -90,6 +96,19 @@ describe('content tables, CSV and report', () => {
       expect(r[5]).toBe('indirect');
     }
     expect(regexMatchesTable(regex).rows.every((r) => r[2] === '[redacted]')).toBe(true);
+  });
+
+  it('a type group: the blocks that start with the Request vtable, all of them or the leaked ones', async () => {
+    const t = json.heap!.byType.find((x) => x.type === 'Request');
+    expect(t?.kind).toBe('vtable');
+    const all = await blocksWithFirstWord(leaks, BigInt(t!.value), 'Request');
+    expect(all.kind === 'blocks' && all.addrs.length).toBe(fx.truth.requests);
+    const leaked = await blocksWithFirstWord(leaks, BigInt(t!.value), 'leaked Request', (i) => leaks.verdicts[i] === 2 || leaks.verdicts[i] === 3);
+    expect(leaked.kind === 'blocks' && leaked.addrs.length).toBe(fx.truth.leaked);
+    // Each is a leak top: the objects whose pointer the program dropped.
+    if (leaked.kind === 'blocks') for (const i of leaked.index!) expect(leaks.verdicts[i]).toBe(2);
+    // Their buffers hold the content type; the objects themselves none.
+    expect((await runRegex(opened, pool, leaked, escapeRe(ct), { leaks })).total).toBe(0);
   });
 
   it('the report has a Content section; the dump’s texts only with includeStrings', () => {

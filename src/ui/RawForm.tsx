@@ -83,7 +83,14 @@ export function RawForm(props: { file: File; binaries: File[]; onAnalyze: (c: Ra
           )}
         </Show>
         <span class="spacer" />
-        <Show when={mapsCore()} fallback={<FilePicker label="…or pick a core of the same process" onFiles={(f) => f[0] && setMapsCore(f[0])} />}>
+        <Show
+          when={mapsCore()}
+          fallback={
+            <span data-testid="raw-maps-pick">
+              <FilePicker label="…or pick a core of the same process" onFiles={(f) => f[0] && setMapsCore(f[0])} />
+            </span>
+          }
+        >
           {(c) => (
             <span class="small" data-testid="raw-maps-core">
               map from the core {c().name}{' '}

@@ -269,5 +269,32 @@ describe('content scans and raw dumps in Chromium', () => {
       // Without its file in the tab, the Content section says what it needs.
       expect(await page.getByTestId('content-nofiles').innerText()).toMatch(/its files are not in this tab/);
     });
+
+    it('with a core of the same process picked as its map: the census as the core restricted to the range, labels too', async () => {
+      await page.locator('.summary').getByTestId('file-input').setInputFiles([rawFile]);
+      await page.getByTestId('raw-form').waitFor({ timeout: 30_000 });
+      await page.getByTestId('raw-maps-pick').locator('input[type=file]').setInputFiles([fx.core]);
+      expect(await page.getByTestId('raw-maps-core').innerText()).toContain(fx.core.split('/').pop()!);
+      expect(await page.getByTestId('raw-maps').isDisabled()).toBe(true);
+      await page.getByTestId('raw-analyze').click();
+      await expect.poll(() => page.getByTestId('from-cache').count(), { timeout: 120_000 }).toBe(0);
+      await page.getByTestId('word-census').waitFor();
+      const rows = page.getByTestId('word-census').locator('tbody tr');
+      let targets = 0;
+      for (let k = 0; k < 5; k++) {
+        const cells = rows.nth(k).locator('td');
+        const w = ref.words!.top[k];
+        expect((await cells.nth(1).innerText()).replace(/\s*hex$/, '')).toBe(pad(w.value));
+        expect(await cells.nth(2).innerText()).toBe(w.count.toLocaleString('en-US'));
+        expect(await cells.nth(3).innerText()).toContain(w.kind);
+        if (w.target) {
+          targets++;
+          expect(await cells.nth(4).innerText()).toContain(w.target.label);
+        }
+      }
+      expect(targets).toBeGreaterThan(0);
+      // Another map, another stored analysis.
+      expect(page.url()).toContain('-core.');
+    });
   });
 });

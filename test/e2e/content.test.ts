@@ -93,6 +93,7 @@ describe('content scans and raw dumps in Chromium', () => {
     const ex = await page.getByTestId('content-key-values').first().locator('[data-memory]').first().getAttribute('data-memory');
     const a = BigInt(ex!);
     expect(fx.truth.buffers.some((b) => b.leaked && a >= BigInt(b.addr) && a < BigInt(b.addr) + BigInt(b.len))).toBe(true);
+    console.log(`[e2e] keys census: ${await page.getByTestId('content-scope-line').first().innerText()}`);
     await shot('#sec-content', 'screenshot-content.png');
   });
 
@@ -141,6 +142,7 @@ describe('content scans and raw dumps in Chromium', () => {
     await page.getByTestId('content-pattern').fill(escapeRe(fromHex(fx.truth.contentTypeHex)));
     await page.getByTestId('content-run-regex').click();
     await expect.poll(() => page.getByTestId('content-regex-total').getAttribute('data-total'), { timeout: 60_000 }).toBe(String(fx.truth.requests));
+    console.log(`[e2e] regex over the whole dump: ${await page.getByTestId('content-scope-line').first().innerText()}`);
     await page.getByTestId('content-scope').selectOption('leaked');
   });
 

@@ -193,6 +193,20 @@ describe('content scans and raw dumps in Chromium', () => {
     expect(await first.getByTestId('content-key-top').getAttribute('data-value')).not.toBe(String(fx.truth.leakedChannel));
   });
 
+  it('a result from the cache, its files dropped again: whole-dump scans on a fresh pool, block sets said to need the analysis', async () => {
+    await page.getByTestId('saved').waitFor({ timeout: 30_000 });
+    await page.locator('.summary').getByTestId('file-input').setInputFiles([fx.core, fx.exe]);
+    await page.getByTestId('from-cache').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('content-blocks-why').innerText()).toMatch(/came from the browser's cache/);
+    expect(await page.getByTestId('content-scope').locator('option[value="leaked"]').isDisabled()).toBe(true);
+    await page.getByTestId('content-tab-regex').click();
+    await page.getByTestId('content-pattern').fill(escapeRe(fromHex(fx.truth.contentTypeHex)));
+    await page.getByTestId('content-run-regex').click();
+    await expect.poll(() => page.getByTestId('content-regex-total').getAttribute('data-total'), { timeout: 60_000 }).toBe(String(fx.truth.requests));
+    // No block index: matches are not grouped by block.
+    expect(await page.getByTestId('content-regex-verdicts').count()).toBe(0);
+  });
+
   describe('a raw dump of the [heap]', () => {
     let ref: AnalysisJSON;
     let rawRef: AnalysisJSON;

@@ -218,6 +218,9 @@ function lazyOpen(core: File, binaries: File[], raw?: RawChoice): () => Promise<
  * that are not the ones the result was made from (another fingerprint or size).
  */
 export async function openMemory(json: AnalysisJSON, files: File[]): Promise<MemoryViewer> {
+  if (json.format === 'raw') {
+    throw new HeaplensError('memory.raw', `${json.input.name} is a raw memory dump: open it again with "Open other files…" and give its base (${json.input.base ?? 'its START address'}) and map, then the memory view reads it.`);
+  }
   const inputs = await sortInputs(files);
   if (!inputs.core) {
     const why = inputs.rejected.map((r) => `${r.file.name}: ${r.why}`).join('; ');
@@ -320,8 +323,8 @@ async function analyzeOne(core: File, bins: File[], rejected: SortedInputs['reje
     fps.push(await fingerprint(new BlobSource(b), b.lastModified));
   }
   lap('identify');
-  if (raw) fps[0] += await rawKey(raw);
-  const cacheKey = fps[0] + (fps.length > 1 ? '+' + fps.slice(1).sort().join('+') : '');
+  // A raw dump read with another base or map is another analysis: the key says how it was read.
+  const cacheKey = fps[0] + (raw ? await rawKey(raw) : '') + (fps.length > 1 ? '+' + fps.slice(1).sort().join('+') : '');
   const cached = await loadCached(cacheKey);
   throwIfAborted(signal);
   if (cached) {

@@ -33,7 +33,7 @@ export function GroupScan(props: { scope: ContentScope; what: string }): JSX.Ele
       <span class="group-scan">
         <button type="button" class="mem-link" data-testid="group-strings" data-scope={scopeKey(props.scope)} title={`Strings and key=value census in ${props.what}`} onClick={() => open!(props.scope, 'keys')}>
           strings
-        </button>
+        </button>{' '}
         <button type="button" class="mem-link" data-testid="group-count" data-scope={scopeKey(props.scope)} title={`Count a regex in ${props.what}`} onClick={() => open!(props.scope, 'regex')}>
           count
         </button>

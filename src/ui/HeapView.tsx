@@ -545,7 +545,7 @@ function TypesTable(props: { st: TableState<TypeRow>; ws: number; onShowInMap: (
                         </Disclosure>
                       </td>
                       <td class="type-name" title={r.type}>
-                        {r.type} <GroupScan scope={{ kind: 'type', value: BigInt(r.value), name: r.type }} what={`the used blocks of type ${r.type}`} />
+                        {r.type}
                       </td>
                       <td>
                         <span class={`chip k-${r.kind}`} title={KIND_TITLES[r.kind]}>
@@ -560,7 +560,9 @@ function TypesTable(props: { st: TableState<TypeRow>; ws: number; onShowInMap: (
                         <AddrLink addr={r.value} ws={props.ws} onShowInMap={props.onShowInMap} title="The pointer every block of this type starts with; show its mapping" />
                       </td>
                       <td class="mono">{r.module ?? <span class="muted">—</span>}</td>
-                      <td class="sym">{r.symbol ?? <span class="muted">—</span>}</td>
+                      <td class="sym">
+                        {r.symbol ?? <span class="muted">—</span>} <GroupScan scope={{ kind: 'type', value: BigInt(r.value), name: r.type }} what={`the used blocks of type ${r.type}`} />
+                      </td>
                     </tr>
                     <Show when={isOpen()}>
                       <tr class="detail-row">
@@ -608,9 +610,7 @@ function SizesTable(props: { st: TableState<SizeRow>; ws: number; onOpenBlock: (
               {(r, i) => (
                 <tr>
                   <td class="r num muted">{i() + 1}</td>
-                  <td class="r num">
-                    {num(r.size)} <GroupScan scope={{ kind: 'size', size: r.size }} what={`the used blocks of ${r.size} bytes`} />
-                  </td>
+                  <td class="r num">{num(r.size)}</td>
                   <td class="r num muted">{num(r.chunkSize)}</td>
                   <td class="r num">{num(r.count)}</td>
                   <td class="r num" title={bytes(r.bytes)}>
@@ -619,7 +619,8 @@ function SizesTable(props: { st: TableState<SizeRow>; ws: number; onOpenBlock: (
                   <td>
                     <span class="examples-inline">
                       <For each={r.examples}>{(a) => <BlockLink addr={a} ws={props.ws} onOpen={props.onOpenBlock} />}</For>
-                    </span>
+                    </span>{' '}
+                    <GroupScan scope={{ kind: 'size', size: r.size }} what={`the used blocks of ${r.size} bytes`} />
                   </td>
                 </tr>
               )}

@@ -251,11 +251,13 @@ function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: s
               keyHead={(st) => <SortHeader key="key" label="Type" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} />}
               keyCells={(r) => (
                 <td class="type-name" title={r.type}>
-                  {r.type}{' '}
-                  <Show when={props.typeValues?.get(r.type)}>
-                    {(v) => <GroupScan scope={{ kind: 'type', value: BigInt(v()), name: r.type, leakedOnly: true }} what={`the leaked blocks of type ${r.type}`} />}
-                  </Show>
+                  {r.type}
                 </td>
+              )}
+              actions={(r) => (
+                <Show when={props.typeValues?.get(r.type)}>
+                  {(v) => <GroupScan scope={{ kind: 'type', value: BigInt(v()), name: r.type, leakedOnly: true }} what={`the leaked blocks of type ${r.type}`} />}
+                </Show>
               )}
               keyCols={1}
             />
@@ -272,11 +274,8 @@ function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: s
               placeholder="Filter: a size in bytes, or 0x address"
               empty="No leaked block."
               keyHead={(st) => <SortHeader key="key" label="Usable size" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />}
-              keyCells={(r) => (
-                <td class="r num">
-                  {num(r.size)} <GroupScan scope={{ kind: 'leaked-size', size: r.size }} what={`the leaked blocks of ${r.size} bytes`} />
-                </td>
-              )}
+              keyCells={(r) => <td class="r num">{num(r.size)}</td>}
+              actions={(r) => <GroupScan scope={{ kind: 'leaked-size', size: r.size }} what={`the leaked blocks of ${r.size} bytes`} />}
               keyCols={1}
             />
           </div>
@@ -343,6 +342,8 @@ function GroupTable<R extends GroupRow>(props: {
   keyCells: (r: R) => JSX.Element;
   keyCols: number;
   csv: () => Table;
+  /** After the examples: "strings" / "count" over the group (ContentView's GroupScan). */
+  actions?: (r: R) => JSX.Element;
 }): JSX.Element {
   const st = props.st;
   const cols = () => props.keyCols + 6;
@@ -392,6 +393,7 @@ function GroupTable<R extends GroupRow>(props: {
                     <span class="examples-inline">
                       <For each={r.examples}>{(a) => <BlockLink addr={a} ws={props.ws} onOpen={props.onOpenBlock} />}</For>
                     </span>
+                    {props.actions ? <> {props.actions(r)}</> : null}
                   </td>
                 </tr>
               )}

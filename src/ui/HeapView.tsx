@@ -50,7 +50,11 @@ const KIND_TITLES: Record<TypeRow['kind'], string> = {
 export function HeapView(props: { json: AnalysisJSON; onShowInMap: (addr: string) => void; onShowDiagnostics: () => void; onOpenBlock: (addr: string) => void }): JSX.Element {
   const heap = () => (props.json.heap?.found ? props.json.heap : undefined);
   /** Why there is no heap: the engine's heap diagnostics (they say what was looked for). */
-  const why = createMemo(() => props.json.diagnostics.filter((d) => d.code.startsWith('heap.')));
+  const why = createMemo(() => [
+    // A raw dump says first why its chunks could not be walked (it does not start at a chunk boundary, …).
+    ...props.json.diagnostics.filter((d) => d.code === 'raw.no-heap-walk' || d.code === 'raw.heap-walk-broke'),
+    ...props.json.diagnostics.filter((d) => d.code.startsWith('heap.')),
+  ]);
   return (
     <Show
       when={heap()}

@@ -32,6 +32,7 @@ describe('content scans and raw dumps in Chromium', () => {
   let mapsText = '';
   let rawFile = '';
   let noNameFile = '';
+  let midFile = '';
   let heap: { start: bigint; end: bigint };
   const LEAKED = 600;
 
@@ -45,6 +46,8 @@ describe('content scans and raw dumps in Chromium', () => {
     mkdirSync(dir, { recursive: true });
     rawFile = join(dir, `heap-${h(heap.start)}-${h(heap.end)}.bin`);
     await run('gdb', ['-batch', '-ex', `dump binary memory ${rawFile} 0x${h(heap.start)} 0x${h(heap.end)}`, fx.exe, fx.core]);
+    midFile = join(dir, `mid.0x${h(heap.start + 0x10000n)}.bin`);
+    await run('gdb', ['-batch', '-ex', `dump binary memory ${midFile} 0x${h(heap.start + 0x10000n)} 0x${h(heap.end)}`, fx.exe, fx.core]);
     noNameFile = join(dir, 'memory.bin');
     copyFileSync(rawFile, noNameFile);
     site = await serveStatic();
@@ -286,6 +289,23 @@ describe('content scans and raw dumps in Chromium', () => {
       expect(await page.getByTestId('content-nofiles').innerText()).toMatch(/its files are not in this tab/);
     });
 
+    it('a dump that starts mid-heap: no chunk walk, and the Heap section says why', async () => {
+      await page.locator('.summary').getByTestId('file-input').setInputFiles([midFile]);
+      await page.getByTestId('raw-form').waitFor({ timeout: 30_000 });
+      expect(await page.getByTestId('raw-base').inputValue()).toBe('0x' + h(heap.start + 0x10000n));
+      await page.getByTestId('raw-maps').fill(mapsText);
+      await page.getByTestId('raw-analyze').click();
+      await expect.poll(() => page.locator('#res-title').innerText(), { timeout: 120_000 }).toBe(midFile.split('/').pop());
+      const note = await page.getByTestId('heap').innerText();
+      expect(note).toContain('No glibc malloc heap found: no heap walk');
+      expect(note).toContain('0x10000 bytes into [heap]');
+      // The census still covers every word of it: as the core's over the same range.
+      const midRef = await analyzeFile(fx.core, [], { census: { ranges: [{ start: heap.start + 0x10000n, end: heap.end }] } });
+      const cells = page.getByTestId('word-census').locator('tbody tr').first().locator('td');
+      expect((await cells.nth(1).innerText()).replace(/\s*hex$/, '')).toBe(pad(midRef.words!.top[0].value));
+      expect(await cells.nth(2).innerText()).toBe(midRef.words!.top[0].count.toLocaleString('en-US'));
+    });
+
     it('with a core of the same process picked as its map: the census as the core restricted to the range, labels too', async () => {
       await page.locator('.summary').getByTestId('file-input').setInputFiles([rawFile]);
       await page.getByTestId('raw-form').waitFor({ timeout: 30_000 });
@@ -293,7 +313,8 @@ describe('content scans and raw dumps in Chromium', () => {
       expect(await page.getByTestId('raw-maps-core').innerText()).toContain(fx.core.split('/').pop()!);
       expect(await page.getByTestId('raw-maps').isDisabled()).toBe(true);
       await page.getByTestId('raw-analyze').click();
-      await expect.poll(() => page.getByTestId('from-cache').count(), { timeout: 120_000 }).toBe(0);
+      await expect.poll(() => page.locator('#res-title').innerText(), { timeout: 120_000 }).toBe(rawFile.split('/').pop());
+      expect(await page.getByTestId('from-cache').count()).toBe(0);
       await page.getByTestId('word-census').waitFor();
       const rows = page.getByTestId('word-census').locator('tbody tr');
       let targets = 0;

@@ -10,7 +10,8 @@ import { type JSX, Show, createEffect, createSignal, onCleanup, onMount } from '
 import type { Progress } from '../engine/pipeline';
 import { isAbort } from '../engine/errors';
 import { type RecentEntry, type StorageUsage, checkCache, clearCache, forget, listRecent, loadCached, resetCache, saveCached, storageUsage } from './cache';
-import { type DiffItem, type RunResult, memoryFromFiles, releaseExplorer, runInputs } from './session';
+import { type DiffItem, type RawChoice, RawNeeded, type RunResult, memoryFromFiles, releaseExplorer, runInputs } from './session';
+import { RawForm } from './RawForm';
 import { errorMessage } from './fmt';
 import { copied } from './habits';
 import { type DiffEntry, type DiffShown, DiffView } from './DiffView';
@@ -29,6 +30,8 @@ export interface Shown {
   released?: boolean;
   /** Opened from the comparison on screen (its results link back to it). */
   fromDiff?: boolean;
+  /** A raw memory dump: the base and map the user gave (to analyze it again). */
+  raw?: RawChoice;
 }
 
 interface Notice {
@@ -63,6 +66,9 @@ export function App(): JSX.Element {
   });
   const [storeBroken, setStoreBroken] = createSignal(false);
   const [run, setRun] = createSignal<RunState>();
+  /** A dropped file that is no ELF file: the raw-dump form asks for its base (RawForm). */
+  const [rawAsk, setRawAsk] = createSignal<{ file: File; binaries: File[]; files: File[] }>();
+  let lastFiles: File[] = [];
   const [error, setError] = createSignal<{ message: string; code?: string; title?: string }>();
   const [notice, setNotice] = createSignal<Notice>();
   const [recent, setRecent] = createSignal<RecentEntry[]>([]);
@@ -133,8 +139,9 @@ export function App(): JSX.Element {
   };
 
   /** Starts a run; `getFiles` may itself take time (the sample is fetched) and fail. */
-  async function start(label: string, getFiles: () => Promise<File[]>, firstStage = 'Opening the files') {
+  async function start(label: string, getFiles: () => Promise<File[]>, firstStage = 'Opening the files', raw?: RawChoice) {
     run()?.cancel(true);
+    setRawAsk(undefined);
     const id = ++runSeq;
     const alive = () => run()?.id === id;
     setError(undefined);
@@ -167,13 +174,18 @@ export function App(): JSX.Element {
     };
     try {
       const files = await getFiles();
+      lastFiles = files;
       if (!alive()) return;
       label = files.map((f) => f.name).join(' + ');
       patch({ label });
-      const h = runInputs(files, {
-        onStage: (stage) => patch({ stage }),
-        onProgress: (progress: Progress) => patch({ progress }),
-      });
+      const h = runInputs(
+        files,
+        {
+          onStage: (stage) => patch({ stage }),
+          onProgress: (progress: Progress) => patch({ progress }),
+        },
+        raw,
+      );
       handle = h;
       const out = await h.promise;
       if (!alive()) return;
@@ -199,7 +211,7 @@ export function App(): JSX.Element {
       const prev = shown()?.result.explorer;
       if (prev && prev !== result.explorer) prev.release();
       setInitialView(undefined);
-      setShown({ result, files: files.map((f) => f.name), inputs: files });
+      setShown({ result, files: files.map((f) => f.name), inputs: files, ...(raw ? { raw } : {}) });
       setScreen('results');
       endRun(false);
       window.scrollTo(0, 0);
@@ -210,7 +222,8 @@ export function App(): JSX.Element {
     } catch (e) {
       if (!alive()) return;
       endRun(true);
-      if (isAbort(e)) setNotice({ kind: 'info', text: `Cancelled: ${label} was not analyzed; nothing changed.` });
+      if (e instanceof RawNeeded) setRawAsk({ file: e.file, binaries: e.binaries, files: lastFiles });
+      else if (isAbort(e)) setNotice({ kind: 'info', text: `Cancelled: ${label} was not analyzed; nothing changed.` });
       else setError({ message: errorMessage(e), code: (e as { code?: string })?.code });
     }
   }
@@ -301,7 +314,7 @@ export function App(): JSX.Element {
     if (!s?.inputs) return;
     const old = s.result;
     await forget(old.cacheKey);
-    await start(s.inputs.map((f) => f.name).join(' + '), async () => s.inputs!);
+    await start(s.inputs.map((f) => f.name).join(' + '), async () => s.inputs!, undefined, s.raw);
     const now = shown()?.result;
     if (!now || now === old || now.cacheKey !== old.cacheKey) await saveCached(old.cacheKey, old.json, old.binaries);
     await refreshRecent();
@@ -442,6 +455,16 @@ export function App(): JSX.Element {
         </Show>
 
         <Show when={runVisible() && run()}>{(r) => <RunPanel run={r()} />}</Show>
+        <Show when={!runVisible() && rawAsk()} keyed>
+          {(a) => (
+            <RawForm
+              file={a.file}
+              binaries={a.binaries}
+              onCancel={() => setRawAsk(undefined)}
+              onAnalyze={(c) => void start(`${a.file.name} (raw dump at 0x${c.base.toString(16)})`, async () => a.files, 'Opening the files', c)}
+            />
+          )}
+        </Show>
         <div class="content" hidden={runVisible()}>
           <Show when={screen() === 'diff' && diffState()} keyed>
             {(d) => <DiffView shown={d.shown} initialTable={d.table} onOpen={openDiffItem} onNew={toStart} />}

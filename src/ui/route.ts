@@ -20,7 +20,7 @@ export type Route =
   | { kind: 'analysis'; key: string; view: ViewState }
   | { kind: 'diff'; a: string; b: string; table?: string };
 
-const TAB_NAMES = ['heap', 'leaks', 'census'];
+const TAB_NAMES = ['heap', 'leaks', 'census', 'content'];
 const HEX = /^0x[0-9a-f]{1,16}$/i;
 
 export function parseHash(hash: string): Route {

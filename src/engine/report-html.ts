@@ -5,7 +5,7 @@
 // `includeStrings` (see tables.ts).
 import type { AnalysisJSON } from './analyze';
 import type { DiffJSON, DiffRow } from './diff';
-import type { TrendJSON, TrendRow } from './trend';
+import { type TrendJSON, type TrendRow, sparkPoints } from './trend';
 import { bytes } from './format';
 import type { RegexJSON, StringsJSON } from './content/json';
 import { contentTables } from './content/export';
@@ -222,11 +222,8 @@ ${rows.map((r) => `<tr class="p-${r.pattern}"><td>${esc(r.label)}</td>${r.points
 function sparkline(r: TrendRow): string {
   const W = 90;
   const H = 20;
-  const v = r.points.map((p) => ('atMost' in p ? p.atMost : p.bytes));
-  const max = Math.max(1, ...v);
-  const x = (i: number) => (3 + (i * (W - 6)) / Math.max(1, v.length - 1)).toFixed(1);
-  const y = (b: number) => (H - 3 - (b / max) * (H - 6)).toFixed(1);
-  return `<svg class="spark" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(v.map((b) => bytes(b)).join(', '))}"><polyline fill="none" stroke="currentColor" stroke-width="1.5" points="${v.map((b, i) => `${x(i)},${y(b)}`).join(' ')}"/></svg>`;
+  const pts = sparkPoints(r, W, H);
+  return `<svg class="spark" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(pts.map((p) => bytes(p.bytes)).join(', '))}"><polyline fill="none" stroke="currentColor" stroke-width="1.5" points="${pts.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')}"/></svg>`;
 }
 
 // ---- pieces ------------------------------------------------------------------------

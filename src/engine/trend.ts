@@ -50,6 +50,13 @@ export interface TrendJSON {
 
 const GENERATOR = 'heaplens 0.1.0';
 
+/** Where a row's bytes per dump sit in a W × H sparkline (3 px margins; a bound drawn at its bound). */
+export function sparkPoints(row: TrendRow, W: number, H: number): { x: number; y: number; bytes: number; bounded: boolean }[] {
+  const v = row.points.map((p) => ('atMost' in p ? p.atMost : p.bytes));
+  const max = Math.max(1, ...v);
+  return v.map((b, i) => ({ x: 3 + (i * (W - 6)) / Math.max(1, v.length - 1), y: H - 3 - (b / max) * (H - 6), bytes: b, bounded: 'atMost' in row.points[i] }));
+}
+
 /** Rows of one table across the dumps, steady growers first, each kind by growth. */
 export function trendRows(lists: ({ list: Listed[]; cut: boolean } | undefined)[]): TrendRow[] {
   const maps = lists.map((l) => new Map((l?.list ?? []).map((x) => [x.key, x])));

@@ -5,7 +5,7 @@
 import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
 import { TREND_TABLES, trendRowsTable } from '../engine/tables';
-import { type TrendJSON, type TrendPattern, type TrendRow, trendAnalyses } from '../engine/trend';
+import { type TrendJSON, type TrendPattern, type TrendRow, sparkPoints, trendAnalyses } from '../engine/trend';
 import { CsvButton, Tabs } from './common';
 import { bytes, num } from './fmt';
 
@@ -30,14 +30,11 @@ const FILTERS: { key: 'moving' | 'steady' | 'all'; label: string }[] = [
 function Sparkline(props: { row: TrendRow }): JSX.Element {
   const W = 96;
   const H = 22;
-  const vals = () => props.row.points.map((p) => ('atMost' in p ? p.atMost : p.bytes));
-  const max = () => Math.max(1, ...vals());
-  const x = (i: number) => 3 + (i * (W - 6)) / Math.max(1, vals().length - 1);
-  const y = (v: number) => H - 3 - (v / max()) * (H - 6);
+  const pts = () => sparkPoints(props.row, W, H);
   return (
-    <svg class={`spark spark-${props.row.pattern}`} width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`bytes per dump: ${vals().map((v) => bytes(v)).join(', ')}`}>
-      <polyline fill="none" stroke="currentColor" stroke-width="1.5" points={vals().map((v, i) => `${x(i)},${y(v)}`).join(' ')} />
-      <For each={props.row.points}>{(p, i) => <circle cx={x(i())} cy={y(vals()[i()])} r="2.2" fill={'atMost' in p ? 'none' : 'currentColor'} stroke="currentColor" />}</For>
+    <svg class={`spark spark-${props.row.pattern}`} width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`bytes per dump: ${pts().map((p) => bytes(p.bytes)).join(', ')}`}>
+      <polyline fill="none" stroke="currentColor" stroke-width="1.5" points={pts().map((p) => `${p.x},${p.y}`).join(' ')} />
+      <For each={pts()}>{(p) => <circle cx={p.x} cy={p.y} r="2.2" fill={p.bounded ? 'none' : 'currentColor'} stroke="currentColor" />}</For>
     </svg>
   );
 }

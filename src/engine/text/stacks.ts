@@ -64,6 +64,8 @@ export interface ThreadStacksOptions {
 
 const KiB = 1024n;
 const MIN_ADDR = 0x10000n; // mmap_min_addr
+/** The kernel's default stack_guard_gap: 256 pages of 4 KiB. No mapping is placed there under a stack. */
+const STACK_GUARD_GAP = 256n * 4096n;
 
 /** The top of user space: 3 GiB for a 32-bit kernel, 4 GiB for a 32-bit process on a 64-bit kernel (its stack lies above 3 GiB), 128 TiB for 64-bit. */
 function userTop(entries: { end: bigint }[], wordSize: 4 | 8): { top: bigint; from: string } {
@@ -116,7 +118,9 @@ function analyzeStacks(
     let prev = MIN_ADDR;
     let k = 0n;
     for (const e of entries) {
-      if (e.start > prev) k += (e.start - prev) / need;
+      // Below the main stack the kernel keeps stack_guard_gap (256 pages by default) free for it to grow into.
+      const end = e.path === '[stack]' ? e.start - STACK_GUARD_GAP : e.start;
+      if (end > prev) k += (end - prev) / need;
       if (e.end > prev) prev = e.end;
     }
     if (top > prev) k += (top - prev) / need;

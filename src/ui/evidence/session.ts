@@ -1,0 +1,184 @@
+// Text evidence for the views: dropped or pasted tool output (top, ps, pidstat, /proc/PID/status,
+// /proc/meminfo, strace, valgrind, heap profiles) read by the engine's readText, kept in the
+// browser's IndexedDB beside the analyses, and compared. Views see the documents only.
+import { createStore, del, get, keys, set, type UseStore } from 'idb-keyval';
+import { BlobSource, type ByteSource, MemorySource } from '../../engine/bytesource';
+import { detectKind } from '../../engine/detect';
+import { type Binary, openBinary } from '../../engine/elf/symbols';
+import { isAbort, throwIfAborted } from '../../engine/errors';
+import { fingerprint } from '../../engine/fingerprint';
+import type { Progress } from '../../engine/pipeline';
+import { type HeapProfileDoc, type TextComparison, type TextDocument, compareTexts, detectText, encodePprof, heapProfileToPprof, readText } from '../../engine/text';
+import { readHead } from '../../engine/text/lines';
+import { ensureDemangler } from '../session';
+
+/** Bumped when the stored document changes shape. */
+export const EVIDENCE_SCHEMA = 1;
+/** Items kept; the oldest go first. */
+const KEEP = 40;
+
+export interface EvidenceItem {
+  /** Content fingerprint (16 hex digits): the same file dropped twice is one item. */
+  id: string;
+  name: string;
+  size: number;
+  /** When it was read (ms since the epoch). */
+  addedAt: number;
+  /** Pasted into the box rather than dropped. */
+  pasted?: boolean;
+  /** Binaries that named the addresses of a heap profile. */
+  binaries: string[];
+  doc: TextDocument;
+}
+
+interface Stored {
+  schema: number;
+  item: EvidenceItem;
+}
+
+let store: UseStore | undefined;
+function db(): UseStore {
+  store ??= createStore('heaplens-evidence', 'items');
+  return store;
+}
+
+/** Every stored item, newest first; items of another schema are dropped. */
+export async function listEvidence(): Promise<EvidenceItem[]> {
+  try {
+    const out: EvidenceItem[] = [];
+    for (const k of await keys(db())) {
+      const s = await get<Stored>(k, db());
+      if (!s || s.schema !== EVIDENCE_SCHEMA || !s.item?.doc) {
+        await del(k, db());
+        continue;
+      }
+      out.push(s.item);
+    }
+    return out.sort((a, b) => b.addedAt - a.addedAt);
+  } catch {
+    return [];
+  }
+}
+
+/** Stores items; answers a sentence when some could not be stored (quota, no IndexedDB). */
+export async function saveEvidence(items: EvidenceItem[]): Promise<string | undefined> {
+  const failed: string[] = [];
+  let why = '';
+  for (const item of items) {
+    try {
+      await set(item.id, { schema: EVIDENCE_SCHEMA, item } satisfies Stored, db());
+    } catch (e) {
+      failed.push(item.name);
+      why = (e as Error)?.name === 'QuotaExceededError' ? 'the browser refused the space' : String((e as Error)?.message ?? e);
+    }
+  }
+  try {
+    const all = await listEvidence();
+    for (const old of all.slice(KEEP)) await del(old.id, db());
+  } catch {
+    /* listing failed: nothing to trim */
+  }
+  return failed.length ? `Shown but not stored in this browser (${why}): ${failed.join(', ')}.` : undefined;
+}
+
+export async function forgetEvidence(id: string): Promise<void> {
+  try {
+    await del(id, db());
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Dropped files split by content: text to read as evidence, ELF files and gzip to the core analysis. */
+export interface SplitInputs {
+  texts: File[];
+  /** Cores, binaries, .gz and anything ELF: what runInputs takes. */
+  rest: File[];
+  cores: number;
+  binaries: File[];
+}
+
+export async function splitInputs(files: File[], signal?: AbortSignal): Promise<SplitInputs> {
+  const out: SplitInputs = { texts: [], rest: [], cores: 0, binaries: [] };
+  for (const f of files) {
+    throwIfAborted(signal);
+    const k = await detectKind(new BlobSource(f));
+    if (k === 'unknown') out.texts.push(f);
+    else {
+      out.rest.push(f);
+      if (k === 'core' || k === 'gzip') out.cores++;
+      if (k === 'binary') out.binaries.push(f);
+    }
+  }
+  return out;
+}
+
+export interface ReadCallbacks {
+  onStage?: (s: string) => void;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface EvidenceHandle {
+  promise: Promise<EvidenceItem[]>;
+  cancel(): void;
+}
+
+/** Reads text sources (files, or pasted text) with the binaries given for heap profiles. */
+export function readEvidence(sources: (File | { name: string; text: string })[], binaries: File[], cb: ReadCallbacks = {}): EvidenceHandle {
+  const ac = new AbortController();
+  const promise = (async () => {
+    const items: EvidenceItem[] = [];
+    let bins: Binary[] | undefined;
+    for (let i = 0; i < sources.length; i++) {
+      throwIfAborted(ac.signal);
+      const s = sources[i];
+      const pasted = !(s instanceof Blob);
+      const src: ByteSource = pasted ? new MemorySource(new TextEncoder().encode(s.text), s.name) : new BlobSource(s, s.name);
+      const tag = sources.length > 1 ? `${s.name} (${i + 1} of ${sources.length})` : s.name;
+      // Binaries are opened only when a heap profile needs them to name its addresses.
+      let names: string[] = [];
+      if (binaries.length && src.size) {
+        const head = await readHead(src);
+        if (!head.binary && detectText(head.text).kind === 'heap-profile') {
+          if (!bins) {
+            cb.onStage?.('Reading the binaries\' symbols');
+            await ensureDemangler();
+            bins = [];
+            for (const b of binaries) {
+              try {
+                bins.push(await openBinary(new BlobSource(b, b.name)));
+              } catch {
+                /* not a binary with symbols: addresses stay module+offset */
+              }
+            }
+          }
+          names = binaries.map((b) => b.name);
+        }
+      }
+      cb.onStage?.(`Reading ${tag}`);
+      const t0 = performance.now();
+      const doc = await readText(src, {
+        binaries: names.length ? bins : undefined,
+        signal: ac.signal,
+        onProgress: (done, total) => cb.onProgress?.({ phase: 'text', done, total, elapsedMs: performance.now() - t0 }),
+      });
+      const fp = await fingerprint(src, pasted ? 0 : (s as File).lastModified);
+      items.push({ id: fp.slice(0, 16) + (names.length ? 'b' : ''), name: s.name, size: src.size, addedAt: Date.now() + i, pasted: pasted || undefined, binaries: names, doc });
+    }
+    return items;
+  })();
+  return { promise, cancel: () => ac.abort() };
+}
+
+export { isAbort };
+
+/** Two documents of a kind → the engine's comparison (undefined when the kind has none). */
+export function compareEvidence(a: EvidenceItem, b: EvidenceItem): TextComparison | undefined {
+  return compareTexts(a.doc, b.doc);
+}
+
+/** A heap profile (or what grew since a base) as pprof's profile.proto, gzipped: the bytes of a .pb.gz. */
+export async function pprofBytes(doc: HeapProfileDoc, base?: HeapProfileDoc): Promise<{ bytes: Uint8Array; samples: number; dropped: number }> {
+  const r = heapProfileToPprof(doc, { base });
+  return { bytes: await encodePprof(r.profile), samples: r.samples, dropped: r.dropped };
+}

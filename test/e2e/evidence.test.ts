@@ -1,0 +1,198 @@
+// Text evidence in the app (Chromium): real tool output made at test time — an strace log of
+// a program leaking mmaps (test/fixtures/mmapleak.c), /proc/meminfo around a known anonymous
+// growth (anongrow.c), two tcmalloc heap profiles of a leak (heapprof.cpp) with the binary —
+// dropped or pasted; each view's answer must say what the fixture's own truth says.
+import { readFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Browser, Page } from 'playwright-core';
+import { Profile } from 'pprof-format';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
+import { buildFixture } from '../helpers/fixtures';
+import { missingHeader, missingTool, run, start, workDir } from '../helpers/text-tools';
+
+interface MmapTruth {
+  pid: number;
+  leakerTid: number;
+  size: number;
+  count: number;
+}
+
+interface HeapTruth {
+  dumps: string[];
+  leakFunction: string;
+  growthObjects: number;
+  growthBytes: number;
+}
+
+const why = missingTool('strace', 'strace') ?? missingHeader('gperftools/heap-profiler.h', 'libgoogle-perftools-dev');
+
+/** Sum of inuse_space of a decoded pprof profile, and the part whose first frame outside the allocator is fn. */
+function pprofTotals(p: Profile, fn: string): { total: number; fn: number } {
+  const str = p.stringTable.strings;
+  const idx = p.sampleType.findIndex((t) => str[Number(t.type)] === 'inuse_space');
+  const fns = new Map(p.function.map((f) => [Number(f.id), str[Number(f.name)]]));
+  const locs = new Map(p.location.map((l) => [Number(l.id), fns.get(Number(l.line[0].functionId))!]));
+  let total = 0;
+  let mine = 0;
+  for (const s of p.sample) {
+    const v = Number(s.value[idx]);
+    total += v;
+    if (s.locationId.map((id) => locs.get(Number(id))).find((n) => !/^(malloc|operator new|tc_|lib(tcmalloc|jemalloc))/.test(n!)) === fn) mine += v;
+  }
+  return { total, fn: mine };
+}
+
+const digits = (s: string) => Number(s.replace(/[^\d-]/g, ''));
+
+describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}`, () => {
+  let site: StaticSite;
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+  let straceLog: string;
+  let mm: MmapTruth;
+  let meminfoPair: string;
+  let anonBytes: number;
+  let heap: HeapTruth;
+  let heapExe: string;
+
+  beforeAll(async () => {
+    dir = workDir('e2e-evidence');
+    // strace -f -t of the mmap leaker: 20 leaks, one every 100 ms, and a thread that unmaps its own.
+    const mmExe = await buildFixture('mmapleak.c');
+    straceLog = join(dir, 'leaker.strace');
+    await run('strace', ['-f', '-t', '-o', straceLog, mmExe, join(dir, 'mm-truth.json'), '100', '20']);
+    mm = JSON.parse(readFileSync(join(dir, 'mm-truth.json'), 'utf8'));
+    // /proc/meminfo before and after a program writes 256 MiB of anonymous memory, with time stamps.
+    const agExe = await buildFixture('anongrow.c');
+    const prog = start(agExe, [join(dir, 'ag-truth.json'), '256']);
+    try {
+      const pid = Number((await prog.waitFor(/READY (\d+)/))[1]);
+      const before = readFileSync('/proc/meminfo', 'utf8');
+      const t0 = Math.floor(Date.now() / 1000);
+      process.kill(pid, 'SIGUSR1');
+      anonBytes = Number((await prog.waitFor(/GREW (\d+)/))[1]);
+      const after = readFileSync('/proc/meminfo', 'utf8');
+      meminfoPair = `${t0}\n${before}${Math.floor(Date.now() / 1000)}\n${after}`;
+    } finally {
+      prog.child.kill('SIGKILL');
+    }
+    // Two tcmalloc HEAPPROFILE dumps of a program leaking in svc::leak_requests.
+    heapExe = await buildFixture('heapprof.cpp', { libs: ['-ltcmalloc'] });
+    await run(heapExe, [join(dir, 'heap-truth.json'), dir]);
+    heap = JSON.parse(readFileSync(join(dir, 'heap-truth.json'), 'utf8'));
+    site = await serveStatic();
+    browser = await launchChromium();
+    const ctx = await browser.newContext({ acceptDownloads: true });
+    page = await ctx.newPage();
+    await page.goto(site.url);
+    await page.getByTestId('dropzone').waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+  });
+
+  const answer = () => page.getByTestId('evidence-item').getByTestId('evidence-answer').first();
+
+  it('a dropped strace log: the answer names the leaking thread, its tid, the size and the count', async () => {
+    await page.getByTestId('file-input').setInputFiles([straceLog]);
+    await page.getByTestId('ev-strace').waitFor({ timeout: 60_000 });
+    const text = await answer().innerText();
+    expect(text).toContain('“mmap-leaker”');
+    expect(text).toContain(`tid ${mm.leakerTid}`);
+    expect(text).toContain(`mapped ${mm.count} × ${mm.size} bytes`);
+    expect(text).toContain('never unmapped them');
+    // The table of what is still mapped has the leaker's group with all its mappings (thread
+    // stacks, larger, come first by bytes).
+    const rows = await page.getByTestId('ev-strace-unmatched').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const mine = rows.filter((c) => digits(c[0]) === mm.leakerTid && digits(c[2]) === mm.size && c[3] === 'anon');
+    expect(mine).toHaveLength(1);
+    expect(mine[0][1]).toBe('mmap-leaker');
+    expect(digits(mine[0][5])).toBe(mm.count);
+    expect(digits(mine[0][7])).toBe(mm.count);
+    expect(await page.getByTestId('ev-strace-chart').locator('path.ev-line').count()).toBe(2);
+    expect(page.url()).toMatch(/#e=[0-9a-f]{16}$/);
+  });
+
+  it('a pasted /proc/meminfo pair: the verdict is user-space growth, AnonPages grew by what the program wrote', async () => {
+    await page.getByTestId('paste-text').fill(meminfoPair);
+    await page.getByTestId('paste-read').click();
+    await page.getByTestId('ev-meminfo').waitFor();
+    expect(await page.getByTestId('ev-verdict').textContent()).toBe('user-space growth');
+    expect(await answer().innerText()).toMatch(/^Verdict over 2 samples: .*AnonPages/);
+    const rows = await page.getByTestId('ev-meminfo-growth').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const cells = rows.find((c) => c[0].startsWith('user anon'))!;
+    expect((digits(cells[3]) - digits(cells[2])) * 1024).toBeGreaterThanOrEqual(anonBytes * 0.9);
+  });
+
+  it('two tcmalloc profiles and the binary: the diff names the leaking function and its growth; the flame graph zooms; pprof exports the same totals', async () => {
+    await page.getByTestId('file-input').setInputFiles([heap.dumps[1], heap.dumps[0], heapExe]);
+    await page.getByTestId('ev-heap-diff').waitFor({ timeout: 60_000 });
+    const top = await page.getByTestId('ev-heap-diff-functions').locator('tbody tr').first().locator('td').allInnerTexts();
+    expect(top[0]).toBe(heap.leakFunction);
+    expect(digits(top[1])).toBe(heap.growthBytes);
+    expect(digits(top[2])).toBe(heap.growthObjects);
+    expect(await page.getByTestId('ev-compare').getByTestId('evidence-answer').first().innerText()).toContain(`${heap.leakFunction} grew most`);
+    // Flame graph: frames drawn; clicking the leaking function zooms it to the full width.
+    const flame = page.getByTestId('ev-compare').getByTestId('flame');
+    expect(await flame.getByTestId('flame-frame').count()).toBeGreaterThan(2);
+    const widthOf = (name: string) => flame.evaluate((el, n) => {
+      const g = [...el.querySelectorAll('[data-testid=flame-frame]')].find((x) => (x as HTMLElement).dataset.name === n);
+      return g ? Number(g.querySelector('rect')!.getAttribute('width')) : -1;
+    }, name);
+    const full = await flame.evaluate((el) => Number(el.querySelector('svg')!.getAttribute('width')));
+    const before = await widthOf(heap.leakFunction);
+    expect(before).toBeGreaterThan(0);
+    await flame.evaluate((el, n) => {
+      const g = [...el.querySelectorAll('[data-testid=flame-frame]')].find((x) => (x as HTMLElement).dataset.name === n) as SVGGElement;
+      g.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    }, heap.leakFunction);
+    expect(await flame.getByTestId('flame-info').innerText()).toContain(`Zoomed to ${heap.leakFunction}`);
+    expect(await widthOf(heap.leakFunction)).toBeGreaterThanOrEqual(full - 1);
+    // Search marks the function and says its share.
+    await flame.getByTestId('flame-search').fill('leak_requests');
+    expect(await flame.locator('.ev-match').count()).toBeGreaterThan(0);
+    await flame.getByTestId('flame-reset').click();
+    const flameTotal = digits((await flame.getByTestId('flame-total').innerText()).split(' B')[0]);
+    // Export: a gzipped profile.proto whose growth is the leak's, with the flame graph's total.
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('ev-compare').getByTestId('export-pprof').click()]);
+    expect(dl.suggestedFilename()).toMatch(/\.pb\.gz$/);
+    const p = Profile.decode(gunzipSync(readFileSync((await dl.path())!)));
+    const t = pprofTotals(p, heap.leakFunction);
+    expect(t.fn).toBe(heap.growthBytes);
+    expect(t.total).toBe(flameTotal);
+  });
+
+  it('unknown text says so with its first lines, and the other items stay', async () => {
+    const f = join(dir, 'notes.txt');
+    writeFileSync(f, 'Shopping list\neggs\nflour\n');
+    const rowsBefore = await page.getByTestId('evidence-row').count();
+    expect(rowsBefore).toBe(4);
+    await page.getByTestId('file-input').setInputFiles([f]);
+    await page.getByTestId('ev-unknown').waitFor();
+    expect(await answer().innerText()).toMatch(/notes\.txt: unknown text/);
+    expect(await page.getByTestId('ev-unknown-lines').innerText()).toBe('Shopping list\neggs\nflour');
+    expect(await page.getByTestId('evidence-row').count()).toBe(rowsBefore + 1);
+    expect(await page.locator('[data-testid=evidence-row][data-kind=strace]').count()).toBe(1);
+    expect(await page.locator('[data-testid=evidence-row][data-kind=heap-profile]').count()).toBe(2);
+  });
+
+  it('evidence is kept in the browser: a reload of the address reopens the comparison', async () => {
+    // The first dump open, then "Compare with open" on the second: before → after.
+    const row = (f: string) => page.locator('[data-testid=evidence-row][data-kind=heap-profile]', { hasText: f.split('/').pop()! });
+    await row(heap.dumps[0]).getByTestId('evidence-open').click();
+    await row(heap.dumps[1]).getByTestId('evidence-compare').click();
+    await page.getByTestId('ev-heap-diff').waitFor();
+    const url = page.url();
+    expect(url).toMatch(/#e=[0-9a-f]{16}b(,|%2C)[0-9a-f]{16}b$/);
+    await page.reload();
+    await page.getByTestId('ev-heap-diff').waitFor();
+    expect(await page.getByTestId('evidence-row').count()).toBe(5);
+    expect(await page.getByTestId('ev-heap-diff-functions').locator('tbody tr').first().locator('td').first().innerText()).toBe(heap.leakFunction);
+  });
+});

@@ -40,7 +40,7 @@ import { nodePool } from '../src/workers/node-pool';
 import { initNodeDemangler } from '../src/workers/node-runtime';
 import { NodeFileSource } from '../src/workers/node-source';
 import { openBinary, type Binary } from '../src/engine/elf/symbols';
-import { type TextComparison, type TextDocument, compareTexts, encodePprof, heapProfileToPprof, readText } from '../src/engine/text';
+import { type MapsDoc, type TextComparison, type TextDocument, type ThreadsDoc, compareMaps, compareTexts, encodePprof, heapProfileToPprof, readText } from '../src/engine/text';
 import { renderComparison, renderText } from '../src/engine/text/report';
 
 const USAGE = `heaplens — find memory leaks in C/C++ core dumps, offline
@@ -63,8 +63,10 @@ Usage:
                                                      count a regular expression's matches
   heaplens text FILE... [--bin FILE]... [--json]     text evidence, recognized from its content: top -H,
                                                      ps -L, pidstat -r, /proc/PID/status, /proc/meminfo,
-                                                     strace -f, valgrind, gperftools/jemalloc heap profiles;
-                                                     two of a kind → what grew (the first is the base)
+                                                     /proc/PID/maps and smaps, pmap -x/-X, gdb info proc
+                                                     mappings, strace -f, valgrind, gperftools/jemalloc
+                                                     heap profiles; two of a kind → what grew (the first
+                                                     is the base; maps: every snapshot, with top -H)
   heaplens pprof PROFILE [--base OLD] [--bin FILE]... -o OUT.pb.gz
                                                      a heap profile as pprof's profile.proto (gzipped), for
                                                      go tool pprof and speedscope; with --base, what grew
@@ -552,6 +554,11 @@ async function textCommand(args: Args): Promise<number> {
     for (const d of docs) byKind.set(d.kind, [...(byKind.get(d.kind) ?? []), d]);
     for (const list of byKind.values()) {
       if (list.length < 2) continue;
+      if (list[0].kind === 'maps') {
+        // Every snapshot of the map at once, with the thread lists for the threads ↔ regions correlation.
+        comparisons.push(compareMaps(list as MapsDoc[], { threads: (byKind.get('threads') ?? []) as ThreadsDoc[] }));
+        continue;
+      }
       const c = compareTexts(list[0], list[list.length - 1]);
       if (c) comparisons.push(c);
     }

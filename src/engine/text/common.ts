@@ -36,6 +36,8 @@ export interface LineParser<D> {
 export interface ParseContext {
   /** Binaries the user gave (heap profiles name addresses with them). */
   binaries?: import('../elf/symbols').Binary[];
+  /** When the text was taken, epoch seconds, if the caller knows (a collector's manifest; never a file's mtime). */
+  time?: number;
 }
 
 /** "524,288,000" → 524288000; "1.5" → 1.5. NaN when not a number. */

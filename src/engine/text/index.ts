@@ -6,13 +6,15 @@ import { type TextDocBase, type TextImporter, TEXT_JSON_VERSION, firstLines } fr
 import { fitGrowth } from './growth';
 import { type HeapDiffDoc, type HeapProfileDoc, diffHeapProfiles, heapProfileImporter } from './heapprofile';
 import { forEachLine, readHead } from './lines';
+import { type MapsDoc, mapsImporter } from './maps';
+import { type MapsDiffDoc, compareMaps } from './maps-diff';
 import { type MemGrowth, type MeminfoDoc, memGrowth, meminfoImporter } from './meminfo';
 import { type SeriesDoc, growthSentence, pidstatImporter, statusImporter } from './series';
 import { type StraceDoc, straceImporter } from './strace';
 import { type ThreadsDoc, psImporter, topImporter } from './threads';
 import { type ValgrindDoc, valgrindImporter } from './valgrind';
 
-export type { HeapDiffDoc, HeapProfileDoc, MeminfoDoc, SeriesDoc, StraceDoc, ThreadsDoc, ValgrindDoc };
+export type { HeapDiffDoc, HeapProfileDoc, MapsDoc, MapsDiffDoc, MeminfoDoc, SeriesDoc, StraceDoc, ThreadsDoc, ValgrindDoc };
 
 export interface UnknownTextDoc extends TextDocBase {
   kind: 'unknown-text';
@@ -24,7 +26,7 @@ export interface UnknownTextDoc extends TextDocBase {
   candidates: { kind: string; title: string; confidence: number }[];
 }
 
-export type TextDocument = ThreadsDoc | SeriesDoc | MeminfoDoc | StraceDoc | ValgrindDoc | HeapProfileDoc | UnknownTextDoc;
+export type TextDocument = MapsDoc | ThreadsDoc | SeriesDoc | MeminfoDoc | StraceDoc | ValgrindDoc | HeapProfileDoc | UnknownTextDoc;
 export type TextKind = TextDocument['kind'];
 
 export interface MeminfoDiffDoc {
@@ -45,10 +47,10 @@ export interface ThreadsDiffDoc {
   rows: { first: number; last: number };
 }
 
-export type TextComparison = MeminfoDiffDoc | ThreadsDiffDoc | HeapDiffDoc | SeriesDoc;
+export type TextComparison = MapsDiffDoc | MeminfoDiffDoc | ThreadsDiffDoc | HeapDiffDoc | SeriesDoc;
 
 /** Every importer, in the order ties are broken. */
-export const TEXT_IMPORTERS: TextImporter[] = [heapProfileImporter, valgrindImporter, meminfoImporter, statusImporter, pidstatImporter, topImporter, psImporter, straceImporter] as TextImporter[];
+export const TEXT_IMPORTERS: TextImporter[] = [mapsImporter, heapProfileImporter, valgrindImporter, meminfoImporter, statusImporter, pidstatImporter, topImporter, psImporter, straceImporter] as TextImporter[];
 
 export interface Detection {
   importer?: TextImporter;
@@ -83,6 +85,8 @@ export interface ReadTextOptions {
   onProgress?: (done: number, total: number) => void;
   /** Bytes read at a time (default 1 MiB). */
   chunkSize?: number;
+  /** When the text was taken (epoch seconds), if known from outside its content (a collector's manifest). */
+  time?: number;
 }
 
 /** Recognizes and parses one text file. Unknown or binary input gives an `unknown-text` document saying so. */
@@ -101,8 +105,8 @@ export async function readText(src: ByteSource, opts: ReadTextOptions = {}): Pro
     return unknown(elf ? 'binary data: an ELF file (cores go to heaplens analyze)' : gz ? 'binary data: gzip (a pprof profile.proto? unpack text first)' : 'binary data, not text');
   }
   const d = detectText(head.text);
-  if (!d.importer) return unknown(`unknown text: not top, ps, pidstat, /proc/PID/status, /proc/meminfo, strace, valgrind or a heap profile`, d.candidates);
-  const parser = d.importer.parser(input, { binaries: opts.binaries });
+  if (!d.importer) return unknown(`unknown text: not a memory map (/proc/PID/maps, smaps, pmap -x/-X, gdb info proc mappings), top, ps, pidstat, /proc/PID/status, /proc/meminfo, strace, valgrind or a heap profile`, d.candidates);
+  const parser = d.importer.parser(input, { binaries: opts.binaries, time: opts.time });
   const r = await forEachLine(src, (l, no) => parser.line(l, no), { signal: opts.signal, onProgress: opts.onProgress, chunkSize: opts.chunkSize });
   const doc = parser.finish(r.lines) as TextDocument;
   if (r.cut) doc.diagnostics.push({ level: 'warning', code: 'text.long-lines', message: `${r.cut} line(s) longer than 1 MiB were cut` });
@@ -134,11 +138,13 @@ function mergeSeries(a: SeriesDoc, b: SeriesDoc): SeriesDoc {
 
 /**
  * Two documents of the same kind → what changed from `a` (earlier, the base) to `b`: meminfo
- * growth, thread count changes, heap profile growth (pprof --base), or one merged series.
+ * growth, thread count changes, heap profile growth (pprof --base), one merged series, or the
+ * regions of a memory map that grew (for more than two maps, and with thread lists, compareMaps).
  * Undefined for kinds that have no comparison (strace, valgrind, unknown text).
  */
 export function compareTexts(a: TextDocument, b: TextDocument): TextComparison | undefined {
   if (a.kind !== b.kind) return undefined;
+  if (a.kind === 'maps' && b.kind === 'maps') return compareMaps([a, b]);
   if (a.kind === 'meminfo' && b.kind === 'meminfo' && a.samples.length && b.samples.length) {
     return { kind: 'meminfo-diff', version: TEXT_JSON_VERSION, base: a.input.name, current: b.input.name, growth: memGrowth(a.samples[a.samples.length - 1], b.samples[b.samples.length - 1]) };
   }
@@ -159,3 +165,6 @@ export function compareTexts(a: TextDocument, b: TextDocument): TextComparison |
 export { heapProfileToPprof, encodePprof } from './pprof';
 export { diffHeapProfiles } from './heapprofile';
 export { sortLossGroups } from './valgrind';
+export { compareMaps } from './maps-diff';
+export type { CompareMapsOptions, RegionTrack, MapsCorrelation } from './maps-diff';
+export type { MapRegion, MapKind, MapTotal } from './maps';

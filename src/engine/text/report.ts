@@ -3,6 +3,8 @@ import { bytes } from '../format';
 import { table } from '../report-text';
 import type { TextComparison, TextDocument } from './index';
 import type { HeapDiffDoc, HeapProfileDoc } from './heapprofile';
+import { type MapsDoc, kib as kibs } from './maps';
+import type { MapsDiffDoc, RegionTrack } from './maps-diff';
 import type { MemGrowth, MeminfoDoc } from './meminfo';
 import type { SeriesDoc } from './series';
 import type { StraceDoc } from './strace';
@@ -184,10 +186,54 @@ export function renderHeapDiff(d: HeapDiffDoc, top: number): string {
   return out.join('\n') + '\n' + diagnostics(d);
 }
 
+const FORMAT_TITLE: Record<string, string> = { 'proc-maps': '/proc/PID/maps', smaps: '/proc/PID/smaps', 'pmap-x': 'pmap -x', 'pmap-X': 'pmap -X', pmap: 'pmap', gdb: 'gdb info proc mappings' };
+
+export function renderMaps(d: MapsDoc, top: number): string {
+  const out: string[] = [];
+  const when = d.time !== undefined ? `, taken ${new Date(d.time * 1000).toISOString().replace(/\.\d+Z$/, 'Z')}` : '';
+  out.push(`${d.input.name}: ${FORMAT_TITLE[d.format] ?? d.format}${d.pid !== undefined ? ` of process ${d.pid}` : ''}${d.command ? ` (${d.command})` : ''}${when}, ${n(d.regions.length)} mappings, ${kibs(d.total.sizeKiB)} mapped${d.total.rssKiB !== undefined ? `, ${kibs(d.total.rssKiB)} resident` : ''}`);
+  out.push('');
+  const rss = d.counters.includes('rss');
+  const dirty = d.counters.includes('dirty');
+  out.push('Totals by kind');
+  out.push(table(['Kind', 'Mappings', 'Size', ...(rss ? ['RSS'] : []), ...(dirty ? ['Dirty'] : [])], d.totals.map((t) => [t.kind, n(t.count), kibs(t.sizeKiB), ...(rss ? [kibs(t.rssKiB ?? 0)] : []), ...(dirty ? [kibs(t.dirtyKiB ?? 0)] : [])]), [false, true, true, true, true]));
+  const big = [...d.regions].sort((a, b) => (rss ? b.rssKiB! - a.rssKiB! : b.sizeKiB - a.sizeKiB)).slice(0, Math.min(top, 15));
+  out.push(`Largest mappings by ${rss ? 'resident memory' : 'size'}`);
+  out.push(table(['Start', 'End', 'Perms', 'Kind', 'Size', ...(rss ? ['RSS'] : []), ...(dirty ? ['Dirty'] : []), 'Mapping'], big.map((r) => [r.start, r.end, r.perms, r.kind, kibs(r.sizeKiB), ...(rss ? [kibs(r.rssKiB!)] : []), ...(dirty ? [kibs(r.dirtyKiB!)] : []), r.path ?? '']), [false, false, false, false, true, true, true]));
+  if (d.findings.length) out.push(...d.findings.map((f) => `  ${f}`), '');
+  return out.join('\n') + '\n' + diagnostics(d);
+}
+
+function trackRows(ts: RegionTrack[], d: MapsDiffDoc, top: number): string {
+  const rate = d.seconds !== undefined;
+  return table(
+    ['Start', 'End', 'Kind', 'Mapping', 'Before', 'After', 'Change', ...(rate ? ['Per s'] : []), 'Size change', 'Matched'],
+    ts.slice(0, top).map((t) => {
+      const first = t.values.find((v) => v !== null) ?? 0;
+      const last = [...t.values].reverse().find((v) => v !== null) ?? 0;
+      return [t.start, t.end, t.kind, t.path ?? '', t.isNew ? '—' : kibs(first), t.vanished ? '—' : kibs(last), signed(kibs(Math.abs(t.growthKiB)), t.growthKiB), ...(rate ? [t.perSecond !== undefined ? `${kibs(Math.round(Math.abs(t.perSecond)))}` : ''] : []), t.sizeGrowthKiB ? signed(kibs(Math.abs(t.sizeGrowthKiB)), t.sizeGrowthKiB) : '', t.matchedBy];
+    }),
+    [false, false, false, false, true, true, true, true, true],
+  );
+}
+
+export function renderMapsDiff(d: MapsDiffDoc, top: number): string {
+  const out: string[] = [];
+  out.push(`Memory map snapshots${d.pid !== undefined ? ` of process ${d.pid}` : ''}: ${d.snapshots.map((s) => s.name).join(' → ')}${d.seconds !== undefined ? ` (${d.seconds.toFixed(1)} s)` : ''}; by ${d.measure === 'rss' ? 'resident memory (RSS)' : 'mapping size'}`);
+  out.push(...d.findings.map((f) => `  ${f}`), '');
+  if (d.grown.length) out.push('Regions that grew, most first', trackRows(d.grown, d, top));
+  if (d.added.length) out.push('New regions', trackRows(d.added, d, top));
+  if (d.vanished.length) out.push('Vanished regions', trackRows(d.vanished, d, top));
+  if (d.shrunk.length) out.push('Regions that shrank', trackRows(d.shrunk, d, top));
+  if (d.correlationNote) out.push(`  ${d.correlationNote}`, '');
+  return out.join('\n') + '\n' + diagnostics(d);
+}
+
 /** The tables for one document. */
 export function renderText(doc: TextDocument, opts: TextReportOptions = {}): string {
   const top = opts.top ?? 30;
   switch (doc.kind) {
+    case 'maps': return renderMaps(doc, top);
     case 'threads': return renderThreads(doc, top);
     case 'pidstat':
     case 'proc-status': return renderSeries(doc, top);
@@ -204,6 +250,7 @@ export function renderText(doc: TextDocument, opts: TextReportOptions = {}): str
 export function renderComparison(c: TextComparison, opts: TextReportOptions = {}): string {
   const top = opts.top ?? 30;
   switch (c.kind) {
+    case 'maps-diff': return renderMapsDiff(c, top);
     case 'meminfo-diff': return `/proc/meminfo ${c.base} → ${c.current}\n${renderGrowth(c.growth, top)}\n`;
     case 'threads-diff':
       return [`Threads ${c.base} → ${c.current}: ${n(c.rows.first)} → ${n(c.rows.last)}`, c.changes.length ? table(['Name', 'Before', 'After', 'Change'], c.changes.slice(0, top).map((x) => [x.name, n(x.first), n(x.last), signed(n(Math.abs(x.last - x.first)), x.last - x.first)]), [false, true, true, true]) : '  no name changed its count\n'].join('\n');

@@ -19,7 +19,7 @@ import { Results } from './Results';
 import { RunPanel, type RunState } from './RunPanel';
 import { StartPage } from './StartPage';
 import { EvidenceStart } from './evidence/EvidenceStart';
-import { EvidenceView } from './evidence/EvidenceView';
+import { COMPARABLE, EvidenceView } from './evidence/EvidenceView';
 import { type EvidenceItem, forgetEvidence, listEvidence, readEvidence, saveEvidence, splitInputs } from './evidence/session';
 
 export interface Shown {
@@ -63,12 +63,14 @@ export function App(): JSX.Element {
     setEvidence([...items, ...evidence().filter((i) => !ids.has(i.id))]);
     void saveEvidence(items).then((m) => m && setNotice({ kind: 'warn', text: m }));
   };
-  /** What to open after a read: two of a kind compared (oldest first), else the first new item. */
+  /** What to open after a read: two of a kind (or every memory map) compared, by name order; else the first new item. */
   const openNew = (items: EvidenceItem[]) => {
     const known = items.filter((i) => i.doc.kind !== 'unknown-text');
-    if (known.length === 2 && known[0].doc.kind === known[1].doc.kind && ['meminfo', 'threads', 'heap-profile', 'pidstat', 'proc-status'].includes(known[0].doc.kind)) {
-      showEvidence([...known].sort((x, y) => x.name.localeCompare(y.name, 'en', { numeric: true })).map((i) => i.id));
-    } else showEvidence(items.length ? [(known[0] ?? items[0]).id] : []);
+    const byName = (l: EvidenceItem[]) => [...l].sort((x, y) => x.name.localeCompare(y.name, 'en', { numeric: true })).map((i) => i.id);
+    const maps = known.filter((i) => i.doc.kind === 'maps');
+    if (maps.length >= 2) showEvidence(byName(maps).slice(0, 16));
+    else if (known.length === 2 && known[0].doc.kind === known[1].doc.kind && COMPARABLE.includes(known[0].doc.kind)) showEvidence(byName(known));
+    else showEvidence(items.length ? [(known[0] ?? items[0]).id] : []);
   };
   const [shown, setShown] = createSignal<Shown>();
   const [diffState, setDiffState] = createSignal<DiffState>();

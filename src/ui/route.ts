@@ -19,7 +19,7 @@ export type Route =
   | { kind: 'start' }
   | { kind: 'analysis'; key: string; view: ViewState }
   | { kind: 'diff'; a: string; b: string; table?: string }
-  /** Text evidence open: one item, or two of a kind compared (ids are content fingerprints). */
+  /** Text evidence open: one item, or two of a kind compared, or several memory maps (ids are content fingerprints). */
   | { kind: 'evidence'; ids: string[] };
 
 const TAB_NAMES = ['heap', 'leaks', 'census'];
@@ -49,7 +49,7 @@ export function parseHash(hash: string): Route {
     if (x && y) return { kind: 'diff', a: x, b: y, ...(t && /^[a-z-]{1,30}$/.test(t) ? { table: t } : {}) };
   }
   const e = p.get('e');
-  if (e !== null) return { kind: 'evidence', ids: e.split(',').filter((x) => /^[0-9a-f]{16}b?$/.test(x)).slice(0, 2) };
+  if (e !== null) return { kind: 'evidence', ids: e.split(',').filter((x) => /^[0-9a-f]{16}b?$/.test(x)).slice(0, 16) };
   return { kind: 'start' };
 }
 

@@ -27,7 +27,7 @@ interface HeapTruth {
   growthBytes: number;
 }
 
-const why = missingTool('strace', 'strace') ?? missingHeader('gperftools/heap-profiler.h', 'libgoogle-perftools-dev');
+const why = missingTool('strace', 'strace') ?? missingTool('pmap', 'procps') ?? missingTool('top', 'procps') ?? missingHeader('gperftools/heap-profiler.h', 'libgoogle-perftools-dev');
 
 /** Sum of inuse_space of a decoded pprof profile, and the part whose first frame outside the allocator is fn. */
 function pprofTotals(p: Profile, fn: string): { total: number; fn: number } {
@@ -182,6 +182,41 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     expect(await page.locator('[data-testid=evidence-row][data-kind=heap-profile]').count()).toBe(2);
   });
 
+  it('two pmap -x snapshots and top -H of a program growing six handler arenas: the regions that grew ↔ the six handler threads', async () => {
+    const exe = await buildFixture('arenagrow.c');
+    const base = join(dir, 'arena-truth');
+    const prog = start(exe, [base]);
+    const snaps: string[] = [];
+    let topFile = '';
+    let truth: { threads: { name: string; arena?: string }[] };
+    try {
+      const pid = Number((await prog.waitFor(/STAGE 0 (\d+)/))[1]);
+      snaps.push(join(dir, 'pmap.01'));
+      writeFileSync(snaps[0], (await run('pmap', ['-x', String(pid)])).stdout);
+      process.kill(pid, 'SIGUSR1');
+      await prog.waitFor(/STAGE 1 /);
+      truth = JSON.parse(readFileSync(`${base}.1`, 'utf8'));
+      snaps.push(join(dir, 'pmap.02'));
+      writeFileSync(snaps[1], (await run('pmap', ['-x', String(pid)])).stdout);
+      topFile = join(dir, 'top-H.txt');
+      writeFileSync(topFile, (await run('top', ['-b', '-H', '-n', '1', '-p', String(pid)], { env: { ...process.env, COLUMNS: '200' } })).stdout);
+    } finally {
+      prog.child.kill('SIGKILL');
+    }
+    await page.getByTestId('file-input').setInputFiles([topFile, snaps[1], snaps[0]]);
+    await page.getByTestId('ev-maps-diff').waitFor({ timeout: 60_000 });
+    const handlers = truth.threads.filter((t) => t.name === 'handler');
+    expect(handlers).toHaveLength(6);
+    const said = await page.getByTestId('ev-compare').getByTestId('evidence-answer').first().innerText();
+    expect(said).toMatch(/6 region\(s\) grew together .* 6 thread\(s\) are named "handler"/);
+    // The six largest growers are the handlers' arenas; the thread list stands beside them.
+    const grown = await page.getByTestId('ev-maps-grown').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('td')!.textContent));
+    expect(new Set(grown.slice(0, 6))).toEqual(new Set(handlers.map((h) => h.arena)));
+    const threads = await page.getByTestId('ev-maps-threads').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(threads.find((r) => r[0] === 'handler')?.[1]).toBe('6');
+    expect(await page.getByTestId('ev-maps-chart').locator('path.ev-line').count()).toBeGreaterThanOrEqual(6);
+  });
+
   it('evidence is kept in the browser: a reload of the address reopens the comparison', async () => {
     // The first dump open, then "Compare with open" on the second: before → after.
     const row = (f: string) => page.locator('[data-testid=evidence-row][data-kind=heap-profile]', { hasText: f.split('/').pop()! });
@@ -192,7 +227,7 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     expect(url).toMatch(/#e=[0-9a-f]{16}b(,|%2C)[0-9a-f]{16}b$/);
     await page.reload();
     await page.getByTestId('ev-heap-diff').waitFor();
-    expect(await page.getByTestId('evidence-row').count()).toBe(5);
+    expect(await page.getByTestId('evidence-row').count()).toBe(8);
     expect(await page.getByTestId('ev-heap-diff-functions').locator('tbody tr').first().locator('td').first().innerText()).toBe(heap.leakFunction);
   });
 });

@@ -1,11 +1,12 @@
 // The Evidence area: the text evidence read so far (dropped or pasted tool output), one view per
 // kind for the item open, and — two items of one kind open — their comparison (compareTexts).
 import { For, type JSX, Match, Show, Switch, createMemo, createSignal } from 'solid-js';
-import type { HeapProfileDoc, TextDocument } from '../../engine/text';
+import type { HeapProfileDoc, MapsDiffDoc, MapsDoc, TextDocument, ThreadsDoc } from '../../engine/text';
 import { FilePicker } from '../common';
 import { bytes, dateTime, num } from '../fmt';
 import './evidence.css';
 import { HeapDiffEvidence, HeapProfileEvidence } from './heap';
+import { MapsDiffEvidence, MapsEvidence } from './maps';
 import { Answer } from './parts';
 import { type EvidenceItem, compareEvidence } from './session';
 import { MemGrowthView, MeminfoEvidence, SeriesEvidence, StraceEvidence, ThreadChanges, ThreadsEvidence, UnknownEvidence, ValgrindEvidence } from './views';
@@ -18,17 +19,21 @@ export const KIND_TITLE: Record<string, string> = {
   strace: 'strace',
   valgrind: 'valgrind memcheck',
   'heap-profile': 'heap profile',
+  maps: 'memory map (maps / smaps / pmap)',
   'unknown-text': 'unknown text',
 };
 
+export const COMPARABLE = ['maps', 'meminfo', 'threads', 'heap-profile', 'pidstat', 'proc-status'];
+
 /** Whether two documents have a comparison (compareTexts answers for these kinds). */
 export function comparable(a: TextDocument, b: TextDocument): boolean {
-  return a.kind === b.kind && ['meminfo', 'threads', 'heap-profile', 'pidstat', 'proc-status'].includes(a.kind);
+  return a.kind === b.kind && COMPARABLE.includes(a.kind);
 }
 
 export function DocView(props: { doc: TextDocument }): JSX.Element {
   return (
     <Switch>
+      <Match when={props.doc.kind === 'maps' && props.doc}>{(d) => <MapsEvidence doc={d() as MapsDoc} />}</Match>
       <Match when={props.doc.kind === 'threads' && props.doc}>{(d) => <ThreadsEvidence doc={d() as Extract<TextDocument, { kind: 'threads' }>} />}</Match>
       <Match when={(props.doc.kind === 'pidstat' || props.doc.kind === 'proc-status') && props.doc}>{(d) => <SeriesEvidence doc={d() as Extract<TextDocument, { kind: 'pidstat' }>} />}</Match>
       <Match when={props.doc.kind === 'meminfo' && props.doc}>{(d) => <MeminfoEvidence doc={d() as Extract<TextDocument, { kind: 'meminfo' }>} />}</Match>
@@ -40,14 +45,16 @@ export function DocView(props: { doc: TextDocument }): JSX.Element {
   );
 }
 
-function Comparison(props: { a: EvidenceItem; b: EvidenceItem }): JSX.Element {
-  const cmp = createMemo(() => compareEvidence(props.a, props.b));
+function Comparison(props: { items: EvidenceItem[]; threads: ThreadsDoc[] }): JSX.Element {
+  const cmp = createMemo(() => compareEvidence(props.items, props.threads));
+  const a = () => props.items[0];
+  const b = () => props.items[1];
   return (
     <section class="panel ev-compare" data-testid="ev-compare" aria-label="Comparison">
       <h3>
-        Comparison: <span class="mono">{props.a.name}</span> → <span class="mono">{props.b.name}</span>
+        Comparison: <For each={props.items}>{(i, k) => <>{k() ? ' → ' : ''}<span class="mono">{i.name}</span></>}</For>
       </h3>
-      <Show when={cmp()} fallback={<Answer tone="muted">These two have no comparison: {KIND_TITLE[props.a.doc.kind]} documents are read one at a time.</Answer>}>
+      <Show when={cmp()} fallback={<Answer tone="muted">These have no comparison: {KIND_TITLE[a().doc.kind]} documents are read one at a time{a().doc.kind !== b()?.doc.kind ? ' (and they are of different kinds)' : ''}.</Answer>}>
         {(c) => (
           <Switch>
             <Match when={c().kind === 'meminfo-diff' && c()}>
@@ -80,7 +87,14 @@ function Comparison(props: { a: EvidenceItem; b: EvidenceItem }): JSX.Element {
               }}
             </Match>
             <Match when={c().kind === 'heap-profile-diff' && c()}>
-              {(x) => <HeapDiffEvidence diff={x() as Extract<NonNullable<ReturnType<typeof compareEvidence>>, { kind: 'heap-profile-diff' }>} base={props.a.doc as HeapProfileDoc} cur={props.b.doc as HeapProfileDoc} />}
+              {(x) => <HeapDiffEvidence diff={x() as Extract<NonNullable<ReturnType<typeof compareEvidence>>, { kind: 'heap-profile-diff' }>} base={a().doc as HeapProfileDoc} cur={b().doc as HeapProfileDoc} />}
+            </Match>
+            <Match when={c().kind === 'maps-diff' && c()}>
+              {(x) => {
+                const m = x() as MapsDiffDoc;
+                const named = props.threads.find((t) => m.correlation && t.snapshots.some((s) => s.groups.some((g) => g.name === m.correlation!.name) || s.families.some((f) => f.family === m.correlation!.name)));
+                return <MapsDiffEvidence diff={m} threads={named ?? props.threads[0]} />;
+              }}
             </Match>
             <Match when={(c().kind === 'pidstat' || c().kind === 'proc-status') && c()}>{(x) => <DocView doc={x() as TextDocument} />}</Match>
           </Switch>
@@ -132,7 +146,8 @@ export function EvidenceView(props: {
   const byId = (id: string) => props.items.find((i) => i.id === id);
   const opened = createMemo(() => props.open.map(byId).filter((x): x is EvidenceItem => !!x));
   const [single, setSingle] = createSignal<string>();
-  const pair = () => (opened().length === 2 ? opened() : undefined);
+  const pair = () => (opened().length >= 2 ? opened() : undefined);
+  const threads = createMemo(() => props.items.filter((i) => i.doc.kind === 'threads').map((i) => i.doc as ThreadsDoc));
   const one = () => {
     const o = opened();
     if (o.length === 1) return o[0];
@@ -185,10 +200,15 @@ export function EvidenceView(props: {
                   <td class="r num">{num(it.doc.lines)}</td>
                   <td class="num small">{dateTime(it.addedAt)}</td>
                   <td class="r nowrap">
-                    <Show when={first() && first()!.id !== it.id && comparable(first()!.doc, it.doc)}>
+                    <Show when={first() && !isOpen() && comparable(first()!.doc, it.doc)}>
                       <button type="button" class="btn small ghost" data-testid="evidence-compare" title={`Compare ${first()!.name} (before) with ${it.name} (after)`} onClick={() => props.onOpen([first()!.id, it.id])}>
                         Compare with open
                       </button>
+                      <Show when={it.doc.kind === 'maps' && opened().length >= 2}>
+                        <button type="button" class="btn small ghost" data-testid="evidence-add-snapshot" title="Add this snapshot to the comparison" onClick={() => props.onOpen([...props.open, it.id])}>
+                          Add to comparison
+                        </button>
+                      </Show>
                     </Show>{' '}
                     <button type="button" class="btn small ghost" data-testid="evidence-remove" aria-label={`Remove ${it.name}`} onClick={() => props.onRemove(it.id)}>
                       Remove
@@ -203,7 +223,7 @@ export function EvidenceView(props: {
       <Show when={pair()}>
         {(p) => (
           <>
-            <Comparison a={p()[0]} b={p()[1]} />
+            <Comparison items={p()} threads={threads()} />
             <p class="small">
               Each on its own:{' '}
               <For each={p()}>

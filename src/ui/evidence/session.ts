@@ -8,7 +8,7 @@ import { type Binary, openBinary } from '../../engine/elf/symbols';
 import { isAbort, throwIfAborted } from '../../engine/errors';
 import { fingerprint } from '../../engine/fingerprint';
 import type { Progress } from '../../engine/pipeline';
-import { type HeapProfileDoc, type TextComparison, type TextDocument, compareTexts, detectText, encodePprof, heapProfileToPprof, readText } from '../../engine/text';
+import { type HeapProfileDoc, type MapsDoc, type TextComparison, type TextDocument, type ThreadsDoc, compareMaps, compareTexts, detectText, encodePprof, heapProfileToPprof, readText } from '../../engine/text';
 import { readHead } from '../../engine/text/lines';
 import { ensureDemangler } from '../session';
 
@@ -172,9 +172,15 @@ export function readEvidence(sources: (File | { name: string; text: string })[],
 
 export { isAbort };
 
-/** Two documents of a kind → the engine's comparison (undefined when the kind has none). */
-export function compareEvidence(a: EvidenceItem, b: EvidenceItem): TextComparison | undefined {
-  return compareTexts(a.doc, b.doc);
+/**
+ * Documents of a kind → the engine's comparison (undefined when the kind has none): two of
+ * them (earlier first), or any number of memory maps, which are compared with the thread lists
+ * among `threads` for the "N threads ↔ N regions" correlation.
+ */
+export function compareEvidence(items: EvidenceItem[], threads: ThreadsDoc[] = []): TextComparison | undefined {
+  if (items.length >= 2 && items.every((i) => i.doc.kind === 'maps')) return compareMaps(items.map((i) => i.doc as MapsDoc), { threads });
+  if (items.length !== 2) return undefined;
+  return compareTexts(items[0].doc, items[1].doc);
 }
 
 /** A heap profile (or what grew since a base) as pprof's profile.proto, gzipped: the bytes of a .pb.gz. */

@@ -27,7 +27,7 @@ interface HeapTruth {
   growthBytes: number;
 }
 
-const why = missingTool('strace', 'strace') ?? missingTool('pmap', 'procps') ?? missingTool('top', 'procps') ?? missingHeader('gperftools/heap-profiler.h', 'libgoogle-perftools-dev');
+const why = missingTool('strace', 'strace') ?? missingTool('valgrind', 'valgrind') ?? missingTool('pmap', 'procps') ?? missingTool('top', 'procps') ?? missingHeader('gperftools/heap-profiler.h', 'libgoogle-perftools-dev');
 
 /** Sum of inuse_space of a decoded pprof profile, and the part whose first frame outside the allocator is fn. */
 function pprofTotals(p: Profile, fn: string): { total: number; fn: number } {
@@ -217,6 +217,69 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     expect(await page.getByTestId('ev-maps-chart').locator('path.ev-line').count()).toBeGreaterThanOrEqual(6);
   });
 
+  it('a valgrind memcheck log: definitely lost bytes and blocks as the program counted them; loss records by function, sortable', async () => {
+    const exe = await buildFixture('vgleak.c');
+    const log = join(dir, 'memcheck.log');
+    await run('valgrind', ['--leak-check=full', '--show-leak-kinds=all', `--log-file=${log}`, exe, join(dir, 'vg-truth.json')]);
+    const t = JSON.parse(readFileSync(join(dir, 'vg-truth.json'), 'utf8')) as { definitely: { bytes: number; blocks: number }; functions: Record<string, { kind: string; bytes: number }> };
+    await page.getByTestId('file-input').setInputFiles([log]);
+    await page.getByTestId('ev-valgrind').waitFor({ timeout: 60_000 });
+    expect(await answer().innerText()).toContain(`definitely lost ${t.definitely.bytes.toLocaleString('en-US')} bytes in ${t.definitely.blocks} block`);
+    const table = page.getByTestId('ev-valgrind-functions');
+    const read = () => table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const heads = await table.locator('thead th').allInnerTexts();
+    const rows = await read();
+    for (const [fn, x] of Object.entries(t.functions)) {
+      const r = rows.find((c) => c[0] === fn);
+      expect(r, fn).toBeDefined();
+      expect(digits(r![heads.findIndex((h) => h.startsWith(x.kind))])).toBe(x.bytes);
+    }
+    // Sorted by bytes, most first; a click on Bytes turns it around.
+    const bytesCol = rows.map((c) => digits(c[1]));
+    expect(bytesCol).toEqual([...bytesCol].sort((a, b) => b - a));
+    await table.locator('thead th', { hasText: /^Bytes/ }).getByRole('button').click();
+    const up = (await read()).map((c) => digits(c[1]));
+    expect(up).toEqual([...bytesCol].sort((a, b) => a - b));
+  });
+
+  it('/proc/PID/status sampled faster than the program leaks: VmSize rises steadily in steps of one 40 KiB mapping', async () => {
+    const exe = await buildFixture('mmapleak.c');
+    const prog = start(exe, [join(dir, 'st-truth.json'), '250', '24']);
+    const pid = (await prog.waitFor(/READY (\d+)/))[1];
+    const st = await run('sh', ['-c', `for i in $(seq 20); do date +%s.%N; cat /proc/${pid}/status; sleep 0.2; done`]);
+    await prog.exited;
+    const t = JSON.parse(readFileSync(join(dir, 'st-truth.json'), 'utf8')) as MmapTruth;
+    const f = join(dir, 'status-samples.txt');
+    writeFileSync(f, st.stdout);
+    await page.getByTestId('file-input').setInputFiles([f]);
+    await page.getByTestId('ev-series').waitFor();
+    expect(await answer().innerText()).toMatch(new RegExp(`^PID ${t.pid} .*VmSize grows steadily`));
+    const rows = await page.getByTestId('ev-series-fits').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const vm = rows.find((c) => digits(c[0]) === t.pid && c[2] === 'VmSize')!;
+    expect(Number(/^([\d.]+) KiB ×/.exec(vm[7])![1])).toBe(t.size / 1024);
+    expect(vm[8]).toBe('yes');
+    expect(await page.getByTestId('ev-series-chart').locator('path.ev-line').count()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('top -H of a program with named threads: the groups by name with the program\'s counts', async () => {
+    const exe = await buildFixture('threadnames.c');
+    const prog = start(exe, [join(dir, 'tn-truth.json')]);
+    let f = '';
+    try {
+      const pid = (await prog.waitFor(/READY (\d+)/))[1];
+      f = join(dir, 'top-threads.txt');
+      writeFileSync(f, (await run('top', ['-b', '-H', '-n', '1', '-p', pid], { env: { ...process.env, COLUMNS: '200' } })).stdout);
+    } finally {
+      prog.child.kill('SIGKILL');
+    }
+    const t = JSON.parse(readFileSync(join(dir, 'tn-truth.json'), 'utf8')) as { threads: unknown[]; counts: Record<string, number> };
+    await page.getByTestId('file-input').setInputFiles([f]);
+    await page.getByTestId('ev-threads').waitFor();
+    expect(await answer().innerText()).toMatch(new RegExp(`^${t.threads.length} threads under ${Object.keys(t.counts).length} names`));
+    const rows = await page.getByTestId('ev-threads-groups').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    expect(Object.fromEntries(rows.map((c) => [c[0], digits(c[1])]))).toEqual(t.counts);
+  });
+
   it('evidence is kept in the browser: a reload of the address reopens the comparison', async () => {
     // The first dump open, then "Compare with open" on the second: before → after.
     const row = (f: string) => page.locator('[data-testid=evidence-row][data-kind=heap-profile]', { hasText: f.split('/').pop()! });
@@ -227,7 +290,7 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     expect(url).toMatch(/#e=[0-9a-f]{16}b(,|%2C)[0-9a-f]{16}b$/);
     await page.reload();
     await page.getByTestId('ev-heap-diff').waitFor();
-    expect(await page.getByTestId('evidence-row').count()).toBe(8);
+    expect(await page.getByTestId('evidence-row').count()).toBe(11);
     expect(await page.getByTestId('ev-heap-diff-functions').locator('tbody tr').first().locator('td').first().innerText()).toBe(heap.leakFunction);
   });
 });

@@ -89,7 +89,7 @@ export async function forgetEvidence(id: string): Promise<void> {
   }
 }
 
-/** Dropped files split by content: text to read as evidence, ELF files and gzip to the core analysis. */
+/** Dropped files split by content: text to read as evidence; ELF files, gzip and other binary data to the core analysis. */
 export interface SplitInputs {
   texts: File[];
   /** Cores, binaries, .gz and anything ELF: what runInputs takes. */
@@ -102,8 +102,10 @@ export async function splitInputs(files: File[], signal?: AbortSignal): Promise<
   const out: SplitInputs = { texts: [], rest: [], cores: 0, binaries: [] };
   for (const f of files) {
     throwIfAborted(signal);
-    const k = await detectKind(new BlobSource(f));
-    if (k === 'unknown') out.texts.push(f);
+    const src = new BlobSource(f);
+    const k = await detectKind(src);
+    // Text is evidence; binary data that is not ELF or gzip goes on and is refused with the cores' message.
+    if (k === 'unknown' && (f.size === 0 || !(await readHead(src, 4096)).binary)) out.texts.push(f);
     else {
       out.rest.push(f);
       if (k === 'core' || k === 'gzip') out.cores++;

@@ -2,15 +2,14 @@
 // a program leaking mmaps (test/fixtures/mmapleak.c), /proc/meminfo around a known anonymous
 // growth (anongrow.c), two tcmalloc heap profiles of a leak (heapprof.cpp) with the binary —
 // dropped or pasted; each view's answer must say what the fixture's own truth says.
-import { readFileSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { Profile } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
-import { buildFixture } from '../helpers/fixtures';
+import { buildFixture, dumpFixture } from '../helpers/fixtures';
 import { missingHeader, missingTool, run, start, workDir } from '../helpers/text-tools';
 
 interface MmapTruth {
@@ -280,6 +279,37 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     expect(Object.fromEntries(rows.map((c) => [c[0], digits(c[1])]))).toEqual(t.counts);
   });
 
+  it('a large log streams: progress while it is read, Cancel leaves the evidence as it was; read again it completes', async () => {
+    // The real strace log, repeated to about 48 MiB.
+    const one = readFileSync(straceLog);
+    const big = join(dir, 'big.strace');
+    writeFileSync(big, Buffer.concat(Array.from({ length: Math.ceil((48 << 20) / one.length) }, () => one)));
+    const before = await page.getByTestId('evidence-row').count();
+    await page.getByTestId('file-input').setInputFiles([big]);
+    await page.getByTestId('progress-bytes').waitFor({ timeout: 30_000 });
+    await page.getByTestId('cancel').click();
+    await expect.poll(() => page.getByTestId('notice').innerText()).toMatch(/Cancelled/);
+    expect(await page.getByTestId('evidence-row').count()).toBe(before);
+    const t0 = Date.now();
+    await page.getByTestId('file-input').setInputFiles([big]);
+    await page.locator('[data-testid=evidence-item] [data-testid=ev-strace]').waitFor({ timeout: 120_000 });
+    const ms = Date.now() - t0;
+    console.log(`[e2e] ${(statSync(big).size / 1048576).toFixed(1)} MiB strace log read in the browser in ${ms} ms (${(statSync(big).size / 1048576 / (ms / 1000)).toFixed(1)} MiB/s)`);
+    expect(await page.getByTestId('evidence-row').count()).toBe(before + 1);
+  });
+
+  it('cores and text dropped together: the core is analyzed, the text is read as evidence', async () => {
+    const fx = await dumpFixture(await buildFixture('seed002.cpp'));
+    const f = join(dir, 'with-core.strace');
+    writeFileSync(f, readFileSync(straceLog, 'utf8') + '\n');
+    await page.getByTestId('file-input').setInputFiles([fx.core, fx.exe, f]);
+    await page.getByTestId('results').waitFor({ timeout: 120_000 });
+    expect(await page.getByTestId('notice').innerText()).toContain('Also read as evidence: with-core.strace');
+    await page.locator('.brand').click();
+    await page.getByTestId('open-evidence').click();
+    expect(await page.locator('[data-testid=evidence-row]', { hasText: 'with-core.strace' }).count()).toBe(1);
+  });
+
   it('evidence is kept in the browser: a reload of the address reopens the comparison', async () => {
     // The first dump open, then "Compare with open" on the second: before → after.
     const row = (f: string) => page.locator('[data-testid=evidence-row][data-kind=heap-profile]', { hasText: f.split('/').pop()! });
@@ -290,7 +320,7 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     expect(url).toMatch(/#e=[0-9a-f]{16}b(,|%2C)[0-9a-f]{16}b$/);
     await page.reload();
     await page.getByTestId('ev-heap-diff').waitFor();
-    expect(await page.getByTestId('evidence-row').count()).toBe(11);
+    expect(await page.getByTestId('evidence-row').count()).toBe(13);
     expect(await page.getByTestId('ev-heap-diff-functions').locator('tbody tr').first().locator('td').first().innerText()).toBe(heap.leakFunction);
   });
 });

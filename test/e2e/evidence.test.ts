@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { Profile } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
+import { contrastFailures } from '../helpers/contrast';
 import { buildFixture, dumpFixture } from '../helpers/fixtures';
 import { missingHeader, missingTool, run, start, workDir } from '../helpers/text-tools';
 
@@ -322,5 +323,23 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     await page.getByTestId('ev-heap-diff').waitFor();
     expect(await page.getByTestId('evidence-row').count()).toBe(13);
     expect(await page.getByTestId('ev-heap-diff-functions').locator('tbody tr').first().locator('td').first().innerText()).toBe(heap.leakFunction);
+  });
+
+  it('reads well in the light and the dark theme (the heap diff with its flame graph, the strace view)', async () => {
+    const bad: string[] = [];
+    for (const view of ['heap', 'strace'] as const) {
+      if (view === 'strace') {
+        await page.locator('[data-testid=evidence-row][data-kind=strace]').first().getByTestId('evidence-open').click();
+        await page.getByTestId('ev-strace').waitFor();
+      }
+      for (const scheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme: scheme });
+        const { checked, failures } = await contrastFailures(page);
+        expect(checked).toBeGreaterThan(50);
+        bad.push(...failures.map((f) => `${view} ${scheme}: ${f.where} “${f.text}” ${f.ratio} < ${f.need}`));
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(bad).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { Profile } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
 import { contrastFailures } from '../helpers/contrast';
-import { buildFixture, dumpFixture } from '../helpers/fixtures';
+import { ROOT, buildFixture, dumpFixture } from '../helpers/fixtures';
 import { missingHeader, missingTool, run, start, workDir } from '../helpers/text-tools';
 
 interface MmapTruth {
@@ -133,6 +133,12 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
   it('two tcmalloc profiles and the binary: the diff names the leaking function and its growth; the flame graph zooms; pprof exports the same totals', async () => {
     await page.getByTestId('file-input').setInputFiles([heap.dumps[1], heap.dumps[0], heapExe]);
     await page.getByTestId('ev-heap-diff').waitFor({ timeout: 60_000 });
+    // HEAPLENS_SCREENSHOT=1 keeps a picture of this view for the README (docs/screenshot-evidence.png).
+    if (process.env.HEAPLENS_SCREENSHOT) {
+      await page.setViewportSize({ width: 1280, height: 1000 });
+      await page.getByTestId('ev-compare').scrollIntoViewIfNeeded();
+      await page.getByTestId('ev-compare').screenshot({ path: join(ROOT, 'docs', 'screenshot-evidence.png') });
+    }
     const top = await page.getByTestId('ev-heap-diff-functions').locator('tbody tr').first().locator('td').allInnerTexts();
     expect(top[0]).toBe(heap.leakFunction);
     expect(digits(top[1])).toBe(heap.growthBytes);

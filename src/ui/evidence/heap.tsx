@@ -55,7 +55,7 @@ export function HeapProfileEvidence(props: { doc: HeapProfileDoc }): JSX.Element
   return (
     <div class="ev-view" data-testid="ev-heap">
       <Answer>{answer()}</Answer>
-      <dl class="stats">
+      <dl class="heap-stats ev-stats">
         <Stat k="In use" v={bytes(d().totals.inuseBytes)}>{`${num(d().totals.inuseObjects)} objects`}</Stat>
         <Show when={d().hasAlloc}>
           <Stat k="Allocated" v={bytes(d().totals.allocBytes)}>{`${num(d().totals.allocObjects)} objects`}</Stat>
@@ -76,7 +76,7 @@ export function HeapProfileEvidence(props: { doc: HeapProfileDoc }): JSX.Element
         sort="flatBytes"
         rows={d().functions}
         columns={[
-          { key: 'name', label: 'Function', value: (f) => f.name, render: (f) => <span class="mono">{f.name}</span> },
+          { key: 'name', label: 'Function', value: (f) => f.name, render: (f) => <span class="mono ev-name">{f.name}</span> },
           { key: 'flatBytes', label: 'Flat bytes', numeric: true, value: (f) => f.flatBytes },
           { key: 'flatPct', label: 'Flat %', numeric: true, value: (f) => Math.round((1000 * f.flatBytes) / Math.max(1, d().totals.inuseBytes)) / 10 },
           { key: 'flatObjects', label: 'Flat objects', numeric: true, value: (f) => f.flatObjects },
@@ -95,7 +95,7 @@ export function HeapProfileEvidence(props: { doc: HeapProfileDoc }): JSX.Element
           { key: 'inuseBytes', label: 'In use bytes', numeric: true, value: (s) => s.inuseBytes },
           { key: 'inuseObjects', label: 'Objects', numeric: true, value: (s) => s.inuseObjects },
           ...(d().hasAlloc ? [{ key: 'allocBytes', label: 'Allocated bytes', numeric: true, value: (s: HeapProfileDoc['stacks'][number]) => s.allocBytes }] : []),
-          { key: 'frames', label: 'Stack (innermost first)', value: (s) => s.frames.join(' ← '), render: (s) => <span class="mono small">{s.frames.slice(0, 6).join(' ← ')}</span> },
+          { key: 'frames', label: 'Stack (innermost first)', value: (s) => s.frames.join(' ← '), render: (s) => <span class="mono small ev-name">{s.frames.slice(0, 6).join(' ← ')}</span> },
         ]}
       />
     </div>
@@ -109,7 +109,7 @@ export function HeapDiffEvidence(props: { diff: HeapDiffDoc; base: HeapProfileDo
       <Answer tone={d().functions[0]?.flatBytes > 0 ? 'bad' : undefined}>
         From {d().base.name} to {d().profile.name}: {d().summary}.
       </Answer>
-      <dl class="stats">
+      <dl class="heap-stats ev-stats">
         <Stat k="Before" v={bytes(d().base.inuseBytes)}>{`${num(d().base.inuseObjects)} objects`}</Stat>
         <Stat k="After" v={bytes(d().profile.inuseBytes)}>{`${num(d().profile.inuseObjects)} objects`}</Stat>
         <Stat k="Growth" v={signedBytes(d().profile.inuseBytes - d().base.inuseBytes)}>{`${signedNum(d().profile.inuseObjects - d().base.inuseObjects)} objects`}</Stat>
@@ -125,7 +125,7 @@ export function HeapDiffEvidence(props: { diff: HeapDiffDoc; base: HeapProfileDo
         sort="flatBytes"
         rows={d().functions}
         columns={[
-          { key: 'name', label: 'Function', value: (f) => f.name, render: (f) => <span class="mono">{f.name}</span> },
+          { key: 'name', label: 'Function', value: (f) => f.name, render: (f) => <span class="mono ev-name">{f.name}</span> },
           { key: 'flatBytes', label: 'Flat growth (B)', numeric: true, value: (f) => f.flatBytes, render: (f) => signedNum(f.flatBytes) },
           { key: 'flatObjects', label: 'Objects', numeric: true, value: (f) => f.flatObjects, render: (f) => signedNum(f.flatObjects) },
           { key: 'baseFlatBytes', label: 'Before (B)', numeric: true, value: (f) => f.baseFlatBytes },
@@ -143,7 +143,7 @@ export function HeapDiffEvidence(props: { diff: HeapDiffDoc; base: HeapProfileDo
         columns={[
           { key: 'inuseBytes', label: 'Growth (B)', numeric: true, value: (s) => s.inuseBytes, render: (s) => signedNum(s.inuseBytes) },
           { key: 'inuseObjects', label: 'Objects', numeric: true, value: (s) => s.inuseObjects, render: (s) => signedNum(s.inuseObjects) },
-          { key: 'frames', label: 'Stack (innermost first)', value: (s) => s.frames.join(' ← '), render: (s) => <span class="mono small">{s.frames.slice(0, 6).join(' ← ')}</span> },
+          { key: 'frames', label: 'Stack (innermost first)', value: (s) => s.frames.join(' ← '), render: (s) => <span class="mono small ev-name">{s.frames.slice(0, 6).join(' ← ')}</span> },
         ]}
       />
     </div>

@@ -21,7 +21,7 @@ export function MapsEvidence(props: { doc: MapsDoc }): JSX.Element {
   return (
     <div class="ev-view" data-testid="ev-maps">
       <Answer>{answer()}</Answer>
-      <dl class="stats">
+      <dl class="heap-stats ev-stats">
         <Stat k="Regions" v={num(d().regions.length)}>{d().format}</Stat>
         <Stat k="Mapped" v={kibText(d().total.sizeKiB)} />
         <Show when={d().total.rssKiB !== undefined}>
@@ -108,7 +108,7 @@ export function MapsDiffEvidence(props: { diff: MapsDiffDoc; threads?: ThreadsDo
   return (
     <div class="ev-view" data-testid="ev-maps-diff">
       <Answer tone={d().totalGrowthKiB > 0 ? 'bad' : undefined}>{answer()}</Answer>
-      <dl class="stats">
+      <dl class="heap-stats ev-stats">
         <Stat k="Snapshots" v={num(d().snapshots.length)}>{d().seconds !== undefined ? `over ${span(d().seconds!)}` : ''}</Stat>
         <Stat k={`Growth (${what()})`} v={kibText(d().totalGrowthKiB)}>{d().perSecond !== undefined ? `${kibText(Math.round(d().perSecond! * 10) / 10)}/s` : ''}</Stat>
         <Stat k="Grown" v={num(d().grown.length)} />

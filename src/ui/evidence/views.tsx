@@ -34,7 +34,7 @@ export function ThreadsEvidence(props: { doc: ThreadsDoc }): JSX.Element {
       <Show when={last()}>
         {(s) => (
           <>
-            <dl class="stats">
+            <dl class="heap-stats ev-stats">
               <Stat k={props.doc.threads ? 'Threads' : 'Processes'} v={num(s().rows)}>
                 {s().total !== undefined ? `${num(s().total!)} total per the summary` : ''}
               </Stat>
@@ -213,7 +213,7 @@ export function MemBreakdownView(props: { b: MemBreakdown; testid?: string }): J
 export function MemGrowthView(props: { g: MemGrowth }): JSX.Element {
   return (
     <>
-      <dl class="stats">
+      <dl class="heap-stats ev-stats">
         <For each={['user', 'kernel', 'cache', 'free'] as const}>{(s) => <Stat k={s} v={signedBytes(props.g.sides[s] * 1024)} />}</For>
         <Show when={props.g.seconds !== undefined}>
           <Stat k="Between samples" v={span(props.g.seconds!)} />
@@ -262,7 +262,7 @@ export function MeminfoEvidence(props: { doc: MeminfoDoc }): JSX.Element {
     <div class="ev-view" data-testid="ev-meminfo">
       <Answer tone={props.doc.growth && props.doc.growth.verdict !== 'no significant growth' && props.doc.growth.verdict !== 'page cache growth' ? 'bad' : undefined}>{answer()}</Answer>
       <Show when={props.doc.growth}>{(g) => <p class="ev-verdict" data-testid="ev-verdict">{g().verdict}</p>}</Show>
-      <dl class="stats">
+      <dl class="heap-stats ev-stats">
         <Stat k="MemTotal" v={kibText(b().totalKiB)} />
         <Stat k="User" v={kibText(b().sides.user)} />
         <Stat k="Kernel" v={kibText(b().sides.kernel)} />
@@ -322,7 +322,7 @@ export function StraceEvidence(props: { doc: StraceDoc }): JSX.Element {
   return (
     <div class="ev-view" data-testid="ev-strace">
       <Answer tone={d().suspects.length ? 'bad' : undefined}>{straceAnswer(d())}</Answer>
-      <dl class="stats">
+      <dl class="heap-stats ev-stats">
         <Stat k="mmap" v={num(d().calls.mmap)} />
         <Stat k="munmap" v={num(d().calls.munmap)} />
         <Stat k="mremap" v={num(d().calls.mremap)} />
@@ -402,7 +402,7 @@ export function ValgrindEvidence(props: { doc: ValgrindDoc }): JSX.Element {
     return `PID ${x.pid}${x.command ? ` (${x.command})` : ''} definitely lost ${num(def.bytes)} bytes in ${plural(def.blocks, 'block')}${top ? `; most from ${top.key} (${num(top.kinds.definitely ?? 0)} bytes in ${plural(top.records, 'record')})` : ''}.`;
   };
   const groupCols: Col<ValgrindDoc['processes'][number]['byFunction'][number]>[] = [
-    { key: 'key', label: 'Where', value: (g) => g.key, render: (g) => <span class="mono">{g.key}</span> },
+    { key: 'key', label: 'Where', value: (g) => g.key, render: (g) => <span class="mono ev-name">{g.key}</span> },
     { key: 'bytes', label: 'Bytes', numeric: true, value: (g) => g.bytes },
     { key: 'blocks', label: 'Blocks', numeric: true, value: (g) => g.blocks },
     { key: 'records', label: 'Records', numeric: true, value: (g) => g.records },
@@ -423,7 +423,7 @@ export function ValgrindEvidence(props: { doc: ValgrindDoc }): JSX.Element {
       <Show when={p()}>
         {(x) => (
           <>
-            <dl class="stats" data-testid="ev-valgrind-totals">
+            <dl class="heap-stats ev-stats" data-testid="ev-valgrind-totals">
               <For each={KINDS}>
                 {(k) => (
                   <Stat k={`${k} lost`} v={`${num(x().summary[k]?.bytes ?? x().byKind[k]?.bytes ?? 0)} B`}>
@@ -461,8 +461,8 @@ export function ValgrindEvidence(props: { doc: ValgrindDoc }): JSX.Element {
                   { key: 'kind', label: 'Kind', value: (r) => r.kind },
                   { key: 'bytes', label: 'Bytes', numeric: true, value: (r) => r.bytes },
                   { key: 'blocks', label: 'Blocks', numeric: true, value: (r) => r.blocks },
-                  { key: 'top', label: 'Top frame', value: (r) => r.top, render: (r) => <span class="mono">{r.top}</span> },
-                  { key: 'stack', label: 'Stack', value: (r) => r.stack.map((f) => f.function).join(' ← '), render: (r) => <span class="mono small">{r.stack.slice(0, 4).map((f) => f.function).join(' ← ')}</span> },
+                  { key: 'top', label: 'Top frame', value: (r) => r.top, render: (r) => <span class="mono ev-name">{r.top}</span> },
+                  { key: 'stack', label: 'Stack', value: (r) => r.stack.map((f) => f.function).join(' ← '), render: (r) => <span class="mono small ev-name">{r.stack.slice(0, 4).map((f) => f.function).join(' ← ')}</span> },
                 ]}
               />
             </Show>

@@ -40,8 +40,8 @@ import { nodePool } from '../src/workers/node-pool';
 import { initNodeDemangler } from '../src/workers/node-runtime';
 import { NodeFileSource } from '../src/workers/node-source';
 import { openBinary, type Binary } from '../src/engine/elf/symbols';
-import { type MapsDoc, type TextComparison, type TextDocument, type ThreadsDoc, compareMaps, compareTexts, encodePprof, heapProfileToPprof, readText } from '../src/engine/text';
-import { renderComparison, renderText } from '../src/engine/text/report';
+import { type MapsDoc, type TextComparison, type TextDocument, type ThreadStacksDoc, type ThreadsDoc, compareMaps, compareTexts, threadStacksFromMaps, encodePprof, heapProfileToPprof, readText } from '../src/engine/text';
+import { renderComparison, renderText, renderThreadStacks } from '../src/engine/text/report';
 
 const USAGE = `heaplens — find memory leaks in C/C++ core dumps, offline
 
@@ -523,6 +523,8 @@ export interface TextSetJSON {
   version: number;
   documents: TextDocument[];
   comparisons: TextComparison[];
+  /** Thread stacks against the address space, from the last memory map (with the thread list of its process, if given). */
+  threadStacks?: ThreadStacksDoc;
 }
 
 /** heaplens text FILE...: each file recognized and answered; two of a kind compared (first = base). */
@@ -562,12 +564,20 @@ async function textCommand(args: Args): Promise<number> {
       const c = compareTexts(list[0], list[list.length - 1]);
       if (c) comparisons.push(c);
     }
+    const maps = byKind.get('maps') as MapsDoc[] | undefined;
+    let threadStacks: ThreadStacksDoc | undefined;
+    if (maps?.length) {
+      const lastMap = maps[maps.length - 1];
+      const lists = (byKind.get('threads') ?? []) as ThreadsDoc[];
+      const mine = lists.filter((t) => t.threads && (lastMap.pid === undefined || t.snapshots.some((s) => s.processes.some((p) => p.pid === lastMap.pid) || s.groups.some((g) => g.ids.includes(lastMap.pid!)))));
+      threadStacks = threadStacksFromMaps(lastMap, mine[mine.length - 1]);
+    }
     let text: string;
     if (args.json) {
-      const body = docs.length === 1 && !comparisons.length ? docs[0] : ({ kind: 'text-set', version: 1, documents: docs, comparisons } satisfies TextSetJSON);
+      const body = docs.length === 1 && !comparisons.length && !threadStacks ? docs[0] : ({ kind: 'text-set', version: 1, documents: docs, comparisons, threadStacks } satisfies TextSetJSON);
       text = JSON.stringify(body, null, 2) + '\n';
     } else {
-      text = docs.map((d) => renderText(d, { top: args.top })).join('\n') + comparisons.map((c) => '\n' + renderComparison(c, { top: args.top })).join('');
+      text = docs.map((d) => renderText(d, { top: args.top })).join('\n') + comparisons.map((c) => '\n' + renderComparison(c, { top: args.top })).join('') + (threadStacks ? '\n' + renderThreadStacks(threadStacks, args.top ?? 30) : '');
     }
     await emit(args, text);
     return failed ? 1 : 0;

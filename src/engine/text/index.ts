@@ -168,3 +168,5 @@ export { sortLossGroups } from './valgrind';
 export { compareMaps } from './maps-diff';
 export type { CompareMapsOptions, RegionTrack, MapsCorrelation } from './maps-diff';
 export type { MapRegion, MapKind, MapTotal } from './maps';
+export { threadStacksFromCore, threadStacksFromMaps } from './stacks';
+export type { ThreadStacksDoc, ThreadStacksOptions, StackRegion } from './stacks';

@@ -124,7 +124,7 @@ export function classify(entries: MapsEntry[], wordSize: 4 | 8): { kind: MapKind
     if (next && next.start === e.end && out[i + 1].kind === 'reserve' && (next.end - e.start === arenaSize || (next.end - e.start) % arenaSize === 0n)) {
       out[i].kind = 'arena';
       out[i + 1].kind = 'arena-reserve';
-    } else if (e.end - e.start === arenaSize) out[i].kind = 'arena';
+    } else if (wordSize === 8 && e.end - e.start === arenaSize) out[i].kind = 'arena';
   });
   // Thread stacks: rw anon right above a no-access mapping (glibc puts the guard at the low end).
   entries.forEach((e, i) => {

@@ -5,6 +5,7 @@ import type { TextComparison, TextDocument } from './index';
 import type { HeapDiffDoc, HeapProfileDoc } from './heapprofile';
 import { type MapsDoc, kib as kibs } from './maps';
 import type { MapsDiffDoc, RegionTrack } from './maps-diff';
+import type { ThreadStacksDoc } from './stacks';
 import type { MemGrowth, MeminfoDoc } from './meminfo';
 import type { SeriesDoc } from './series';
 import type { StraceDoc } from './strace';
@@ -227,6 +228,17 @@ export function renderMapsDiff(d: MapsDiffDoc, top: number): string {
   if (d.shrunk.length) out.push('Regions that shrank', trackRows(d.shrunk, d, top));
   if (d.correlationNote) out.push(`  ${d.correlationNote}`, '');
   return out.join('\n') + '\n' + diagnostics(d);
+}
+
+export function renderThreadStacks(d: ThreadStacksDoc, top: number): string {
+  const out: string[] = [];
+  out.push(`Thread stacks (${d.source === 'core' ? 'from the core' : 'from the map'}: ${d.inputs.join(', ')}): ${d.verdict}`);
+  out.push(`  ${d.summary}`);
+  if (d.fix) out.push(`  Fix to try: ${d.fix}`);
+  for (const m of d.missing) out.push(`  Not known: ${m}`);
+  out.push('');
+  if (d.sizes.length) out.push(table(['Stack size', 'Mappings'], d.sizes.slice(0, top).map((s) => [kibs(s.sizeKiB), n(s.count)]), [true, true]));
+  return out.join('\n') + '\n';
 }
 
 /** The tables for one document. */

@@ -63,14 +63,14 @@ export function App(): JSX.Element {
     setEvidence([...items, ...evidence().filter((i) => !ids.has(i.id))]);
     void saveEvidence(items).then((m) => m && setNotice({ kind: 'warn', text: m }));
   };
-  /** What to open after a read: two of a kind (or every memory map) compared, by name order; else the first new item. */
+  /** What to open after a read: two of a kind (or every memory map) compared, by name order; else a memory map (its view uses the thread lists), else the first new item. */
   const openNew = (items: EvidenceItem[]) => {
     const known = items.filter((i) => i.doc.kind !== 'unknown-text');
     const byName = (l: EvidenceItem[]) => [...l].sort((x, y) => x.name.localeCompare(y.name, 'en', { numeric: true })).map((i) => i.id);
     const maps = known.filter((i) => i.doc.kind === 'maps');
     if (maps.length >= 2) showEvidence(byName(maps).slice(0, 16));
     else if (known.length === 2 && known[0].doc.kind === known[1].doc.kind && COMPARABLE.includes(known[0].doc.kind)) showEvidence(byName(known));
-    else showEvidence(items.length ? [(known[0] ?? items[0]).id] : []);
+    else showEvidence(items.length ? [(maps[0] ?? known[0] ?? items[0]).id] : []);
   };
   const [shown, setShown] = createSignal<Shown>();
   const [diffState, setDiffState] = createSignal<DiffState>();

@@ -2,7 +2,7 @@
 // a program leaking mmaps (test/fixtures/mmapleak.c), /proc/meminfo around a known anonymous
 // growth (anongrow.c), two tcmalloc heap profiles of a leak (heapprof.cpp) with the binary —
 // dropped or pasted; each view's answer must say what the fixture's own truth says.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
@@ -44,6 +44,14 @@ function pprofTotals(p: Profile, fn: string): { total: number; fn: number } {
   }
   return { total, fn: mine };
 }
+
+const no32 = (() => {
+  try {
+    return readdirSync('/usr/lib32').length > 0 ? undefined : 'no 32-bit libraries (gcc-multilib)';
+  } catch {
+    return 'no 32-bit libraries (gcc-multilib)';
+  }
+})();
 
 const digits = (s: string) => Number(s.replace(/[^\d-]/g, ''));
 
@@ -158,7 +166,7 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
       const g = [...el.querySelectorAll('[data-testid=flame-frame]')].find((x) => (x as HTMLElement).dataset.name === n) as SVGGElement;
       g.dispatchEvent(new MouseEvent('click', { bubbles: true }));
     }, heap.leakFunction);
-    expect(await flame.getByTestId('flame-info').innerText()).toContain(`Zoomed to ${heap.leakFunction}`);
+    expect(await flame.getByTestId('flame-zoom').innerText()).toContain(`Zoomed to ${heap.leakFunction}`);
     expect(await widthOf(heap.leakFunction)).toBeGreaterThanOrEqual(full - 1);
     // Search marks the function and says its share.
     await flame.getByTestId('flame-search').fill('leak_requests');
@@ -317,6 +325,30 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     expect(await page.locator('[data-testid=evidence-row]', { hasText: 'with-core.strace' }).count()).toBe(1);
   });
 
+  it.skipIf(no32)(`a 32-bit process's /proc/PID/maps with ps -L: the thread stacks verdict, with the count of stacks that still fit that the program measured${no32 ? ` (skipped: ${no32})` : ''}`, async () => {
+    const exe = await buildFixture('threadstacks.c', { bits: 32 });
+    const prog = start(exe, [join(dir, 'ts-truth.json'), '110', '32']);
+    const maps = join(dir, 'proc-maps.txt');
+    const ps = join(dir, 'ps-L.txt');
+    let t: { threads: unknown[]; more: number };
+    try {
+      const pid = (await prog.waitFor(/READY (\d+)/))[1];
+      t = JSON.parse(readFileSync(join(dir, 'ts-truth.json'), 'utf8'));
+      writeFileSync(maps, readFileSync(`/proc/${pid}/maps`));
+      writeFileSync(ps, (await run('ps', ['-L', '-o', 'pid,tid,comm', '-p', pid])).stdout);
+    } finally {
+      prog.child.kill('SIGKILL');
+    }
+    await page.getByTestId('file-input').setInputFiles([ps, maps]);
+    await page.locator('[data-testid=evidence-item] [data-testid=ev-maps]').waitFor();
+    const v = page.getByTestId('ev-thread-stacks');
+    expect(await v.getByTestId('ev-stacks-verdict').textContent()).toBe('address space nearly exhausted');
+    expect(await v.getByTestId('ev-stacks-answer').innerText()).toContain(`${t.threads.length} threads × 32 MiB`);
+    const stats = await v.locator('.stat').evaluateAll((xs) => Object.fromEntries(xs.map((x) => [x.querySelector('dt')!.textContent, x.querySelector('.stat-v')!.textContent])));
+    expect(digits(stats['Thread stacks']!)).toBe(t.threads.length);
+    expect(digits(stats['More threads that fit']!)).toBe(t.more);
+  });
+
   it('evidence is kept in the browser: a reload of the address reopens the comparison', async () => {
     // The first dump open, then "Compare with open" on the second: before → after.
     const row = (f: string) => page.locator('[data-testid=evidence-row][data-kind=heap-profile]', { hasText: f.split('/').pop()! });
@@ -327,7 +359,7 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     expect(url).toMatch(/#e=[0-9a-f]{16}b(,|%2C)[0-9a-f]{16}b$/);
     await page.reload();
     await page.getByTestId('ev-heap-diff').waitFor();
-    expect(await page.getByTestId('evidence-row').count()).toBe(13);
+    expect(await page.getByTestId('evidence-row').count()).toBe(no32 ? 13 : 15);
     expect(await page.getByTestId('ev-heap-diff-functions').locator('tbody tr').first().locator('td').first().innerText()).toBe(heap.leakFunction);
   });
 

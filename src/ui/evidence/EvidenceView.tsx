@@ -6,9 +6,9 @@ import { FilePicker } from '../common';
 import { bytes, dateTime, num } from '../fmt';
 import './evidence.css';
 import { HeapDiffEvidence, HeapProfileEvidence } from './heap';
-import { MapsDiffEvidence, MapsEvidence } from './maps';
+import { MapsDiffEvidence, MapsEvidence, ThreadStacksView } from './maps';
 import { Answer } from './parts';
-import { type EvidenceItem, compareEvidence } from './session';
+import { type EvidenceItem, compareEvidence, threadStacks } from './session';
 import { MemGrowthView, MeminfoEvidence, SeriesEvidence, StraceEvidence, ThreadChanges, ThreadsEvidence, UnknownEvidence, ValgrindEvidence } from './views';
 
 export const KIND_TITLE: Record<string, string> = {
@@ -30,10 +30,10 @@ export function comparable(a: TextDocument, b: TextDocument): boolean {
   return a.kind === b.kind && COMPARABLE.includes(a.kind);
 }
 
-export function DocView(props: { doc: TextDocument }): JSX.Element {
+export function DocView(props: { doc: TextDocument; threads?: ThreadsDoc[] }): JSX.Element {
   return (
     <Switch>
-      <Match when={props.doc.kind === 'maps' && props.doc}>{(d) => <MapsEvidence doc={d() as MapsDoc} />}</Match>
+      <Match when={props.doc.kind === 'maps' && props.doc}>{(d) => <MapsEvidence doc={d() as MapsDoc} threads={props.threads} />}</Match>
       <Match when={props.doc.kind === 'threads' && props.doc}>{(d) => <ThreadsEvidence doc={d() as Extract<TextDocument, { kind: 'threads' }>} />}</Match>
       <Match when={(props.doc.kind === 'pidstat' || props.doc.kind === 'proc-status') && props.doc}>{(d) => <SeriesEvidence doc={d() as Extract<TextDocument, { kind: 'pidstat' }>} />}</Match>
       <Match when={props.doc.kind === 'meminfo' && props.doc}>{(d) => <MeminfoEvidence doc={d() as Extract<TextDocument, { kind: 'meminfo' }>} />}</Match>
@@ -93,7 +93,16 @@ function Comparison(props: { items: EvidenceItem[]; threads: ThreadsDoc[] }): JS
               {(x) => {
                 const m = x() as MapsDiffDoc;
                 const named = props.threads.find((t) => m.correlation && t.snapshots.some((s) => s.groups.some((g) => g.name === m.correlation!.name) || s.families.some((f) => f.family === m.correlation!.name)));
-                return <MapsDiffEvidence diff={m} threads={named ?? props.threads[0]} />;
+                const lastMap = [...props.items].map((i) => i.doc as MapsDoc).sort((p, q) => (p.time !== undefined && q.time !== undefined ? p.time - q.time : 0)).pop()!;
+                const stacks = threadStacks(lastMap, props.threads);
+                return (
+                  <>
+                    <MapsDiffEvidence diff={m} threads={named ?? props.threads[0]} />
+                    <Show when={stacks.stacks.length}>
+                      <ThreadStacksView doc={stacks} />
+                    </Show>
+                  </>
+                );
               }}
             </Match>
             <Match when={(c().kind === 'pidstat' || c().kind === 'proc-status') && c()}>{(x) => <DocView doc={x() as TextDocument} />}</Match>
@@ -243,7 +252,7 @@ export function EvidenceView(props: {
             <h3>
               <span class="mono">{it.name}</span> <span class="muted small">{KIND_TITLE[it.doc.kind]}</span>
             </h3>
-            <DocView doc={it.doc} />
+            <DocView doc={it.doc} threads={threads()} />
             <Show when={it.doc.diagnostics.length && it.doc.kind !== 'unknown-text'}>
               <ul class="small muted ev-diags">
                 <For each={it.doc.diagnostics}>

@@ -158,8 +158,9 @@ export function FlameGraph(props: { stacks: FlameStack[]; title: string; unit?: 
           </For>
         </svg>
       </Show>
-      <figcaption class="small muted" data-testid="flame-info">
-        {hover() ? info(hover()!) : f() !== root() ? `Zoomed to ${info(f())} (click it, or Reset, to zoom out)` : 'Click a frame to zoom to it.'}
+      <figcaption class="small muted">
+        <span data-testid="flame-zoom">{f() !== root() ? `Zoomed to ${info(f())} (click it, or Reset, to zoom out).` : 'Click a frame to zoom to it.'}</span>{' '}
+        <span data-testid="flame-info">{hover() ? info(hover()!) : ''}</span>
       </figcaption>
     </figure>
   );

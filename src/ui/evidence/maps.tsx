@@ -3,18 +3,20 @@
 // chart of each growing region over the snapshots and, beside it, the thread list's names — the
 // "N threads named X ↔ N regions growing together" of seed 001.
 import { For, type JSX, Show, createMemo } from 'solid-js';
-import type { MapsDiffDoc, MapsDoc, ThreadsDoc } from '../../engine/text';
+import type { MapsDiffDoc, MapsDoc, ThreadStacksDoc, ThreadsDoc } from '../../engine/text';
 import { Stat } from '../common';
 import { num } from '../fmt';
 import { Answer, EvTable, LineChart, StackedBar, kibText, span } from './parts';
+import { threadStacks } from './session';
 
 const KIND_CLS: Record<string, string> = {
   heap: 'ev-user', arena: 'ev-user', anon: 'ev-user', 'thread-stack': 'ev-kernel', stack: 'ev-kernel', guard: 'ev-other', 'arena-reserve': 'ev-other', reserve: 'ev-other',
   text: 'ev-cache', rodata: 'ev-cache', data: 'ev-cache', file: 'ev-cache', shared: 'ev-free',
 };
 
-export function MapsEvidence(props: { doc: MapsDoc }): JSX.Element {
+export function MapsEvidence(props: { doc: MapsDoc; threads?: ThreadsDoc[] }): JSX.Element {
   const d = () => props.doc;
+  const stacks = createMemo(() => threadStacks(props.doc, props.threads ?? []));
   const rss = () => d().counters.includes('rss');
   const answer = () =>
     `${d().pid !== undefined ? `PID ${d().pid}${d().command ? ` (${d().command})` : ''}: ` : ''}${num(d().regions.length)} regions, ${kibText(d().total.sizeKiB)} mapped${rss() && d().total.rssKiB !== undefined ? `, ${kibText(d().total.rssKiB!)} resident` : ''}${d().findings.length ? `; ${d().findings[d().findings.length - 1]}` : ''}. Drop a later snapshot of the same process to see what grows.`;
@@ -42,6 +44,9 @@ export function MapsEvidence(props: { doc: MapsDoc }): JSX.Element {
         format={kibText}
         segments={d().totals.map((t) => ({ label: t.kind, value: (rss() ? t.rssKiB : t.sizeKiB) ?? 0, cls: KIND_CLS[t.kind] ?? 'ev-other' }))}
       />
+      <Show when={stacks().stacks.length}>
+        <ThreadStacksView doc={stacks()} />
+      </Show>
       <EvTable
         id="maps-by-kind"
         title="By kind of region"
@@ -162,3 +167,50 @@ export function MapsDiffEvidence(props: { diff: MapsDiffDoc; threads?: ThreadsDo
     </div>
   );
 }
+
+/** Seed 001 case 4: thread stacks against the address space — how many, how big, what is left, the fix. */
+export function ThreadStacksView(props: { doc: ThreadStacksDoc }): JSX.Element {
+  const d = () => props.doc;
+  const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)} %`;
+  return (
+    <section class="ev-view ev-stacks" data-testid="ev-thread-stacks" aria-label="Thread stacks">
+      <h4>Thread stacks and the address space</h4>
+      <Answer tone={d().verdict === 'ok' ? undefined : 'bad'} testid="ev-stacks-answer">
+        {d().summary}
+      </Answer>
+      <p class="ev-verdict" data-testid="ev-stacks-verdict">
+        {d().verdict}
+      </p>
+      <Show when={d().fix}>
+        <p class="small">
+          <strong>Fix to try:</strong> {d().fix}
+        </p>
+      </Show>
+      <dl class="heap-stats ev-stats">
+        <Stat k="Threads" v={d().threads !== undefined ? num(d().threads!) : '?'}>{d().threadsFrom ?? 'no thread list given'}</Stat>
+        <Stat k="Thread stacks" v={num(d().stacks.length)}>{d().sizes[0] ? `most ${kibText(d().sizes[0].sizeKiB)}` : ''}</Stat>
+        <Stat k="In stacks + guards" v={kibText(d().stackKiB)}>{`${pct(d().shareOfUserSpace)} of user space, ${pct(d().shareOfMapped)} of mapped`}</Stat>
+        <Stat k="User space" v={kibText(d().userSpaceKiB)} title={d().userSpaceFrom}>{`${kibText(d().freeKiB)} not mapped`}</Stat>
+        <Show when={d().moreThreads !== undefined}>
+          <Stat k="More threads that fit" v={num(d().moreThreads!)} />
+        </Show>
+      </dl>
+      <Show when={d().missing.length}>
+        <ul class="small muted ev-findings">
+          <For each={d().missing}>{(m) => <li>missing: {m}</li>}</For>
+        </ul>
+      </Show>
+      <EvTable
+        id="thread-stack-sizes"
+        title="Stack sizes"
+        sort="count"
+        rows={d().sizes}
+        columns={[
+          { key: 'size', label: 'Size (KiB)', numeric: true, value: (x) => x.sizeKiB },
+          { key: 'count', label: 'Stacks', numeric: true, value: (x) => x.count },
+        ]}
+      />
+    </section>
+  );
+}
+

@@ -8,7 +8,7 @@ import { type Binary, openBinary } from '../../engine/elf/symbols';
 import { isAbort, throwIfAborted } from '../../engine/errors';
 import { fingerprint } from '../../engine/fingerprint';
 import type { Progress } from '../../engine/pipeline';
-import { type HeapProfileDoc, type MapsDoc, type TextComparison, type TextDocument, type ThreadsDoc, compareMaps, compareTexts, detectText, encodePprof, heapProfileToPprof, readText } from '../../engine/text';
+import { type HeapProfileDoc, type MapsDoc, type TextComparison, type TextDocument, type ThreadStacksDoc, type ThreadsDoc, compareMaps, compareTexts, detectText, encodePprof, heapProfileToPprof, readText, threadStacksFromMaps } from '../../engine/text';
 import { readHead } from '../../engine/text/lines';
 import { ensureDemangler } from '../session';
 
@@ -190,3 +190,14 @@ export async function pprofBytes(doc: HeapProfileDoc, base?: HeapProfileDoc): Pr
   const r = heapProfileToPprof(doc, { base });
   return { bytes: await encodePprof(r.profile), samples: r.samples, dropped: r.dropped };
 }
+
+/**
+ * Thread stacks against the address space of a memory map, with the thread list of the same
+ * process among `threads` (by pid, or a thread id equal to it), the newest of them, when there is one.
+ */
+export function threadStacks(maps: MapsDoc, threads: ThreadsDoc[]): ThreadStacksDoc {
+  const pid = maps.pid;
+  const mine = threads.filter((t) => t.threads && (pid === undefined || t.snapshots.some((s) => s.processes.some((p) => p.pid === pid) || s.groups.some((g) => g.ids.includes(pid)))));
+  return threadStacksFromMaps(maps, mine[0]);
+}
+

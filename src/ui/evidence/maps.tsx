@@ -18,7 +18,15 @@ export function MapsEvidence(props: { doc: MapsDoc; threads?: ThreadsDoc[] }): J
   const d = () => props.doc;
   const stacks = createMemo(() => threadStacks(props.doc, props.threads ?? []));
   const rss = () => d().counters.includes('rss');
-  const answer = () =>
+  const answer = () => {
+    const st = stacks();
+    if (st.verdict !== 'ok') {
+      const common = st.sizes[0];
+      return `${st.verdict}: ${num(st.stacks.length)} thread stacks${common ? ` (most ${kibText(common.sizeKiB)})` : ''} take ${kibText(st.stackKiB)}, ${(100 * st.shareOfUserSpace).toFixed(0)} % of the ${kibText(st.userSpaceKiB)} user space${st.moreThreads !== undefined ? `; about ${num(st.moreThreads)} more fit` : ''}.`;
+    }
+    return plainAnswer();
+  };
+  const plainAnswer = () =>
     `${d().pid !== undefined ? `PID ${d().pid}${d().command ? ` (${d().command})` : ''}: ` : ''}${num(d().regions.length)} regions, ${kibText(d().total.sizeKiB)} mapped${rss() && d().total.rssKiB !== undefined ? `, ${kibText(d().total.rssKiB!)} resident` : ''}${d().findings.length ? `; ${d().findings[d().findings.length - 1]}` : ''}. Drop a later snapshot of the same process to see what grows.`;
   return (
     <div class="ev-view" data-testid="ev-maps">
@@ -134,6 +142,7 @@ export function MapsDiffEvidence(props: { diff: MapsDiffDoc; threads?: ThreadsDo
           xFormat={(x) => (d().chart.xIsTime ? `+${span(x)}` : `#${x + 1}`)}
           series={chart()}
           height={240}
+          zero
         />
       </Show>
       <div class="ev-side">

@@ -103,8 +103,8 @@ export interface LineSeries {
   cls: string;
 }
 
-/** A line chart: the series over a common x axis, the axes' ends labelled. */
-export function LineChart(props: { series: LineSeries[]; yFormat: (y: number) => string; xFormat: (x: number) => string; title: string; testid?: string; steps?: boolean; height?: number }): JSX.Element {
+/** A line chart: the series over a common x axis, the axes' ends labelled; `zero` starts the y axis at 0. */
+export function LineChart(props: { series: LineSeries[]; yFormat: (y: number) => string; xFormat: (x: number) => string; title: string; testid?: string; steps?: boolean; height?: number; zero?: boolean }): JSX.Element {
   const W = 720;
   const H = () => props.height ?? 200;
   const L = 86;
@@ -117,7 +117,7 @@ export function LineChart(props: { series: LineSeries[]; yFormat: (y: number) =>
     const ys = pts.map((p) => p.y);
     const x0 = Math.min(...xs, 0);
     const x1 = Math.max(...xs, x0 + 1);
-    let y0 = Math.min(...ys);
+    let y0 = props.zero ? Math.min(0, ...ys) : Math.min(...ys);
     let y1 = Math.max(...ys);
     if (!Number.isFinite(y0)) (y0 = 0), (y1 = 1);
     if (y1 === y0) (y0 = y0 - 1), (y1 = y1 + 1);
@@ -134,7 +134,7 @@ export function LineChart(props: { series: LineSeries[]; yFormat: (y: number) =>
       .join('');
   return (
     <figure class="ev-chart" data-testid={props.testid}>
-      <svg viewBox={`0 0 ${W} ${H()}`} role="img" aria-label={props.title} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${W} ${H()}`} role="img" aria-label={props.title} preserveAspectRatio="none" style={{ height: `${H()}px` }}>
         <line class="ev-axis" x1={L} y1={H() - B} x2={W - R} y2={H() - B} />
         <line class="ev-axis" x1={L} y1={T} x2={L} y2={H() - B} />
         <text class="ev-tick" x={L - 6} y={T + 10} text-anchor="end">

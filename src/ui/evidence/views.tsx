@@ -146,15 +146,21 @@ export function SeriesEvidence(props: { doc: SeriesDoc }): JSX.Element {
       </Show>
       <Show when={series()}>
         {(s) => (
-          <LineChart
-            title={`PID ${s().pid}${s().command ? ` (${s().command})` : ''} over ${s().times ? 'time' : 'samples'}`}
-            testid="ev-series-chart"
-            yFormat={(y) => kibText(y)}
-            xFormat={(x) => (s().times ? `+${span(x)}` : `#${x + 1}`)}
-            series={props.doc.measures
-              .filter((m) => s().values[m]?.length)
-              .map((m, i) => ({ label: MEASURE_TEXT[m] ?? m, cls: `ev-c${(i % 4) + 1}`, points: s().values[m].map((v, k) => ({ x: s().times ? s().times![k] - s().times![0] : k, y: v })) }))}
-          />
+          <div class="ev-charts" data-testid="ev-series-chart">
+            {/* One chart per measure, each on its own scale, so a rise of 40 KiB on 80 MiB shows. */}
+            <For each={chartMeasures(props.doc.measures, s().values)}>
+              {(m, i) => (
+                <LineChart
+                  title={`${MEASURE_TEXT[m] ?? m} of PID ${s().pid}${s().command ? ` (${s().command})` : ''} over ${s().times ? 'time' : 'samples'}${s().fits[m] ? ` — ${s().fits[m].slopePerMin >= 0 ? '+' : ''}${bytes(Math.round(s().fits[m].slopePerMin * 1024))}${s().fits[m].perSample ? ' per sample' : '/min'}, r² ${s().fits[m].r2.toFixed(3)}` : ''}`}
+                  yFormat={(y) => kibText(y)}
+                  xFormat={(x) => (s().times ? `+${span(x)}` : `#${x + 1}`)}
+                  height={150}
+                  steps
+                  series={[{ label: MEASURE_TEXT[m] ?? m, cls: `ev-c${(i() % 4) + 1}`, points: s().values[m].map((v, k) => ({ x: s().times ? s().times![k] - s().times![0] : k, y: v })) }]}
+                />
+              )}
+            </For>
+          </div>
         )}
       </Show>
       <EvTable
@@ -177,6 +183,14 @@ export function SeriesEvidence(props: { doc: SeriesDoc }): JSX.Element {
       />
     </div>
   );
+}
+
+/** The measures worth a chart: VSZ and RSS (pidstat), VmSize and VmRSS (status) first, then any that changed; four at most. */
+function chartMeasures(measures: string[], values: Record<string, number[]>): string[] {
+  const has = (m: string) => values[m]?.length;
+  const main = ['VSZ', 'RSS', 'VmSize', 'VmRSS'].filter(has);
+  const moved = measures.filter((m) => has(m) && !main.includes(m) && Math.min(...values[m]) !== Math.max(...values[m]));
+  return [...main, ...moved].slice(0, 4);
 }
 
 // ---- meminfo ------------------------------------------------------------------------
@@ -346,6 +360,7 @@ export function StraceEvidence(props: { doc: StraceDoc }): JSX.Element {
           title="Anonymous bytes mapped over the log, and the part never unmapped"
           testid="ev-strace-chart"
           steps
+          zero
           yFormat={(y) => bytes(Math.round(y))}
           xFormat={(x) => `+${span(x)}`}
           series={[

@@ -124,6 +124,11 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     expect(digits(mine[0][5])).toBe(mm.count);
     expect(digits(mine[0][7])).toBe(mm.count);
     expect(await page.getByTestId('ev-strace-chart').locator('path.ev-line').count()).toBe(2);
+    // Export JSON: the document the CLI's heaplens text --json writes, with the same suspect.
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('evidence-json').click()]);
+    const doc = JSON.parse(readFileSync((await dl.path())!, 'utf8'));
+    expect(doc.kind).toBe('strace');
+    expect(doc.suspects[0]).toMatchObject({ pid: mm.leakerTid, size: mm.size, unmatched: mm.count, thread: 'mmap-leaker' });
     expect(page.url()).toMatch(/#e=[0-9a-f]{16}$/);
   });
 

@@ -16,7 +16,7 @@ export function EvidenceStart(props: { count: number; onOpen: () => void; onPast
         </Show>
       </div>
       <p class="small muted">
-        Drop text files too (several at once, with cores or without): <code>top -H -b</code> and <code>ps -L</code> thread lists, <code>pidstat -r</code> logs and <code>/proc/PID/status</code> samples (VSZ/RSS growth),{' '}
+        Drop text files too (several at once, with cores or without): memory maps (<code>pmap -x</code>, <code>/proc/PID/smaps</code>, <code>/proc/PID/maps</code>; two or more snapshots are compared), <code>top -H -b</code> and <code>ps -L</code> thread lists, <code>pidstat -r</code> logs and <code>/proc/PID/status</code> samples (VSZ/RSS growth),{' '}
         <code>/proc/meminfo</code> samples (user or kernel?), <code>strace -f -t</code> logs (mappings never unmapped), valgrind memcheck logs and tcmalloc / jemalloc heap profiles (with the
         executable to name them). The format is recognized from the content.
       </p>

@@ -3,6 +3,7 @@
 import { For, type JSX, Match, Show, Switch, createMemo, createSignal } from 'solid-js';
 import type { HeapProfileDoc, MapsDiffDoc, MapsDoc, TextDocument, ThreadsDoc } from '../../engine/text';
 import { FilePicker } from '../common';
+import { downloadText } from '../download';
 import { bytes, dateTime, num } from '../fmt';
 import './evidence.css';
 import { HeapDiffEvidence, HeapProfileEvidence } from './heap';
@@ -119,7 +120,7 @@ export function PasteBox(props: { onPaste: (text: string) => void }): JSX.Elemen
   return (
     <div class="ev-paste">
       <label class="small" for="ev-paste-text">
-        <strong>Paste tool output</strong> — <code>top -H -b -n1</code>, <code>ps -eLf</code>, <code>pidstat -r</code>, <code>/proc/PID/status</code>, <code>/proc/meminfo</code>, <code>strace -f -t</code>, valgrind, a heap
+        <strong>Paste tool output</strong> — <code>pmap -x PID</code>, <code>top -H -b -n1</code>, <code>ps -eLf</code>, <code>pidstat -r</code>, <code>/proc/PID/status</code>, <code>/proc/meminfo</code>, <code>strace -f -t</code>, valgrind, a heap
         profile; several samples in one paste are fine
       </label>
       <textarea id="ev-paste-text" data-testid="paste-text" rows={5} spellcheck={false} value={text()} onInput={(e) => setText(e.currentTarget.value)} />
@@ -249,9 +250,21 @@ export function EvidenceView(props: {
       <Show when={one()} keyed>
         {(it) => (
           <section class="panel ev-item" data-testid="evidence-item" aria-label={it.name}>
-            <h3>
-              <span class="mono">{it.name}</span> <span class="muted small">{KIND_TITLE[it.doc.kind]}</span>
-            </h3>
+            <div class="section-head">
+              <h3>
+                <span class="mono">{it.name}</span> <span class="muted small">{KIND_TITLE[it.doc.kind]}</span>
+              </h3>
+              <span class="spacer" />
+              <button
+                type="button"
+                class="btn small ghost"
+                data-testid="evidence-json"
+                title="The document as heaplens text --json writes it (docs/json.md)"
+                onClick={() => downloadText(JSON.stringify(it.doc, null, 2) + '\n', `heaplens-${it.name}.json`, 'application/json')}
+              >
+                Export JSON
+              </button>
+            </div>
             <DocView doc={it.doc} threads={threads()} />
             <Show when={it.doc.diagnostics.length && it.doc.kind !== 'unknown-text'}>
               <ul class="small muted ev-diags">

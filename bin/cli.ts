@@ -5,7 +5,7 @@
 //   heaplens leaks CORE [--bin FILE ...] [--json]
 //   heaplens refs CORE ADDR [--bin FILE ...] [--json]
 //   heaplens chain CORE ADDR [--bin FILE ...] [--json]
-//   heaplens diff A B [--bin FILE ...] [--json]
+//   heaplens diff A B [C ...] [--bin FILE ...] [--json]
 //   heaplens hex CORE LOCATION [--bin FILE ...] [--rows N] [--blocks] [--json]
 //   heaplens strings CORE [--min N] [--utf16] [--set SET] [--top N] [--json]
 //   heaplens kv CORE [--set SET] [--top N] [--json]
@@ -24,7 +24,8 @@ import type { ByteSource } from '../src/engine/bytesource';
 import { isAbort } from '../src/engine/errors';
 import { bytes } from '../src/engine/format';
 import type { Progress } from '../src/engine/pipeline';
-import { renderAnalysis, renderBlock, renderDiff, renderLeaks } from '../src/engine/report-text';
+import { renderAnalysis, renderBlock, renderDiff, renderLeaks, renderTrend } from '../src/engine/report-text';
+import { trendAnalyses } from '../src/engine/trend';
 import { type DiffJSON, diffAnalyses } from '../src/engine/diff';
 import { reportHtml } from '../src/engine/report-html';
 import { readFile } from 'node:fs/promises';
@@ -54,6 +55,10 @@ Usage:
   heaplens chain CORE ADDR [--bin FILE]... [--json]  the shortest chain from a root to that block
   heaplens diff A B [--bin FILE]... [--json|--report] what grew from dump A to dump B of one process
                                                      (A, B: cores, or JSON from analyze --json)
+  heaplens diff A B C... [--json]                    three or more dumps in the order taken: each group
+                                                     followed across them, steady growth (a leak) vs a
+                                                     plateau (a cache); --report: the first and last
+                                                     diffed, with the trend across all
   heaplens hex CORE LOCATION [--bin FILE]... [--rows N] [--blocks] [--json]
                                                     the memory at LOCATION, xxd-like, pointers annotated
   heaplens strings CORE [--min N] [--utf16] [--set SET] [--top N] [--json]
@@ -215,7 +220,7 @@ function parseArgs(argv: string[]): Args {
     else {
       a.files.push(x);
       if (!a.file) a.file = x;
-      else if (a.cmd !== 'text') a.bins.push(x);
+      else if (a.cmd !== 'text' && a.cmd !== 'diff') a.bins.push(x);
     }
   }
   return a;
@@ -421,17 +426,24 @@ async function analysisOf(path: string, bins: string[], args: Args): Promise<Ana
 }
 
 async function diffCommand(args: Args): Promise<number> {
-  const b = args.bins.shift();
-  if (!args.file || !b) {
-    process.stderr.write(`heaplens: diff needs two dumps (cores or analyze --json documents) of one process: heaplens diff A B\n\n${USAGE}`);
+  if (args.files.length < 2) {
+    process.stderr.write(`heaplens: diff needs two dumps (cores or analyze --json documents) of one process: heaplens diff A B [C...]\n\n${USAGE}`);
     return 2;
   }
   try {
     await initNodeDemangler();
-    const ja = await analysisOf(args.file, args.bins, args);
-    const jb = await analysisOf(b, args.bins, args);
+    const docs: AnalysisJSON[] = [];
+    for (const f of args.files) docs.push(await analysisOf(f, args.bins, args));
+    // Three or more: each group followed from dump to dump (a leak grows at every step).
+    const trend = docs.length > 2 ? trendAnalyses(docs) : undefined;
+    if (trend && !args.report) {
+      await emit(args, args.json ? JSON.stringify(trend, null, 2) + '\n' : renderTrend(trend, args.top ?? 20));
+      return 0;
+    }
+    // The report of several dumps: the diff of the first and the last, with the trend across all.
+    const [ja, jb] = [docs[0], docs[docs.length - 1]];
     const d = diffAnalyses(ja, jb);
-    await emit(args, args.report ? reportHtml(d, { includeStrings: args.includeStrings, top: args.top, analyses: [ja, jb], generatedAt: new Date().toISOString() }) : args.json ? JSON.stringify(d, null, 2) + '\n' : renderDiff(d, args.top ?? 20));
+    await emit(args, args.report ? reportHtml(d, { includeStrings: args.includeStrings, top: args.top, analyses: [ja, jb], trend, generatedAt: new Date().toISOString() }) : args.json ? JSON.stringify(d, null, 2) + '\n' : renderDiff(d, args.top ?? 20));
     return 0;
   } catch (e) {
     process.stderr.write(`heaplens: ${(e as Error).message}\n`);

@@ -64,7 +64,7 @@ export interface DiffJSON {
 
 const GENERATOR = 'heaplens 0.1.0';
 
-interface Listed {
+export interface Listed {
   key: string;
   label: string;
   count: number;
@@ -145,51 +145,56 @@ export function diffAnalyses(a: AnalysisJSON, b: AnalysisJSON): DiffJSON {
     regions: diffLists(regionsOf(a), regionsOf(b), false, false).filter((r) => r.status !== 'same'),
     vtables: vtablesDiff(a, b),
   };
-  const ha = a.heap?.found ? a.heap : undefined;
-  const hb = b.heap?.found ? b.heap : undefined;
-  if (ha && hb) {
-    const st = (h: NonNullable<AnalysisJSON['heap']>): Listed[] => [
-      { key: 'used', label: 'used blocks', count: h.used.count, bytes: h.used.bytes },
-      { key: 'free', label: 'free chunks (all)', count: h.free.count, bytes: h.free.bytes },
-      { key: 'mmapped', label: 'mmapped chunks', count: h.mmapped.count, bytes: h.mmapped.bytes },
-    ];
-    const cut = (list: unknown[], total: number) => list.length < total;
-    out.heap = {
-      states: diffLists(st(ha), st(hb), false, false),
-      byType: diffLists(
-        ha.byType.map((t) => ({ key: t.type, label: t.type, count: t.count, bytes: t.bytes })),
-        hb.byType.map((t) => ({ key: t.type, label: t.type, count: t.count, bytes: t.bytes })),
-        cut(ha.byType, ha.groupTotals.byType), cut(hb.byType, hb.groupTotals.byType),
-      ),
-      bySize: diffLists(
-        ha.bySize.map((s) => ({ key: String(s.size), label: `size ${s.size}`, count: s.count, bytes: s.bytes })),
-        hb.bySize.map((s) => ({ key: String(s.size), label: `size ${s.size}`, count: s.count, bytes: s.bytes })),
-        cut(ha.bySize, ha.groupTotals.bySize), cut(hb.bySize, hb.groupTotals.bySize),
-      ),
-      bySignature: diffLists(
-        ha.bySignature.map((s) => sigListed(s)),
-        hb.bySignature.map((s) => sigListed(s)),
-        cut(ha.bySignature, ha.groupTotals.bySignature), cut(hb.bySignature, hb.groupTotals.bySignature),
-      ),
+  const ga = groupLists(a);
+  const gb = groupLists(b);
+  const pair = (k: GroupTable) => diffLists(ga[k]!.list, gb[k]!.list, ga[k]!.cut, gb[k]!.cut);
+  if (ga['heap.states'] && gb['heap.states']) {
+    out.heap = { states: pair('heap.states'), byType: pair('heap.byType'), bySize: pair('heap.bySize'), bySignature: pair('heap.bySignature') };
+  } else if (ga['heap.states'] || gb['heap.states']) warnings.push(`only ${ga['heap.states'] ? 'the first' : 'the second'} dump has a reconstructed heap: heap groups are not compared`);
+  if (ga['leaks.verdicts'] && gb['leaks.verdicts']) {
+    out.leaks = { verdicts: pair('leaks.verdicts'), byType: pair('leaks.byType'), bySize: pair('leaks.bySize'), bySignature: pair('leaks.bySignature') };
+  }
+  return out;
+}
+
+/** The grouped tables of an analysis that diffs compare (heap and leaks; absent when it has none). */
+export type GroupTable = 'heap.states' | 'heap.byType' | 'heap.bySize' | 'heap.bySignature' | 'leaks.verdicts' | 'leaks.byType' | 'leaks.bySize' | 'leaks.bySignature';
+
+/**
+ * Each grouped table of an analysis as the listed groups and whether the list was cut (then a
+ * group missing from it is bounded by the smallest listed, not known to be 0).
+ */
+export function groupLists(j: AnalysisJSON): Partial<Record<GroupTable, { list: Listed[]; cut: boolean }>> {
+  const out: Partial<Record<GroupTable, { list: Listed[]; cut: boolean }>> = {};
+  const h = j.heap?.found ? j.heap : undefined;
+  if (h) {
+    out['heap.states'] = {
+      list: [
+        { key: 'used', label: 'used blocks', count: h.used.count, bytes: h.used.bytes },
+        { key: 'free', label: 'free chunks (all)', count: h.free.count, bytes: h.free.bytes },
+        { key: 'mmapped', label: 'mmapped chunks', count: h.mmapped.count, bytes: h.mmapped.bytes },
+      ],
+      cut: false,
     };
-  } else if (ha || hb) warnings.push(`only ${ha ? 'the first' : 'the second'} dump has a reconstructed heap: heap groups are not compared`);
-  const la = a.leaks;
-  const lb = b.leaks;
-  if (la && lb) {
-    const v = (l: NonNullable<AnalysisJSON['leaks']>): Listed[] => [
-      { key: 'anchored', label: 'anchored', ...l.anchored },
-      { key: 'leaked', label: 'leaked', ...l.leaked },
-      { key: 'unreferenced', label: 'leak tops', ...l.unreferenced },
-      { key: 'indirect', label: 'indirectly leaked', ...l.indirect },
-    ];
+    out['heap.byType'] = { list: h.byType.map((t) => ({ key: t.type, label: t.type, count: t.count, bytes: t.bytes })), cut: h.byType.length < h.groupTotals.byType };
+    out['heap.bySize'] = { list: h.bySize.map((x) => ({ key: String(x.size), label: `size ${x.size}`, count: x.count, bytes: x.bytes })), cut: h.bySize.length < h.groupTotals.bySize };
+    out['heap.bySignature'] = { list: h.bySignature.map((x) => sigListed(x)), cut: h.bySignature.length < h.groupTotals.bySignature };
+  }
+  const l = j.leaks;
+  if (l) {
+    out['leaks.verdicts'] = {
+      list: [
+        { key: 'anchored', label: 'anchored', ...l.anchored },
+        { key: 'leaked', label: 'leaked', ...l.leaked },
+        { key: 'unreferenced', label: 'leak tops', ...l.unreferenced },
+        { key: 'indirect', label: 'indirectly leaked', ...l.indirect },
+      ],
+      cut: false,
+    };
     // Leaked groups are cut at a fixed number (100); a list that long may have been cut.
-    const cut = (n: number) => n >= 100;
-    out.leaks = {
-      verdicts: diffLists(v(la), v(lb), false, false),
-      byType: diffLists(la.byType.map((t) => ({ key: t.type, label: t.type, count: t.count, bytes: t.bytes })), lb.byType.map((t) => ({ key: t.type, label: t.type, count: t.count, bytes: t.bytes })), cut(la.byType.length), cut(lb.byType.length)),
-      bySize: diffLists(la.bySize.map((s) => ({ key: String(s.size), label: `size ${s.size}`, count: s.count, bytes: s.bytes })), lb.bySize.map((s) => ({ key: String(s.size), label: `size ${s.size}`, count: s.count, bytes: s.bytes })), cut(la.bySize.length), cut(lb.bySize.length)),
-      bySignature: diffLists(la.bySignature.map((s) => sigListed(s)), lb.bySignature.map((s) => sigListed(s)), cut(la.bySignature.length), cut(lb.bySignature.length)),
-    };
+    out['leaks.byType'] = { list: l.byType.map((t) => ({ key: t.type, label: t.type, count: t.count, bytes: t.bytes })), cut: l.byType.length >= 100 };
+    out['leaks.bySize'] = { list: l.bySize.map((x) => ({ key: String(x.size), label: `size ${x.size}`, count: x.count, bytes: x.bytes })), cut: l.bySize.length >= 100 };
+    out['leaks.bySignature'] = { list: l.bySignature.map((x) => sigListed(x)), cut: l.bySignature.length >= 100 };
   }
   return out;
 }

@@ -5,6 +5,7 @@
 // `includeStrings` (see tables.ts).
 import type { AnalysisJSON } from './analyze';
 import type { DiffJSON, DiffRow } from './diff';
+import type { TrendJSON, TrendRow } from './trend';
 import { bytes } from './format';
 import {
   DIFF_TABLES,
@@ -34,6 +35,8 @@ export interface ReportOptions extends TableOptions {
   generatedAt?: string;
   /** For a diff: the two analyses, to summarize each side. */
   analyses?: [AnalysisJSON, AnalysisJSON];
+  /** For a diff of the first and last of three or more dumps: every group followed across them. */
+  trend?: TrendJSON;
 }
 
 /** The report's own Content-Security-Policy: nothing may be loaded, inline styles only. */
@@ -163,6 +166,7 @@ function diffBody(d: DiffJSON, opts: ReportOptions): string {
   if (d.warnings.length) out.push(`<ul class="warnings">${d.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`);
   const growth = d.heap?.byType.length ? d.heap.byType : d.heap?.bySize ?? d.labels;
   out.push(barChart('Largest growth (Δ bytes of used blocks by type)', growth.filter((r) => r.delta.bytes > 0).slice(0, 12).map((r) => ({ label: r.label, value: r.delta.bytes, note: `${signed(r.delta.count)} blocks${r.exact ? '' : ' (bounded)'}${r.status === 'new' ? ' · new' : ''}` }))));
+  if (opts.trend) out.push(trendSection(opts.trend, top));
   if (opts.analyses) {
     const [a, b] = opts.analyses;
     out.push(`<section id="sides"><h2>The two dumps</h2><div class="sides"><div><h3>Before</h3>${summaryList(a, opts)}</div><div><h3>After</h3>${summaryList(b, opts)}</div></div></section>`);
@@ -188,6 +192,35 @@ function diffTableHtml(t: Table, rows: DiffRow[], top: number, all: number): str
 <tbody>
 ${body}
 </tbody></table>`;
+}
+
+function trendSection(t: TrendJSON, top: number): string {
+  const out: string[] = [`<section id="trend"><h2>Across all ${t.dumps.length} dumps</h2><p class="note">In the order taken: ${t.dumps.map((d, i) => `${i + 1}. ${esc(d.name)}`).join(' · ')}. <b>steady</b>: grew at every step (how a leak looks); <b>plateau</b>: grew, then flat (a cache filling up).</p>`];
+  if (t.findings.length) out.push(`<ul class="findings">${t.findings.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>`);
+  const tables: [keyof TrendJSON['tables'], string][] = [['heap.byType', 'Used blocks by type'], ['leaks.byType', 'Leaked blocks by type'], ['heap.bySize', 'Used blocks by usable size']];
+  for (const [key, title] of tables) {
+    const rows = (t.tables[key] ?? []).filter((r) => r.pattern !== 'same').slice(0, top);
+    if (!rows.length) continue;
+    const point = (p: TrendRow['points'][number]) => ('atMost' in p ? `≤ ${esc(bytes(p.atMost))}` : `${n(p.count)}<span class="u"> · ${esc(bytes(p.bytes))}</span>`);
+    out.push(`<table data-table="trend-${esc(key)}"><caption>${esc(title)}</caption>
+<thead><tr><th>Group</th>${t.dumps.map((_, i) => `<th class="r">Dump ${i + 1}</th>`).join('')}<th>Bytes</th><th class="r">Δ bytes</th><th>Pattern</th></tr></thead>
+<tbody>
+${rows.map((r) => `<tr class="p-${r.pattern}"><td>${esc(r.label)}</td>${r.points.map((p) => `<td class="r">${point(p)}</td>`).join('')}<td>${sparkline(r)}</td><td class="r">${r.delta ? esc(signedBytes(r.delta.bytes)) : '?'}</td><td>${esc(r.pattern)}</td></tr>`).join('\n')}
+</tbody></table>`);
+  }
+  out.push('</section>');
+  return out.join('\n');
+}
+
+/** Bytes of a group in each dump as a tiny inline SVG line. */
+function sparkline(r: TrendRow): string {
+  const W = 90;
+  const H = 20;
+  const v = r.points.map((p) => ('atMost' in p ? p.atMost : p.bytes));
+  const max = Math.max(1, ...v);
+  const x = (i: number) => (3 + (i * (W - 6)) / Math.max(1, v.length - 1)).toFixed(1);
+  const y = (b: number) => (H - 3 - (b / max) * (H - 6)).toFixed(1);
+  return `<svg class="spark" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(v.map((b) => bytes(b)).join(', '))}"><polyline fill="none" stroke="currentColor" stroke-width="1.5" points="${v.map((b, i) => `${x(i)},${y(b)}`).join(' ')}"/></svg>`;
 }
 
 // ---- pieces ------------------------------------------------------------------------
@@ -250,5 +283,6 @@ th,td{border-bottom:1px solid var(--line);padding:3px 8px;text-align:left;vertic
 .bar{fill:var(--bar)}.lbl,.val{fill:var(--fg);font:12px system-ui,sans-serif}.val{fill:var(--muted)}
 .tag{font-size:11px;border:1px solid var(--line);border-radius:8px;padding:0 6px}.tag.new{color:var(--new);border-color:var(--new)}.tag.bound{color:var(--warn);border-color:var(--warn)}
 .warnings,.note.warn{color:var(--warn)}.sides{display:grid;grid-template-columns:1fr 1fr;gap:16px}
+.spark{color:var(--muted);vertical-align:middle}.p-steady .spark{color:#c0362c}.p-plateau .spark{color:var(--warn)}.findings li{margin:2px 0}
 footer{margin-top:32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line)}
 `;

@@ -3,6 +3,7 @@ import type { AnalysisJSON, WordJSON } from './analyze';
 import { bytes, hex, wordAsText } from './format';
 import type { BlockReport } from './leaks';
 import type { DiffJSON, DiffRow } from './diff';
+import type { TrendJSON, TrendRow } from './trend';
 import type { RegexJSON, StringsJSON } from './content/json';
 
 export function table(headers: string[], rows: string[][], right: boolean[] = []): string {
@@ -204,6 +205,42 @@ export function renderDiff(d: DiffJSON, top: number): string {
   section('Vtable candidates (words pointing at a vtable; bytes = words × word size)', d.vtables, { onlyChanged: true });
   section('Bytes in the dump by label', d.labels, { onlyChanged: true });
   section('Mappings that changed (bytes in the dump)', d.regions);
+  return out.join('\n');
+}
+
+export function renderTrend(t: TrendJSON, top: number): string {
+  const out: string[] = [];
+  out.push(`What grew across ${t.dumps.length} dumps, in this order:`);
+  t.dumps.forEach((d, i) => out.push(`  ${i + 1}. ${d.name}${d.pid !== undefined ? ` (pid ${d.pid}${d.command ? ` ${d.command}` : ''})` : ''}${i ? `; matched to ${i} by ${t.matches[i - 1]}` : ''}`));
+  for (const w of t.warnings) out.push(`  warning: ${w}`);
+  out.push('');
+  if (t.findings.length) {
+    out.push('Findings');
+    for (const f of t.findings) out.push(`  ${f}`);
+    out.push('');
+  }
+  const signed = (x: number) => (x > 0 ? '+' : x < 0 ? '−' : '') + bytes(Math.abs(x));
+  const point = (p: TrendRow['points'][number]) => ('atMost' in p ? `≤ ${bytes(p.atMost)}` : `${n(p.count)} / ${bytes(p.bytes)}`);
+  const section = (title: string, rows: TrendRow[] | undefined, all = false) => {
+    const shown = (rows ?? []).filter((r) => all || r.pattern !== 'same').slice(0, top);
+    if (!shown.length) return;
+    out.push(title);
+    out.push(
+      table(
+        ['Group', ...t.dumps.map((_, i) => `Dump ${i + 1} (count / bytes)`), 'Δ bytes', 'Pattern'],
+        shown.map((r) => [r.label, ...r.points.map(point), r.delta ? signed(r.delta.bytes) : '?', r.pattern]),
+        [false, ...t.dumps.map(() => true), true],
+      ),
+    );
+  };
+  section('Heap', t.tables['heap.states'], true);
+  section('Used blocks by type', t.tables['heap.byType']);
+  section('Used blocks by size', t.tables['heap.bySize']);
+  section('Used blocks by (size, pointer signature)', t.tables['heap.bySignature']);
+  section('Leak verdicts', t.tables['leaks.verdicts'], true);
+  section('Leaked blocks by type', t.tables['leaks.byType']);
+  section('Leaked blocks by size', t.tables['leaks.bySize']);
+  out.push('Patterns: steady = grew at every step (how a leak looks); plateau = grew, then flat; grew = more at the end, not at every step.');
   return out.join('\n');
 }
 

@@ -6,7 +6,8 @@
 // arguments) are left out unless `includeStrings` is set: dumps hold secrets, and a report
 // or a CSV is made to be attached to a ticket.
 import type { AnalysisJSON, RegionJSON, WordJSON } from './analyze';
-import type { DiffJSON, DiffRow } from './diff';
+import type { DiffJSON, DiffRow, GroupTable } from './diff';
+import type { TrendRow } from './trend';
 import { wordAsText } from './format';
 
 export type Cell = string | number | undefined;
@@ -284,3 +285,28 @@ export function diffTables(d: DiffJSON): Table[] {
     return rows ? [diffRowsTable(`diff-${t.key}`, t.title, rows)] : [];
   });
 }
+
+// ---- trend (three or more dumps) -----------------------------------------------------
+
+/** A trend table: per dump count and bytes (or the bound when a cut list hid the group), Δ, pattern. */
+export function trendRowsTable(id: string, title: string, rows: TrendRow[], dumps: number): Table {
+  const per: Column[] = [];
+  for (let i = 1; i <= dumps; i++) per.push(col(`Dump ${i} count`, true), col(`Dump ${i} bytes`, true), col(`Dump ${i} at most (bytes)`, true));
+  return {
+    id,
+    title,
+    columns: [col('Group'), col('Key'), col('Pattern'), ...per, col('Δ count (first → last)', true), col('Δ bytes (first → last)', true)],
+    rows: rows.map((r) => [r.label, r.key, r.pattern, ...r.points.flatMap((p): Cell[] => ('atMost' in p ? [undefined, undefined, p.atMost] : [p.count, p.bytes, undefined])), r.delta?.count, r.delta?.bytes]),
+  };
+}
+
+/** The trend document's tables: `[key, title, table key in TrendJSON]`. */
+export const TREND_TABLES: { key: string; title: string; table: GroupTable }[] = [
+  { key: 'heap-types', title: 'Used blocks by type', table: 'heap.byType' },
+  { key: 'heap-sizes', title: 'Used blocks by usable size', table: 'heap.bySize' },
+  { key: 'heap-signatures', title: 'Used blocks by (size, pointer signature)', table: 'heap.bySignature' },
+  { key: 'heap-states', title: 'Heap: blocks by state', table: 'heap.states' },
+  { key: 'leak-verdicts', title: 'Leak verdicts', table: 'leaks.verdicts' },
+  { key: 'leak-types', title: 'Leaked blocks by type', table: 'leaks.byType' },
+  { key: 'leak-sizes', title: 'Leaked blocks by usable size', table: 'leaks.bySize' },
+];

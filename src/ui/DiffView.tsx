@@ -15,6 +15,8 @@ import { downloadText } from './download';
 import { bytes, dateTime, num } from './fmt';
 import { installTableKeys } from './habits';
 import { writeRoute } from './route';
+import { TrendPanel } from './TrendPanel';
+import { trendAnalyses } from '../engine/trend';
 
 /** One dump of the comparison: its analysis, where it came from, and its files when dropped in this tab. */
 export interface DiffEntry {
@@ -82,7 +84,7 @@ export function DiffView(props: { shown: DiffShown; initialTable?: string; onOpe
   const exportJSON = () => downloadText(JSON.stringify(diff(), null, 2), `${base()}.json`, 'application/json');
   const exportReport = () =>
     downloadText(
-      reportHtml(diff(), { includeStrings: includeStrings(), analyses: [items()[a()].json, items()[b()].json], generatedAt: new Date().toISOString() }),
+      reportHtml(diff(), { includeStrings: includeStrings(), analyses: [items()[a()].json, items()[b()].json], trend: items().length > 2 ? trendAnalyses(items().map((x) => x.json)) : undefined, generatedAt: new Date().toISOString() }),
       `${base()}-report.html`,
       'text/html',
     );
@@ -137,6 +139,9 @@ export function DiffView(props: { shown: DiffShown; initialTable?: string; onOpe
           </Show>
         </section>
 
+        <Show when={items().length > 2}>
+          <TrendPanel docs={items().map((x) => x.json)} names={items().map((x) => x.name)} />
+        </Show>
         <section class="panel section" aria-labelledby="diff-groups-h">
           <h2 id="diff-groups-h">Groups, before and after</h2>
           <Tabs prefix="diff" label="Diff tables" tabs={tabList()} value={current()?.key ?? ''} onChange={setTable} />

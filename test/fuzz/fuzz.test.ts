@@ -14,7 +14,9 @@ import { NodeFileSource } from '../../src/workers/node-source';
 import { analyzeFile } from '../helpers/engine';
 import { ROOT, WORK, buildFixture, dumpFixtureSeries } from '../helpers/fixtures';
 import { coreLayout } from './layout';
-import { type CoreLayout, MUST_FINISH, type Strategy, mutate } from './mutate';
+import { type CoreLayout, MUST_FINISH, RAW_MUST_FINISH, type RawLayout, type Strategy, type TextLayout, mutate, mutateRaw, mutateText } from './mutate';
+import type { AnalysisJSON } from '../../src/engine/analyze';
+import { rawBase, textSamples } from './bases';
 import type { FuzzResult } from './runner';
 
 const run = promisify(execFile);
@@ -26,10 +28,11 @@ const HANG_WALL_MS = Number(process.env.HEAPLENS_FUZZ_WALL_MS ?? 10 * 60_000);
 const DIR = join(WORK, 'fuzz');
 
 interface Base {
+  mode: 'core' | 'raw' | 'text';
   name: string;
   core: string;
   layoutPath: string;
-  layout: CoreLayout;
+  layout: CoreLayout | RawLayout | TextLayout;
   count: number;
   first: number;
 }
@@ -75,7 +78,7 @@ function procState(pid: number): string {
 async function fuzzRange(base: Base, from: number, to: number, results: FuzzResult[], hangs: { seed: number; base: string; state?: string }[]): Promise<void> {
   let next = from;
   while (next < to) {
-    const child: ChildProcess = spawn('node', [join(WORK, 'fuzz-runner', 'runner.mjs'), base.core, base.layoutPath, join(ROOT, 'build', 'kernels.wasm'), String(next), String(to)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn('node', [join(WORK, 'fuzz-runner', 'runner.mjs'), base.mode, base.core, base.layoutPath, join(ROOT, 'build', 'kernels.wasm'), String(next), String(to)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     let current = -1;
@@ -121,23 +124,32 @@ async function fuzzRange(base: Base, from: number, to: number, results: FuzzResu
   }
 }
 
-describe('fuzzing the engine and the CLI with mutated cores', () => {
+describe('fuzzing the engine and the CLI with mutated cores, raw dumps and tool outputs', () => {
   const bases: Base[] = [];
+  const notes: string[] = [];
   beforeAll(async () => {
     mkdirSync(DIR, { recursive: true });
     execFileSync('npx', ['vite', 'build', '-c', 'vite.fuzz.config.ts'], { cwd: ROOT, stdio: 'ignore' });
-    const shares = [0.6, 0.4];
+    // Shares of the inputs: cores 64/32-bit, a raw heap dump, text outputs of real tools.
+    const shares = { core64: 0.42, core32: 0.28, raw: 0.15, text: 0.15 };
     let first = 0;
-    for (const [i, bits] of ([64, 32] as const).entries()) {
+    const add = (b: Omit<Base, 'count' | 'first'>, share: number) => {
+      const count = Math.round(TOTAL * share);
+      bases.push({ ...b, count, first });
+      first += count;
+    };
+    for (const bits of [64, 32] as const) {
       const exe = await buildFixture('growfix.cpp', { bits });
       const { cores } = await dumpFixtureSeries(exe, 1);
       let layout: CoreLayout | undefined;
+      let json: AnalysisJSON | undefined;
       await analyzeFile(cores[0], [], {
         mode: 'threads',
-        inspect: async (pool, json) => {
+        inspect: async (pool, j) => {
+          json = j;
           const src = await NodeFileSource.open(cores[0]);
           try {
-            layout = await coreLayout((await openInputs(src)).core, json, pool);
+            layout = await coreLayout((await openInputs(src)).core, j, pool);
           } finally {
             await src.close();
           }
@@ -145,14 +157,20 @@ describe('fuzzing the engine and the CLI with mutated cores', () => {
       });
       const layoutPath = join(DIR, `layout-${bits}.json`);
       writeFileSync(layoutPath, JSON.stringify(layout));
-      const count = Math.round(TOTAL * shares[i]);
-      bases.push({ name: `growfix ${bits}-bit`, core: cores[0], layoutPath, layout: layout!, count, first });
-      first += count;
+      add({ mode: 'core', name: `growfix ${bits}-bit`, core: cores[0], layoutPath, layout: layout! }, bits === 64 ? shares.core64 : shares.core32);
+      if (bits === 64) {
+        const raw = await rawBase(cores[0], json!, layout!);
+        add({ mode: 'raw', name: 'growfix [heap] raw', core: raw.path, layoutPath: raw.layoutPath, layout: raw.layout }, shares.raw);
+      }
     }
+    const text = await textSamples(notes);
+    const textPath = join(DIR, 'text-samples.json');
+    writeFileSync(textPath, JSON.stringify(text));
+    add({ mode: 'text', name: 'tool outputs', core: '-', layoutPath: textPath, layout: text }, shares.text);
   }, 300000);
 
-  it(`survives ${TOTAL} mutated inputs: no crash, no hang, and headers left whole still give an analysis`, async () => {
-    const results: FuzzResult[] = [];
+  it(`survives ${TOTAL} mutated inputs: no crash, no hang, and damage past the headers still gives a result`, async () => {
+    const results: (FuzzResult & { base?: Base })[] = [];
     const hangs: { seed: number; base: string; state?: string }[] = [];
     const t0 = Date.now();
     // Two runners per base share the machine's cores.
@@ -162,37 +180,56 @@ describe('fuzzing the engine and the CLI with mutated cores', () => {
         return [fuzzRange(b, b.first, mid, results, hangs), fuzzRange(b, mid, b.first + b.count, results, hangs)];
       }),
     );
-    const byStatus = (s: string) => results.filter((r) => r.status === s);
+    const baseOf = (seed: number) => bases.find((x) => seed >= x.first && seed < x.first + x.count)!;
+    for (const r of results) r.base = baseOf(r.seed);
+    const byStatus = (st: string) => results.filter((r) => r.status === st);
     const summary: Record<string, Record<string, number>> = {};
     for (const r of results) {
-      summary[r.strategy] ??= { ok: 0, error: 0, crash: 0 };
-      summary[r.strategy][r.status]++;
+      const k = `${r.base!.mode}:${r.strategy}`;
+      summary[k] ??= { ok: 0, error: 0, crash: 0 };
+      summary[k][r.status]++;
     }
+    const kinds: Record<string, number> = {};
+    for (const r of results) if (r.kind) kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
     const slowest = [...results].sort((a, b) => b.ms - a.ms)[0];
-    console.log(`[fuzz] ${results.length} inputs + ${hangs.length} hangs in ${((Date.now() - t0) / 1000).toFixed(0)} s; by strategy: ${JSON.stringify(summary)}; slowest ${slowest?.ms} ms (seed ${slowest?.seed}, ${slowest?.strategy})`);
+    console.log(`[fuzz] ${results.length} inputs + ${hangs.length} hangs in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${bases.map((b) => `${b.name} ${b.count}`).join(', ')}; by strategy: ${JSON.stringify(summary)}; text read as: ${JSON.stringify(kinds)}; slowest ${slowest?.ms} ms (seed ${slowest?.seed}, ${slowest?.strategy})${notes.length ? `; ${notes.join('; ')}` : ''}`);
     // Keep every failing input (the base core changes from run to run; the seed alone is not enough).
     const keep = (seed: number, why: string) => {
-      const b = bases.find((x) => seed >= x.first && seed < x.first + x.count)!;
+      const b = baseOf(seed);
       const dir = join(DIR, 'failures');
       mkdirSync(dir, { recursive: true });
-      const p = join(dir, `${b.name.replace(/\W+/g, '-')}-seed-${seed}.core`);
-      const { bytes, what } = mutate(new Uint8Array(readFileSync(b.core)), b.layout, seed);
-      writeFileSync(p, bytes);
-      writeFileSync(`${p}.txt`, `${what}\n${why}\n`);
+      const p = join(dir, `${b.name.replace(/\W+/g, '-')}-seed-${seed}.${b.mode === 'text' ? 'txt' : b.mode === 'raw' ? 'bin' : 'core'}`);
+      const m =
+        b.mode === 'core'
+          ? mutate(new Uint8Array(readFileSync(b.core)), b.layout as CoreLayout, seed)
+          : b.mode === 'raw'
+            ? mutateRaw(new Uint8Array(readFileSync(b.core)), b.layout as RawLayout, seed)
+            : mutateText(b.layout as TextLayout, seed);
+      writeFileSync(p, m.bytes);
+      writeFileSync(`${p}.why`, `${m.what}\n${why}\n`);
       return p;
     };
     const crashes = byStatus('crash');
     for (const c of crashes.slice(0, 20)) c.what += ` → kept as ${keep(c.seed, c.message ?? '')}`;
     for (const h of hangs.slice(0, 20)) keep(h.seed, `hang: ${h.state}`);
-    expect(hangs, `inputs that hung (seed → reproduce with mutate(base, layout, seed))`).toEqual([]);
-    expect(crashes.slice(0, 5).map((c) => `seed ${c.seed} (${c.strategy}: ${c.what.slice(0, 200)}): ${c.message?.slice(0, 600)}`)).toEqual([]);
+    expect(hangs, `inputs that hung (kept in .work/fuzz/failures)`).toEqual([]);
+    expect(crashes.slice(0, 5).map((c) => `seed ${c.seed} (${c.base!.mode} ${c.strategy}: ${c.what.slice(0, 200)}): ${c.message?.slice(0, 600)}`)).toEqual([]);
     expect(results.length + hangs.length).toBe(TOTAL);
     // Errors name the problem.
     for (const e of byStatus('error')) expect(e.message!.length, `seed ${e.seed}`).toBeGreaterThan(10);
-    // Damage past the headers and notes loses nothing already computed: the analysis finishes.
-    const lost = results.filter((r) => MUST_FINISH.has(r.strategy as Strategy) && r.status !== 'ok');
+    // Damage past the headers loses nothing already computed: the analysis finishes; text always reads.
+    const lost = results.filter((r) => {
+      const mode = r.base!.mode;
+      if (r.status === 'ok') return false;
+      return mode === 'text' || (mode === 'core' && MUST_FINISH.has(r.strategy as Strategy)) || (mode === 'raw' && RAW_MUST_FINISH.has(r.strategy));
+    });
     for (const r of lost.slice(0, 20)) r.what += ` → kept as ${keep(r.seed, r.message ?? '')}`;
-    expect(lost.slice(0, 5).map((r) => `seed ${r.seed} (${r.strategy}: ${r.what.slice(0, 200)}): ${r.message}`)).toEqual([]);
+    expect(lost.slice(0, 5).map((r) => `seed ${r.seed} (${r.base!.mode} ${r.strategy}: ${r.what.slice(0, 200)}): ${r.message}`)).toEqual([]);
+    // The raw and text parts test something: most raw heaps are still walked, and the tools'
+    // outputs are read as their kinds (not all as unknown text).
+    const raw = results.filter((r) => r.base!.mode === 'raw' && RAW_MUST_FINISH.has(r.strategy));
+    expect(raw.filter((r) => r.heapFound).length, 'raw dumps whose heap was walked').toBeGreaterThan(raw.length / 2);
+    expect(Object.keys(kinds).filter((k) => k !== 'unknown-text').length, `kinds read: ${JSON.stringify(kinds)}`).toBeGreaterThanOrEqual(Math.min(5, bases.find((b) => b.mode === 'text')!.count));
   }, 3600_000);
 
   it('the CLI answers a sample of them with a message and an exit code, never a stack trace', async () => {
@@ -201,23 +238,44 @@ describe('fuzzing the engine and the CLI with mutated cores', () => {
     const CLI = join(ROOT, 'bin', 'heaplens.mjs');
     const bad: string[] = [];
     const n = Number(process.env.HEAPLENS_FUZZ_CLI ?? 60);
+    // Cores, raw dumps (with the maps text and base) and tool outputs in turn.
+    const order = [...bases.filter((x) => x.mode === 'core'), ...bases.filter((x) => x.mode !== 'core')];
     for (let i = 0; i < n; i++) {
-      const b = bases[i % bases.length];
-      const seed = b.first + i * 37;
-      const { bytes, strategy } = mutate(new Uint8Array(readFileSync(b.core)), b.layout, seed);
-      const p = join(dir, `in-${seed}.core`);
-      writeFileSync(p, bytes);
+      const b = order[i % order.length];
+      const seed = b.first + ((i * 37) % b.count);
+      let args: string[];
+      let strategy: string;
+      if (b.mode === 'core') {
+        const m = mutate(new Uint8Array(readFileSync(b.core)), b.layout as CoreLayout, seed);
+        strategy = m.strategy;
+        const p = join(dir, `in-${seed}.core`);
+        writeFileSync(p, m.bytes);
+        args = ['analyze', p];
+      } else if (b.mode === 'raw') {
+        const m = mutateRaw(new Uint8Array(readFileSync(b.core)), b.layout as RawLayout, seed);
+        strategy = m.strategy;
+        const p = join(dir, `in-${seed}.bin`);
+        writeFileSync(p, m.bytes);
+        writeFileSync(`${p}.maps`, m.mapsText);
+        args = ['analyze', p, '--base', '0x' + m.baseAddr.toString(16), '--maps', `${p}.maps`];
+      } else {
+        const m = mutateText(b.layout as TextLayout, seed);
+        strategy = m.strategy;
+        const p = join(dir, `in-${seed}.txt`);
+        writeFileSync(p, m.bytes);
+        args = ['text', p];
+      }
       let code = 0;
       let stderr = '';
       try {
-        await run('node', [CLI, 'analyze', p], { timeout: 120000, maxBuffer: 64 << 20 });
+        await run('node', [CLI, ...args], { timeout: 120000, maxBuffer: 64 << 20 });
       } catch (e) {
         const x = e as { code: number; stderr: string; killed?: boolean; signal?: string };
         code = x.killed ? -1 : x.code;
         stderr = x.stderr ?? '';
       }
       const ok = code === 0 || (code === 1 && /^heaplens: \S/.test(stderr) && !/\n\s+at /.test(stderr));
-      if (!ok) bad.push(`seed ${seed} (${strategy}): exit ${code}: ${stderr.slice(0, 400)}`);
+      if (!ok) bad.push(`seed ${seed} (${b.mode} ${strategy}): exit ${code}: ${stderr.slice(0, 400)}`);
     }
     expect(bad).toEqual([]);
   }, 1800_000);

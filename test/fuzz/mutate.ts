@@ -147,3 +147,178 @@ function front0(l: CoreLayout): number {
   const ends = l.notes.map((n) => n.offset + n.size);
   return Math.min(l.size - 1, Math.max(l.phoff + l.phBytes, ...ends));
 }
+
+// ---- raw dumps ----------------------------------------------------------------------------
+
+/** A raw dump of a heap cut from the base core: its bytes' base address, the process map as text, chunk headers. */
+export interface RawLayout {
+  base: string;
+  wordSize: 4 | 8;
+  mapsText: string;
+  /** Offsets in the raw file of chunk size fields. */
+  chunkSizes: number[];
+  size: number;
+}
+
+export const RAW_STRATEGIES = ['chunk-size', 'random-range', 'zero-range', 'truncate', 'base-off', 'maps-garbage', 'combined'] as const;
+/** Raw mutations that keep the base and maps right: the analysis must finish. */
+export const RAW_MUST_FINISH: ReadonlySet<string> = new Set(['chunk-size', 'random-range', 'zero-range', 'truncate']);
+
+export function mutateRaw(base: Uint8Array, l: RawLayout, seed: number): { bytes: Uint8Array; strategy: string; what: string; baseAddr: bigint; mapsText: string } {
+  const r = rng(seed * 2246822519 + 7);
+  const int = (n: number) => Math.floor(r() * n);
+  const strategy = RAW_STRATEGIES[seed % RAW_STRATEGIES.length];
+  let bytes = base.slice();
+  let baseAddr = BigInt(l.base);
+  let mapsText = l.mapsText;
+  const dv = () => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const one = (s: string): string => {
+    switch (s) {
+      case 'chunk-size': {
+        const at: number[] = [];
+        for (let i = 0; i < 1 + int(8) && l.chunkSizes.length; i++) {
+          const o = l.chunkSizes[int(l.chunkSizes.length)];
+          if (o + 4 > bytes.length) continue;
+          dv().setUint32(o, [0, 0xfffffff0, (int(1 << 16) << 4) | int(8), dv().getUint32(o, true) ^ (1 << int(32))][int(4)] >>> 0, true);
+          at.push(o);
+        }
+        return `chunk sizes at ${at.join(',')}`;
+      }
+      case 'random-range': {
+        const o = int(bytes.length);
+        const len = Math.min(1 + int(1 << (4 + int(12))), bytes.length - o);
+        for (let i = 0; i < len; i++) bytes[o + i] = int(256);
+        return `${len} random bytes at ${o}`;
+      }
+      case 'zero-range': {
+        const o = int(bytes.length);
+        const len = Math.min(1 + int(1 << (4 + int(14))), bytes.length - o);
+        bytes.fill(0, o, o + len);
+        return `${len} zeros at ${o}`;
+      }
+      case 'truncate': {
+        const cut = int(bytes.length);
+        bytes = bytes.slice(0, cut);
+        return `cut at ${cut}`;
+      }
+      case 'base-off': {
+        const d = BigInt([1, 8, 16, 4096, -16, 0x10000][int(6)]);
+        baseAddr += d;
+        if (baseAddr < 0n) baseAddr = 0n;
+        return `base moved by ${d}`;
+      }
+      case 'maps-garbage': {
+        const lines = mapsText.split('\n');
+        for (let i = 0; i < 1 + int(6); i++) {
+          const k = int(lines.length);
+          const mode = int(4);
+          if (mode === 0) lines.splice(k, 1);
+          else if (mode === 1) lines[k] = (lines[k] ?? '').replace(/[0-9a-f]/, 'z');
+          else if (mode === 2) lines.splice(k, 0, Array.from({ length: 1 + int(80) }, () => String.fromCharCode(32 + int(95))).join(''));
+          else lines[k] = (lines[k] ?? '').slice(0, int((lines[k] ?? '').length + 1));
+        }
+        mapsText = lines.join('\n');
+        return 'maps text damaged';
+      }
+      default: {
+        const parts: string[] = [];
+        for (let i = 0; i < 2 + int(2); i++) {
+          const s2 = RAW_STRATEGIES[int(RAW_STRATEGIES.length - 1)];
+          parts.push(`${s2}: ${one(s2)}`);
+        }
+        return parts.join('; ');
+      }
+    }
+  };
+  const what = one(strategy);
+  return { bytes, strategy, what, baseAddr, mapsText };
+}
+
+// ---- text artifacts -----------------------------------------------------------------------
+
+/** Real tool outputs made at test time (maps, pmap, status, meminfo, top, ps, strace, valgrind, pidstat…). */
+export interface TextLayout {
+  samples: { name: string; text: string }[];
+}
+
+export const TEXT_STRATEGIES = ['truncate', 'flip-bytes', 'shuffle-lines', 'drop-lines', 'binary-junk', 'long-line', 'numbers', 'splice-two', 'combined'] as const;
+
+export function mutateText(l: TextLayout, seed: number): { bytes: Uint8Array; strategy: string; what: string; sample: string } {
+  const r = rng(seed * 3266489917 + 11);
+  const int = (n: number) => Math.floor(r() * n);
+  const strategy = TEXT_STRATEGIES[seed % TEXT_STRATEGIES.length];
+  const sample = l.samples[int(l.samples.length)];
+  let text = sample.text;
+  const enc = new TextEncoder();
+  let bytes: Uint8Array | undefined;
+  const one = (s: string): string => {
+    const lines = () => text.split('\n');
+    switch (s) {
+      case 'truncate': {
+        const cut = int(text.length + 1);
+        text = text.slice(0, cut);
+        return `cut at ${cut}`;
+      }
+      case 'flip-bytes': {
+        const b = enc.encode(text);
+        for (let i = 0; i < 1 + int(20); i++) b[int(b.length)] ^= 1 << int(8);
+        bytes = b;
+        return 'bytes flipped';
+      }
+      case 'shuffle-lines': {
+        const ls = lines();
+        for (let i = ls.length - 1; i > 0; i--) {
+          const j = int(i + 1);
+          [ls[i], ls[j]] = [ls[j], ls[i]];
+        }
+        text = ls.join('\n');
+        return 'lines shuffled';
+      }
+      case 'drop-lines': {
+        const ls = lines().filter(() => r() > 0.3);
+        text = ls.join('\n');
+        return 'lines dropped';
+      }
+      case 'binary-junk': {
+        const b = enc.encode(text);
+        const o = int(b.length + 1);
+        const junk = Uint8Array.from({ length: 1 + int(4096) }, () => int(256));
+        bytes = new Uint8Array(b.length + junk.length);
+        bytes.set(b.subarray(0, o));
+        bytes.set(junk, o);
+        bytes.set(b.subarray(o), o + junk.length);
+        return `${junk.length} binary bytes at ${o}`;
+      }
+      case 'long-line': {
+        const ls = lines();
+        const k = int(ls.length);
+        ls[k] = (ls[k] ?? '') + 'x'.repeat(1 << (10 + int(11)));
+        text = ls.join('\n');
+        return `line ${k} made long`;
+      }
+      case 'numbers': {
+        text = text.replace(/\d+/g, (m) => (r() < 0.1 ? ['0', '-1', '99999999999999999999', 'NaN', '1e309', '4294967296'][int(6)] : m));
+        return 'numbers replaced';
+      }
+      case 'splice-two': {
+        const other = l.samples[int(l.samples.length)].text.split('\n');
+        const ls = lines();
+        const k = int(ls.length + 1);
+        ls.splice(k, 0, ...other.slice(0, 1 + int(other.length)));
+        text = ls.join('\n');
+        return 'another output spliced in';
+      }
+      default: {
+        const parts: string[] = [];
+        for (let i = 0; i < 2 + int(2); i++) {
+          const s2 = TEXT_STRATEGIES[int(TEXT_STRATEGIES.length - 1)];
+          if (bytes) break;
+          parts.push(`${s2}: ${one(s2)}`);
+        }
+        return parts.join('; ');
+      }
+    }
+  };
+  const what = `${sample.name}: ${one(strategy)}`;
+  return { bytes: bytes ?? enc.encode(text), strategy, what, sample: sample.name };
+}

@@ -1,15 +1,19 @@
 // The fuzz runner: a child process (bundled by vite.fuzz.config.ts) that analyzes mutated
-// cores one after another and reports each on stdout, so that its parent can kill it when one
+// inputs one after another and reports each on stdout, so that its parent can kill it when one
 // input hangs and go on. Kernels run inline: a hang anywhere stops the heartbeat.
-//   node runner.mjs BASE_CORE LAYOUT.json KERNELS.wasm FROM TO
-// prints `S seed` before and `R {json}` after each input. With `-` for LAYOUT.json the base itself
-// is analyzed (FROM..TO times): how a kept failing input (.work/fuzz/failures/) is replayed.
+//   node runner.mjs MODE BASE LAYOUT.json KERNELS.wasm FROM TO
+// MODE: core (BASE a core), raw (BASE a raw heap dump; the layout has its base address and map
+// text), text (BASE unused; the layout holds real tool outputs). Prints `S seed` before and
+// `R {json}` after each input. In core mode, `-` for LAYOUT.json analyzes the base itself
+// (FROM..TO times): how a kept failing input (.work/fuzz/failures/) is replayed.
 import { readFileSync } from 'node:fs';
 import { analyzeSession, openInputs } from '../../src/engine/analyze';
 import { MemorySource } from '../../src/engine/bytesource';
 import { HeaplensError } from '../../src/engine/errors';
 import { inlinePool } from '../../src/workers/pool';
-import { type CoreLayout, mutate } from './mutate';
+import { openDump } from '../../src/engine/raw/open';
+import { compareTexts, readText } from '../../src/engine/text';
+import { type CoreLayout, type RawLayout, type TextLayout, mutate, mutateRaw, mutateText } from './mutate';
 
 export interface FuzzResult {
   seed: number;
@@ -22,6 +26,8 @@ export interface FuzzResult {
   ms: number;
   diagnostics?: number;
   heapFound?: boolean;
+  /** Text mode: the kind the mutated text read as. */
+  kind?: string;
 }
 
 /** Errors that name a problem of the input; anything else (TypeError, wasm traps, kernel aborts) is a crash. */
@@ -34,26 +40,56 @@ export function classify(e: unknown): { status: 'error' | 'crash'; code?: string
 }
 
 async function main(): Promise<void> {
-  const [basePath, layoutPath, wasmPath, fromS, toS] = process.argv.slice(2);
-  const base = new Uint8Array(readFileSync(basePath));
-  const layout = layoutPath === '-' ? undefined : (JSON.parse(readFileSync(layoutPath, 'utf8')) as CoreLayout);
+  const [mode, basePath, layoutPath, wasmPath, fromS, toS] = process.argv.slice(2);
+  const base = mode === 'text' ? new Uint8Array(0) : new Uint8Array(readFileSync(basePath));
+  const layoutJSON = layoutPath === '-' ? undefined : JSON.parse(readFileSync(layoutPath, 'utf8'));
   const mod = new WebAssembly.Module(readFileSync(wasmPath));
   const out = (line: string) => process.stdout.write(line + '\n');
+  const samples = new Map<string, Awaited<ReturnType<typeof readText>>>();
   for (let seed = Number(fromS); seed < Number(toS); seed++) {
     out(`S ${seed}`);
-    const { bytes, strategy, what } = layout ? mutate(base, layout, seed) : { bytes: base, strategy: 'replay', what: basePath };
     const t0 = performance.now();
-    const res: FuzzResult = { seed, strategy, what, size: bytes.length, status: 'ok', ms: 0 };
+    const res: FuzzResult = { seed, strategy: '', what: '', size: 0, status: 'ok', ms: 0 };
     try {
-      const src = new MemorySource(bytes, `fuzz-${seed}.core`);
-      const opened = await openInputs(src);
-      const pool = await inlinePool(mod, src, 1);
-      try {
-        const { json } = await analyzeSession(opened, pool, { census: { topN: 50 } });
-        res.diagnostics = json.diagnostics.length;
-        res.heapFound = json.heap?.found;
-      } finally {
-        pool.dispose();
+      if (mode === 'text') {
+        const l = layoutJSON as TextLayout;
+        const m = mutateText(l, seed);
+        Object.assign(res, { strategy: m.strategy, what: m.what, size: m.bytes.length });
+        const doc = await readText(new MemorySource(m.bytes, m.sample));
+        res.kind = doc.kind;
+        // Compared with the unmutated output of the same tool, when both read as one kind.
+        let clean = samples.get(m.sample);
+        if (!clean) {
+          const t = l.samples.find((x) => x.name === m.sample)!.text;
+          clean = await readText(new MemorySource(new TextEncoder().encode(t), m.sample));
+          samples.set(m.sample, clean);
+        }
+        if (clean.kind === doc.kind) compareTexts(clean, doc);
+        JSON.stringify(doc);
+      } else {
+        let bytes: Uint8Array;
+        let opened;
+        if (mode === 'raw') {
+          const l = layoutJSON as RawLayout;
+          const m = mutateRaw(base, l, seed);
+          Object.assign(res, { strategy: m.strategy, what: m.what, size: m.bytes.length });
+          bytes = m.bytes;
+          const src = new MemorySource(bytes, 'heap.bin');
+          opened = await openDump(src, [], { base: m.baseAddr, wordSize: l.wordSize, maps: new MemorySource(new TextEncoder().encode(m.mapsText), 'maps.txt') });
+        } else {
+          const m = layoutJSON ? mutate(base, layoutJSON as CoreLayout, seed) : { bytes: base, strategy: 'replay', what: basePath };
+          Object.assign(res, { strategy: m.strategy, what: m.what, size: m.bytes.length });
+          bytes = m.bytes;
+          opened = await openInputs(new MemorySource(bytes, `fuzz-${seed}.core`));
+        }
+        const pool = await inlinePool(mod, opened.core.source, 1);
+        try {
+          const { json } = await analyzeSession(opened, pool, { census: { topN: 50 } });
+          res.diagnostics = json.diagnostics.length;
+          res.heapFound = json.heap?.found;
+        } finally {
+          pool.dispose();
+        }
       }
     } catch (e) {
       Object.assign(res, classify(e));

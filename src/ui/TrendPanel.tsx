@@ -1,0 +1,149 @@
+// Across all the dumps of a comparison (three or more, oldest first): src/engine/trend.ts follows
+// every group from dump to dump and names its pattern — steady growth (a leak), grew then flat
+// (a cache filling up), new, shrank. Findings in sentences first, then a table per grouping with
+// each dump's count and bytes, a sparkline of the bytes, the pattern, and a CSV export.
+import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
+import type { AnalysisJSON } from '../engine/analyze';
+import { TREND_TABLES, trendRowsTable } from '../engine/tables';
+import { type TrendJSON, type TrendPattern, type TrendRow, trendAnalyses } from '../engine/trend';
+import { CsvButton, Tabs } from './common';
+import { bytes, num } from './fmt';
+
+const PATTERN_TITLE: Record<TrendPattern, string> = {
+  steady: 'Grew at every step: how a leak looks',
+  plateau: 'Grew, then stayed flat: a cache or a pool filling up rather than a leak',
+  grew: 'More at the end than at the start, but not at every step',
+  new: 'Not in the first dump (its list was complete there)',
+  gone: 'Not in the last dump (its list was complete there)',
+  shrank: 'Fewer bytes at the end than at the start',
+  same: 'No change',
+  unknown: 'A dump lists only the largest groups and this one was not among them: no pattern',
+};
+
+const FILTERS: { key: 'moving' | 'steady' | 'all'; label: string }[] = [
+  { key: 'moving', label: 'changed' },
+  { key: 'steady', label: 'steady growth only' },
+  { key: 'all', label: 'all' },
+];
+
+/** Bytes of each dump as a small line; bounded points are drawn hollow at their bound. */
+function Sparkline(props: { row: TrendRow }): JSX.Element {
+  const W = 96;
+  const H = 22;
+  const vals = () => props.row.points.map((p) => ('atMost' in p ? p.atMost : p.bytes));
+  const max = () => Math.max(1, ...vals());
+  const x = (i: number) => 3 + (i * (W - 6)) / Math.max(1, vals().length - 1);
+  const y = (v: number) => H - 3 - (v / max()) * (H - 6);
+  return (
+    <svg class={`spark spark-${props.row.pattern}`} width={W} height={H} viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`bytes per dump: ${vals().map((v) => bytes(v)).join(', ')}`}>
+      <polyline fill="none" stroke="currentColor" stroke-width="1.5" points={vals().map((v, i) => `${x(i)},${y(v)}`).join(' ')} />
+      <For each={props.row.points}>{(p, i) => <circle cx={x(i())} cy={y(vals()[i()])} r="2.2" fill={'atMost' in p ? 'none' : 'currentColor'} stroke="currentColor" />}</For>
+    </svg>
+  );
+}
+
+export function TrendPanel(props: { docs: AnalysisJSON[]; names: string[] }): JSX.Element {
+  const trend = createMemo((): TrendJSON | { error: string } => {
+    try {
+      return trendAnalyses(props.docs);
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  });
+  const ok = () => {
+    const t = trend();
+    return 'error' in t ? undefined : t;
+  };
+  const tabs = createMemo(() => {
+    const t = ok();
+    return t ? TREND_TABLES.filter((x) => t.tables[x.table]) : [];
+  });
+  const [tab, setTab] = createSignal('heap-types');
+  const [filter, setFilter] = createSignal<'moving' | 'steady' | 'all'>('moving');
+  const current = () => tabs().find((x) => x.key === tab()) ?? tabs()[0];
+  const rows = createMemo(() => {
+    const t = ok();
+    const c = current();
+    if (!t || !c) return [];
+    const all = t.tables[c.table] ?? [];
+    const f = filter();
+    return f === 'all' ? all : f === 'steady' ? all.filter((r) => r.pattern === 'steady') : all.filter((r) => r.pattern !== 'same');
+  });
+  const [limit, setLimit] = createSignal(50);
+  return (
+    <section class="panel section" aria-labelledby="trend-h" data-testid="trend">
+      <h2 id="trend-h">Across all {props.docs.length} dumps</h2>
+      <Show when={ok()} fallback={<p role="alert">{(trend() as { error: string }).error}</p>}>
+        {(t) => (
+          <>
+            <p class="muted small">
+              In the order taken: {props.names.map((n, i) => `${i + 1}. ${n}`).join(' · ')}. A leak grows at every step; a cache grows and then stays flat — two dumps cannot tell them apart, three can.
+            </p>
+            <Show when={t().warnings.length}>
+              <ul class="diff-warnings" role="alert">
+                <For each={t().warnings}>{(w) => <li>{w}</li>}</For>
+              </ul>
+            </Show>
+            <ul class="trend-findings" data-testid="trend-findings">
+              <For each={t().findings}>{(f) => <li>{f}</li>}</For>
+            </ul>
+            <Tabs prefix="trend" label="Trend tables" tabs={tabs().map((x) => ({ key: x.key, label: x.title, count: (t().tables[x.table] ?? []).filter((r) => r.pattern !== 'same').length }))} value={current()?.key ?? ''} onChange={setTab} />
+            <div class="toolbar">
+              <label>
+                Show{' '}
+                <select data-testid="trend-filter" value={filter()} onChange={(e) => setFilter(e.currentTarget.value as 'moving' | 'steady' | 'all')}>
+                  <For each={FILTERS}>{(f) => <option value={f.key}>{f.label}</option>}</For>
+                </select>
+              </label>
+              <span class="spacer" />
+              <CsvButton testid="trend-csv" table={() => trendRowsTable(`trend-${current()!.key}`, current()!.title, rows(), props.docs.length)} />
+            </div>
+            <div class="table-wrap">
+              <table class="grid diff-table" data-testid="trend-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Group</th>
+                    <For each={props.docs}>{(_, i) => <th scope="col" class="r">Dump {i() + 1}</th>}</For>
+                    <th scope="col" title="Bytes in each dump">Bytes</th>
+                    <th scope="col" class="r">Δ bytes</th>
+                    <th scope="col">Pattern</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <For each={rows().slice(0, limit())}>
+                    {(r) => (
+                      <tr data-testid="trend-row" data-pattern={r.pattern}>
+                        <td class="diff-label">{r.label}</td>
+                        <For each={r.points}>
+                          {(p) => (
+                            <td class="r num" title={'atMost' in p ? 'not listed in this dump: at most this many bytes' : `${num(p.count)} blocks, ${bytes(p.bytes)}`}>
+                              {'atMost' in p ? `≤ ${bytes(p.atMost)}` : num(p.count)}
+                            </td>
+                          )}
+                        </For>
+                        <td>
+                          <Sparkline row={r} />
+                        </td>
+                        <td class="r num">{r.delta ? `${r.delta.bytes > 0 ? '+' : r.delta.bytes < 0 ? '−' : ''}${bytes(Math.abs(r.delta.bytes))}` : '?'}</td>
+                        <td>
+                          <span class={`badge ${r.pattern === 'steady' ? 'bad' : r.pattern === 'plateau' ? 'warn' : ''}`} title={PATTERN_TITLE[r.pattern]}>
+                            {r.pattern}
+                          </span>
+                        </td>
+                      </tr>
+                    )}
+                  </For>
+                </tbody>
+              </table>
+            </div>
+            <Show when={rows().length > limit()}>
+              <button type="button" class="btn small" onClick={() => setLimit(limit() + 200)}>
+                Show more ({num(rows().length - limit())} left)
+              </button>
+            </Show>
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}

@@ -14,7 +14,7 @@
 //   heaplens pprof PROFILE [--base OLD] [--bin FILE ...] -o OUT.pb.gz
 //   heaplens report CORE|JSON [--bin FILE ...] [--include-strings] [--top N] [-o FILE]
 import { writeFile } from 'node:fs/promises';
-import { RAW_NO_LEAKS, analyzeSession, toJSON, type AnalysisJSON, type OpenedCore } from '../src/engine/analyze';
+import { RAW_NO_LEAKS, analyzeSession, openInputs, toJSON, type AnalysisJSON, type OpenedCore } from '../src/engine/analyze';
 import type { AddressRange } from '../src/engine/census';
 import { openDump } from '../src/engine/raw/open';
 import { queryBlock } from '../src/engine/leaks';
@@ -41,8 +41,8 @@ import { nodePool } from '../src/workers/node-pool';
 import { initNodeDemangler } from '../src/workers/node-runtime';
 import { NodeFileSource } from '../src/workers/node-source';
 import { openBinary, type Binary } from '../src/engine/elf/symbols';
-import { type MapsDoc, type TextComparison, type TextDocument, type ThreadStacksDoc, type ThreadsDoc, compareMaps, compareTexts, threadStacksFromMaps, encodePprof, heapProfileToPprof, readText } from '../src/engine/text';
-import { renderComparison, renderText, renderThreadStacks } from '../src/engine/text/report';
+import { type BundleDoc, type TextComparison, type TextDocument, type ThreadStacksDoc, analyzeTextSet, isBundle, readBundle, threadStacksFromCore, encodePprof, heapProfileToPprof, readText } from '../src/engine/text';
+import { renderBundle, renderComparison, renderText, renderThreadStacks } from '../src/engine/text/report';
 
 const USAGE = `heaplens — find memory leaks in C/C++ core dumps, offline
 
@@ -537,6 +537,10 @@ export interface TextSetJSON {
   comparisons: TextComparison[];
   /** Thread stacks against the address space, from the last memory map (with the thread list of its process, if given). */
   threadStacks?: ThreadStacksDoc;
+  /** Archives given (collector bundles): manifest, members and what each is; their documents are in `documents`. */
+  bundles?: Omit<BundleDoc, 'documents' | 'comparisons' | 'threadStacks'>[];
+  /** Thread stacks from each core found in the bundles. */
+  coreStacks?: ThreadStacksDoc[];
 }
 
 /** heaplens text FILE...: each file recognized and answered; two of a kind compared (first = base). */
@@ -549,47 +553,60 @@ async function textCommand(args: Args): Promise<number> {
     await initNodeDemangler();
     const binaries = await openBinaries(args.bins);
     const docs: TextDocument[] = [];
+    const bundles: BundleDoc[] = [];
+    const coreStacks: ThreadStacksDoc[] = [];
+    const coreLines: string[] = [];
     let failed = 0;
     for (const f of args.files) {
       try {
-        const d = await readTextPath(f, binaries);
-        if (d.kind === 'unknown-text') {
-          failed++;
-          process.stderr.write(`heaplens: ${f}: ${d.reason}\n`);
+        const src = (await openSource(f)) as NodeFileSource;
+        let bundle: Awaited<ReturnType<typeof readBundle>> | undefined;
+        try {
+          if (await isBundle(src)) bundle = await readBundle(src, { binaries });
+        } finally {
+          if (bundle) await src.close();
         }
-        docs.push(d);
+        if (!bundle) {
+          await src.close();
+          const d = await readTextPath(f, binaries);
+          if (d.kind === 'unknown-text') {
+            failed++;
+            process.stderr.write(`heaplens: ${f}: ${d.reason}\n`);
+          }
+          docs.push(d);
+          continue;
+        }
+        bundles.push(bundle.doc);
+        for (const d of bundle.doc.diagnostics) process.stderr.write(`heaplens: ${d.level}: ${d.message}\n`);
+        for (const m of bundle.doc.members) if (m.kind === 'unknown-text') process.stderr.write(`heaplens: ${f}: ${m.name}: ${m.title}\n`);
+        docs.push(...bundle.doc.documents);
+        // A core in the bundle: its map and thread stacks here; heaplens analyze on it once extracted.
+        for (const c of bundle.cores) {
+          try {
+            const json = toJSON(await openInputs(c.source));
+            const st = threadStacksFromCore(json);
+            coreStacks.push(st);
+            coreLines.push(`${c.name}: ELF core of process ${json.process.pid ?? '?'}${json.process.command ? ` (${json.process.command})` : ''}, ${json.threads.length} thread(s), ${json.regions.length} mappings; for leaks: tar xzf ${f} ${c.name} && heaplens analyze ${c.name}`);
+          } catch (e) {
+            failed++;
+            process.stderr.write(`heaplens: ${f}: ${c.name}: ${(e as Error).message}\n`);
+          }
+        }
       } catch (e) {
         failed++;
         process.stderr.write(`heaplens: ${(e as Error).message}\n`);
       }
     }
-    const comparisons: TextComparison[] = [];
-    const byKind = new Map<string, TextDocument[]>();
-    for (const d of docs) byKind.set(d.kind, [...(byKind.get(d.kind) ?? []), d]);
-    for (const list of byKind.values()) {
-      if (list.length < 2) continue;
-      if (list[0].kind === 'maps') {
-        // Every snapshot of the map at once, with the thread lists for the threads ↔ regions correlation.
-        comparisons.push(compareMaps(list as MapsDoc[], { threads: (byKind.get('threads') ?? []) as ThreadsDoc[] }));
-        continue;
-      }
-      const c = compareTexts(list[0], list[list.length - 1]);
-      if (c) comparisons.push(c);
-    }
-    const maps = byKind.get('maps') as MapsDoc[] | undefined;
-    let threadStacks: ThreadStacksDoc | undefined;
-    if (maps?.length) {
-      const lastMap = maps[maps.length - 1];
-      const lists = (byKind.get('threads') ?? []) as ThreadsDoc[];
-      const mine = lists.filter((t) => t.threads && (lastMap.pid === undefined || t.snapshots.some((s) => s.processes.some((p) => p.pid === lastMap.pid) || s.groups.some((g) => g.ids.includes(lastMap.pid!)))));
-      threadStacks = threadStacksFromMaps(lastMap, mine[mine.length - 1]);
-    }
+    const { comparisons, threadStacks } = analyzeTextSet(docs);
     let text: string;
     if (args.json) {
-      const body = docs.length === 1 && !comparisons.length && !threadStacks ? docs[0] : ({ kind: 'text-set', version: 1, documents: docs, comparisons, threadStacks } satisfies TextSetJSON);
+      const body =
+        docs.length === 1 && !comparisons.length && !threadStacks && !bundles.length
+          ? docs[0]
+          : ({ kind: 'text-set', version: 1, documents: docs, comparisons, threadStacks, ...(bundles.length ? { bundles: bundles.map(({ documents: _d, comparisons: _c, threadStacks: _t, ...b }) => b), coreStacks } : {}) } satisfies TextSetJSON);
       text = JSON.stringify(body, null, 2) + '\n';
     } else {
-      text = docs.map((d) => renderText(d, { top: args.top })).join('\n') + comparisons.map((c) => '\n' + renderComparison(c, { top: args.top })).join('') + (threadStacks ? '\n' + renderThreadStacks(threadStacks, args.top ?? 30) : '');
+      text = bundles.map((b) => renderBundle(b) + '\n').join('') + docs.map((d) => renderText(d, { top: args.top })).join('\n') + comparisons.map((c) => '\n' + renderComparison(c, { top: args.top })).join('') + (threadStacks ? '\n' + renderThreadStacks(threadStacks, args.top ?? 30) : '') + coreLines.map((l, i) => `\n${l}\n` + renderThreadStacks(coreStacks[i], args.top ?? 30)).join('');
     }
     await emit(args, text);
     return failed ? 1 : 0;

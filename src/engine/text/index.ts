@@ -10,6 +10,7 @@ import { type MapsDoc, mapsImporter } from './maps';
 import { type MapsDiffDoc, compareMaps } from './maps-diff';
 import { type MemGrowth, type MeminfoDoc, memGrowth, meminfoImporter } from './meminfo';
 import { type SeriesDoc, growthSentence, pidstatImporter, statusImporter } from './series';
+import { type ThreadStacksDoc, threadStacksFromMaps } from './stacks';
 import { type StraceDoc, straceImporter } from './strace';
 import { type ThreadsDoc, psImporter, topImporter } from './threads';
 import { type ValgrindDoc, valgrindImporter } from './valgrind';
@@ -162,11 +163,60 @@ export function compareTexts(a: TextDocument, b: TextDocument): TextComparison |
   return undefined;
 }
 
+/** Everything a set of documents says together: comparisons and thread stacks. */
+export interface TextSetAnalysis {
+  comparisons: TextComparison[];
+  /** Thread stacks against the address space, from the last memory map (with its process's thread list, when given). */
+  threadStacks?: ThreadStacksDoc;
+}
+
+/**
+ * Documents read together (several files, or a collector's bundle): two or more of a kind are
+ * compared (the first as the base; memory maps all at once, in time order, with the thread lists
+ * for the threads ↔ regions correlation — of one format when several are given for the same
+ * snapshots), and the last map gives the thread stacks.
+ */
+export function analyzeTextSet(docs: TextDocument[]): TextSetAnalysis {
+  const comparisons: TextComparison[] = [];
+  const byKind = new Map<string, TextDocument[]>();
+  for (const d of docs) byKind.set(d.kind, [...(byKind.get(d.kind) ?? []), d]);
+  const lists = (byKind.get('threads') ?? []) as ThreadsDoc[];
+  for (const list of byKind.values()) {
+    if (list.length < 2) continue;
+    if (list[0].kind === 'maps') {
+      // One format's snapshots (a bundle holds smaps and pmap -x of each snapshot): the most snapshots, then the richest format.
+      const rank = ['smaps', 'pmap-X', 'pmap-x', 'proc-maps', 'gdb', 'pmap'];
+      const byFormat = new Map<string, MapsDoc[]>();
+      for (const m of list as MapsDoc[]) byFormat.set(m.format, [...(byFormat.get(m.format) ?? []), m]);
+      const best = [...byFormat.values()].sort((a, b) => b.length - a.length || rank.indexOf(a[0].format) - rank.indexOf(b[0].format))[0];
+      if (best.length >= 2) comparisons.push(compareMaps(best, { threads: lists }));
+      continue;
+    }
+    const c = compareTexts(list[0], list[list.length - 1]);
+    if (c) comparisons.push(c);
+  }
+  const maps = (byKind.get('maps') ?? []) as MapsDoc[];
+  let threadStacks: ThreadStacksDoc | undefined;
+  if (maps.length) {
+    const timed = maps.every((m) => m.time !== undefined);
+    const lastMap = timed ? [...maps].sort((a, b) => a.time! - b.time!)[maps.length - 1] : maps[maps.length - 1];
+    const pid = lastMap.pid;
+    const mine = lists.filter((t) => t.threads && (pid === undefined || t.snapshots.some((s) => s.processes.some((p) => p.pid === pid) || s.groups.some((g) => g.ids.includes(pid)))));
+    threadStacks = threadStacksFromMaps(lastMap, mine[mine.length - 1]);
+  }
+  return { comparisons, threadStacks };
+}
+
 export { heapProfileToPprof, encodePprof } from './pprof';
 export { diffHeapProfiles } from './heapprofile';
 export { sortLossGroups } from './valgrind';
 export { compareMaps } from './maps-diff';
 export type { CompareMapsOptions, RegionTrack, MapsCorrelation } from './maps-diff';
 export type { MapRegion, MapKind, MapTotal } from './maps';
-export { threadStacksFromCore, threadStacksFromMaps } from './stacks';
+export { threadStacksFromMaps };
+export { threadStacksFromCore } from './stacks';
 export type { ThreadStacksDoc, ThreadStacksOptions, StackRegion } from './stacks';
+export { readBundle, isBundle } from './bundle';
+export type { BundleDoc, BundleMemberInfo, CollectManifest } from './bundle';
+export { openArchive } from './archive';
+export type { Archive, ArchiveMember } from './archive';

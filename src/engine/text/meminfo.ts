@@ -139,11 +139,12 @@ export const meminfoImporter: TextImporter<MeminfoDoc> = {
     const has = (k: string) => new RegExp(`^${k}:\\s+\\d+`, 'm').test(head);
     return has('MemTotal') && has('MemFree') ? 0.95 : has('MemTotal') ? 0.6 : 0;
   },
-  parser(input): LineParser<MeminfoDoc> {
+  parser(input, ctx): LineParser<MeminfoDoc> {
     const diagnostics: MeminfoDoc['diagnostics'] = [];
     const samples: MeminfoSample[] = [];
     let cur: MeminfoSample | undefined;
-    let stamp: number | undefined;
+    // The caller's time (a collector's manifest) dates the first sample unless a time-stamp line does.
+    let stamp: number | undefined = ctx?.time;
     const clock = new DayClock();
     return {
       line(l) {

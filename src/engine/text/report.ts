@@ -6,6 +6,7 @@ import type { HeapDiffDoc, HeapProfileDoc } from './heapprofile';
 import { type MapsDoc, kib as kibs } from './maps';
 import type { MapsDiffDoc, RegionTrack } from './maps-diff';
 import type { ThreadStacksDoc } from './stacks';
+import type { BundleDoc } from './bundle';
 import type { MemGrowth, MeminfoDoc } from './meminfo';
 import type { SeriesDoc } from './series';
 import type { StraceDoc } from './strace';
@@ -239,6 +240,17 @@ export function renderThreadStacks(d: ThreadStacksDoc, top: number): string {
   out.push('');
   if (d.sizes.length) out.push(table(['Stack size', 'Mappings'], d.sizes.slice(0, top).map((s) => [kibs(s.sizeKiB), n(s.count)]), [true, true]));
   return out.join('\n') + '\n';
+}
+
+export function renderBundle(b: BundleDoc): string {
+  const out: string[] = [];
+  const m = b.manifest;
+  const iso = (t: number) => new Date(t * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  out.push(`${b.input.name}: ${b.format}, ${b.members.length} file(s)${m ? `; collected from process ${m.pid ?? '?'}${m.command ? ` (${m.command})` : ''}, ${m.snapshots.length} snapshot(s)${m.snapshots.length ? ` from ${iso(m.snapshots[0].time)}` : ''}${m.interval !== undefined ? `, every ${m.interval} s` : ''}` : ', no collector manifest'}`);
+  if (m?.uname) out.push(`  ${m.uname}`);
+  for (const note of m?.notes ?? []) out.push(`  note: ${note}`);
+  out.push(table(['File', 'Size', 'Content', 'Snapshot time'], b.members.map((x) => [x.name, n(x.size), x.kind === 'unknown-text' ? `unknown: ${x.title}` : x.kind === x.title ? x.kind : `${x.kind}: ${x.title}`, x.time !== undefined ? iso(x.time) : '']), [false, true]));
+  return out.join('\n') + diagnostics(b);
 }
 
 /** The tables for one document. */

@@ -144,11 +144,12 @@ export const statusImporter: TextImporter<SeriesDoc> = {
     if (has('VmRSS') && has('VmSize')) return 0.7;
     return 0;
   },
-  parser(input): LineParser<SeriesDoc> {
+  parser(input, ctx): LineParser<SeriesDoc> {
     const diagnostics: SeriesDoc['diagnostics'] = [];
     const raw = new Map<number, { command?: string; times: (number | undefined)[]; values: Record<string, number[]> }>();
     let cur: Record<string, string> | undefined;
-    let stamp: number | undefined;
+    // The caller's time (a collector's manifest) dates the first sample unless a time-stamp line does.
+    let stamp: number | undefined = ctx?.time;
     let curStamp: number | undefined;
     let clockStamps = false;
     const clock = new DayClock();

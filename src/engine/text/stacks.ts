@@ -79,6 +79,10 @@ function analyzeStacks(
   opts: ThreadStacksOptions & { source: 'core' | 'maps'; inputs: string[]; threads?: number; threadsFrom?: string; tidAt?: (start: bigint) => number | undefined; missing: string[] },
 ): ThreadStacksDoc {
   const kinds = classify(entries, wordSize);
+  // A core labels the mapping holding each thread's stack pointer: a thread stack, guard or not.
+  entries.forEach((e, i) => {
+    if (opts.tidAt?.(e.start) !== undefined && kinds[i].kind !== 'stack') kinds[i].kind = 'thread-stack';
+  });
   const stacks: StackRegion[] = [];
   let mainStack: StackRegion | undefined;
   entries.forEach((e, i) => {
@@ -183,12 +187,10 @@ export function threadStacksFromCore(json: AnalysisJSON, opts: ThreadStacksOptio
     path: r.file ?? (r.label === 'stack' && /^main thread/.test(r.detail ?? '') ? '[stack]' : r.label === 'vdso' ? '[vdso]' : r.label === 'vvar' ? '[vvar]' : undefined),
     line: i + 1, format: 'proc-maps' as const,
   }));
-  const byStart = new Map(json.regions.filter((r) => r.tid !== undefined).map((r) => [BigInt(r.start), r.tid!]));
-  // A thread stack the core labelled by its thread's stack pointer but without a guard below still counts.
+  const byStart = new Map(json.regions.filter((r) => r.tid !== undefined && r.label === 'stack' && !/^main thread/.test(r.detail ?? '')).map((r) => [BigInt(r.start), r.tid!]));
   const doc = analyzeStacks(entries, json.wordSize, { ...opts, source: 'core', inputs: [json.input.name], threads: json.threads.length || undefined, threadsFrom: json.threads.length ? 'the core\'s thread notes' : undefined, tidAt: (s) => byStart.get(s), missing });
-  const labelled = json.regions.filter((r) => r.label === 'stack' && !/^main thread/.test(r.detail ?? ''));
-  const unguarded = labelled.filter((r) => !doc.stacks.some((s) => s.start === hex(BigInt(r.start))));
-  if (unguarded.length) missing.push(`${unguarded.length} stack(s) holding a thread's stack pointer have no guard mapping below them and are not counted as stack-sized mappings`);
+  const unguarded = doc.stacks.filter((s) => s.guardKiB === undefined).length;
+  if (unguarded) missing.push(`${unguarded} thread stack(s) have no guard mapping below them in the core (gcore leaves no-access mappings out): guard sizes unknown, and stack-sized mappings of exited threads cannot be told`);
   if (!json.threads.length) missing.push('the core has no thread notes (NT_PRSTATUS): the thread count is unknown');
   if (json.regions.some((r) => r.perms === '?')) missing.push('some mappings have no segment in the core and unknown permissions');
   const withoutSp = doc.stacks.filter((s) => s.tid === undefined).length;

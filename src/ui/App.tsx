@@ -63,15 +63,26 @@ export function App(): JSX.Element {
     setEvidence([...items, ...evidence().filter((i) => !ids.has(i.id))]);
     void saveEvidence(items).then((m) => m && setNotice({ kind: 'warn', text: m }));
   };
-  /** What to open after a read: two of a kind (or every memory map) compared, by name order; else a memory map (its view uses the thread lists), else the first new item. */
-  const openNew = (items: EvidenceItem[]) => {
+  /**
+   * What to open after a read: a collector bundle (its summary); two of a kind (or every memory map
+   * of one format) compared, by name order; else a memory map (its view uses the thread lists), else
+   * the first new item.
+   */
+  const pickNew = (items: EvidenceItem[]): string[] => {
+    const bundle = items.find((i) => i.doc.kind === 'bundle');
+    if (bundle) return [bundle.id];
     const known = items.filter((i) => i.doc.kind !== 'unknown-text');
     const byName = (l: EvidenceItem[]) => [...l].sort((x, y) => x.name.localeCompare(y.name, 'en', { numeric: true })).map((i) => i.id);
-    const maps = known.filter((i) => i.doc.kind === 'maps');
-    if (maps.length >= 2) showEvidence(byName(maps).slice(0, 16));
-    else if (known.length === 2 && known[0].doc.kind === known[1].doc.kind && COMPARABLE.includes(known[0].doc.kind)) showEvidence(byName(known));
-    else showEvidence(items.length ? [(maps[0] ?? known[0] ?? items[0]).id] : []);
+    // Memory maps of one format: the most snapshots, then the richest format.
+    const rank = ['smaps', 'pmap-X', 'pmap-x', 'proc-maps', 'gdb', 'pmap'];
+    const byFormat = new Map<string, EvidenceItem[]>();
+    for (const i of known) if (i.doc.kind === 'maps') byFormat.set(i.doc.format, [...(byFormat.get(i.doc.format) ?? []), i]);
+    const maps = [...byFormat.entries()].sort((x, y) => y[1].length - x[1].length || rank.indexOf(x[0]) - rank.indexOf(y[0]))[0]?.[1] ?? [];
+    if (maps.length >= 2) return byName(maps).slice(0, 16);
+    if (known.length === 2 && known[0].doc.kind === known[1].doc.kind && COMPARABLE.includes(known[0].doc.kind)) return byName(known);
+    return items.length ? [(maps[0] ?? known[0] ?? items[0]).id] : [];
   };
+  const openNew = (items: EvidenceItem[]) => showEvidence(pickNew(items));
   const [shown, setShown] = createSignal<Shown>();
   const [diffState, setDiffState] = createSignal<DiffState>();
   /** The view to restore when the results page opens (from the URL, or as it was left). */
@@ -206,21 +217,24 @@ export function App(): JSX.Element {
       label = pasted ? pasted.name : files.map((f) => f.name).join(' + ');
       patch({ label });
       // Text files (tool output) become evidence items; cores and binaries go on to the analysis.
-      const split = pasted ? { texts: [], rest: [], cores: 0, binaries: [] } : await splitInputs(files);
+      const split = pasted ? { texts: [], bundles: [], rest: [], cores: 0, binaries: [] } : await splitInputs(files);
       if (!alive()) return;
-      if (pasted || split.texts.length) {
-        const eh = readEvidence(pasted ? [pasted] : split.texts, split.binaries, { onStage: (stage) => patch({ stage }), onProgress: (progress: Progress) => patch({ progress }) });
+      if (pasted || split.texts.length || split.bundles.length) {
+        const eh = readEvidence(pasted ? [pasted] : split.texts, split.binaries, { onStage: (stage) => patch({ stage }), onProgress: (progress: Progress) => patch({ progress }) }, split.bundles);
         handle = eh;
-        const items = await eh.promise;
+        const { items, cores } = await eh.promise;
         if (!alive()) return;
         addEvidence(items);
-        if (!split.cores) {
+        if (!split.cores && !cores.length) {
           endRun(false);
           openNew(items);
           window.scrollTo(0, 0);
           return;
         }
-        files = split.rest;
+        // Cores dropped beside the text, or found in a bundle, go on to the analysis; the evidence
+        // opens from the start page on what was just read.
+        setEvOpen(pickNew(items));
+        files = [...split.rest, ...cores];
         setNotice({ kind: 'info', text: `Also read as evidence: ${items.map((i) => i.name).join(', ')} (Evidence, on the start page).` });
       }
       const h = runInputs(files, {

@@ -2,6 +2,7 @@
 // a program leaking mmaps (test/fixtures/mmapleak.c), /proc/meminfo around a known anonymous
 // growth (anongrow.c), two tcmalloc heap profiles of a leak (heapprof.cpp) with the binary —
 // dropped or pasted; each view's answer must say what the fixture's own truth says.
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -354,6 +355,50 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     expect(digits(stats['More threads that fit']!)).toBe(t.more);
   });
 
+  it.skipIf(missingTool('gcore', 'gdb'))('the collector\'s tar.gz with a core: the core is analyzed from the archive; the bundle item compares its smaps snapshots ↔ the handler threads', async () => {
+    const exe = await buildFixture('arenagrow.c');
+    const base = join(dir, 'bundle-truth');
+    const prog = start(exe, [base]);
+    let bundle = '';
+    let truth: { pid: number; threads: { name: string; arena?: string }[] };
+    try {
+      const pid = Number((await prog.waitFor(/STAGE 0 (\d+)/))[1]);
+      // The handlers grow right after the first snapshot (the script says so on stderr).
+      const c = spawn('sh', [join(ROOT, 'public', 'collect-heaplens.sh'), '-i', '2', '-n', '2', '--gcore', '-o', dir, String(pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let err = '';
+      let out = '';
+      c.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/snapshot 1 of 2 taken/.test(err) && !err.includes('\u0000grew')) {
+          err += '\u0000grew';
+          process.kill(pid, 'SIGUSR1');
+        }
+      });
+      c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      expect(await new Promise<number | null>((r) => c.on('exit', r)), err).toBe(0);
+      await prog.waitFor(/STAGE 1 /);
+      truth = JSON.parse(readFileSync(`${base}.1`, 'utf8'));
+      bundle = out.trim();
+    } finally {
+      prog.child.kill('SIGKILL');
+    }
+    await page.getByTestId('file-input').setInputFiles([bundle]);
+    await page.getByTestId('results').waitFor({ timeout: 180_000 });
+    expect(await page.getByTestId('notice').innerText()).toContain('Also read as evidence');
+    await page.locator('.brand').click();
+    await page.getByTestId('open-evidence').click();
+    await page.getByTestId('ev-bundle').waitFor();
+    const said = await page.getByTestId('ev-bundle').getByTestId('evidence-answer').innerText();
+    expect(said).toMatch(new RegExp(`^tar\\.gz bundle of PID ${truth.pid} .*2 snapshots over .*, 12 members, 1 core\\(s\\)`));
+    expect(said).toMatch(/6 region\(s\) grew together .* 6 thread\(s\) are named "handler"/);
+    await page.getByTestId('ev-bundle-compare-maps').click();
+    await page.getByTestId('ev-maps-diff').waitFor();
+    const grown = await page.getByTestId('ev-maps-grown').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('td')!.textContent));
+    const handlers = truth.threads.filter((t) => t.name === 'handler');
+    expect(new Set(grown.slice(0, handlers.length))).toEqual(new Set(handlers.map((h) => h.arena)));
+    expect(await page.getByTestId('ev-compare').locator('h3').innerText()).toMatch(/smaps\.1 → .*smaps\.2/);
+  });
+
   it('evidence is kept in the browser: a reload of the address reopens the comparison', async () => {
     // The first dump open, then "Compare with open" on the second: before → after.
     const row = (f: string) => page.locator('[data-testid=evidence-row][data-kind=heap-profile]', { hasText: f.split('/').pop()! });
@@ -364,7 +409,8 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     expect(url).toMatch(/#e=[0-9a-f]{16}b(,|%2C)[0-9a-f]{16}b$/);
     await page.reload();
     await page.getByTestId('ev-heap-diff').waitFor();
-    expect(await page.getByTestId('evidence-row').count()).toBe(no32 ? 13 : 15);
+    // 13 items, the 32-bit map and its ps -L, and the bundle with its 10 text members.
+    expect(await page.getByTestId('evidence-row').count()).toBe(13 + (no32 ? 0 : 2) + (missingTool('gcore', 'gdb') ? 0 : 11));
     expect(await page.getByTestId('ev-heap-diff-functions').locator('tbody tr').first().locator('td').first().innerText()).toBe(heap.leakFunction);
   });
 

@@ -9,7 +9,8 @@ import './evidence.css';
 import { HeapDiffEvidence, HeapProfileEvidence } from './heap';
 import { MapsDiffEvidence, MapsEvidence, ThreadStacksView } from './maps';
 import { Answer } from './parts';
-import { type EvidenceItem, compareEvidence, threadStacks } from './session';
+import { BundleEvidence } from './bundle';
+import { type BundleSummary, type EvidenceItem, compareEvidence, threadStacks } from './session';
 import { MemGrowthView, MeminfoEvidence, SeriesEvidence, StraceEvidence, ThreadChanges, ThreadsEvidence, UnknownEvidence, ValgrindEvidence } from './views';
 
 export const KIND_TITLE: Record<string, string> = {
@@ -20,6 +21,7 @@ export const KIND_TITLE: Record<string, string> = {
   strace: 'strace',
   valgrind: 'valgrind memcheck',
   'heap-profile': 'heap profile',
+  bundle: 'collector bundle (tar.gz)',
   maps: 'memory map (maps / smaps / pmap)',
   'unknown-text': 'unknown text',
 };
@@ -27,13 +29,14 @@ export const KIND_TITLE: Record<string, string> = {
 export const COMPARABLE = ['maps', 'meminfo', 'threads', 'heap-profile', 'pidstat', 'proc-status'];
 
 /** Whether two documents have a comparison (compareTexts answers for these kinds). */
-export function comparable(a: TextDocument, b: TextDocument): boolean {
+export function comparable(a: TextDocument | BundleSummary, b: TextDocument | BundleSummary): boolean {
   return a.kind === b.kind && COMPARABLE.includes(a.kind);
 }
 
-export function DocView(props: { doc: TextDocument; threads?: ThreadsDoc[] }): JSX.Element {
+export function DocView(props: { doc: TextDocument | BundleSummary; threads?: ThreadsDoc[]; item?: (id: string) => EvidenceItem | undefined; onOpen?: (ids: string[]) => void }): JSX.Element {
   return (
     <Switch>
+      <Match when={props.doc.kind === 'bundle' && props.doc}>{(d) => <BundleEvidence doc={d() as BundleSummary} item={props.item ?? (() => undefined)} onOpen={props.onOpen} />}</Match>
       <Match when={props.doc.kind === 'maps' && props.doc}>{(d) => <MapsEvidence doc={d() as MapsDoc} threads={props.threads} />}</Match>
       <Match when={props.doc.kind === 'threads' && props.doc}>{(d) => <ThreadsEvidence doc={d() as Extract<TextDocument, { kind: 'threads' }>} />}</Match>
       <Match when={(props.doc.kind === 'pidstat' || props.doc.kind === 'proc-status') && props.doc}>{(d) => <SeriesEvidence doc={d() as Extract<TextDocument, { kind: 'pidstat' }>} />}</Match>
@@ -265,7 +268,7 @@ export function EvidenceView(props: {
                 Export JSON
               </button>
             </div>
-            <DocView doc={it.doc} threads={threads()} />
+            <DocView doc={it.doc} threads={threads()} item={byId} onOpen={props.onOpen} />
             <Show when={it.doc.diagnostics.length && it.doc.kind !== 'unknown-text'}>
               <ul class="small muted ev-diags">
                 <For each={it.doc.diagnostics}>

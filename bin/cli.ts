@@ -578,7 +578,12 @@ async function textCommand(args: Args): Promise<number> {
         }
         bundles.push(bundle.doc);
         for (const d of bundle.doc.diagnostics) process.stderr.write(`heaplens: ${d.level}: ${d.message}\n`);
-        for (const m of bundle.doc.members) if (m.kind === 'unknown-text') process.stderr.write(`heaplens: ${f}: ${m.name}: ${m.title}\n`);
+        for (const m of bundle.doc.members) {
+          if (m.kind !== 'unknown-text') continue;
+          failed++;
+          process.stderr.write(`heaplens: ${f}: ${m.name}: ${m.title}\n`);
+        }
+        if (bundle.doc.diagnostics.some((d) => d.level === 'error')) failed++;
         docs.push(...bundle.doc.documents);
         // A core in the bundle: its map and thread stacks here; heaplens analyze on it once extracted.
         for (const c of bundle.cores) {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MapsDoc, type ThreadsDoc, compareMaps, compareTexts, readText } from '../../src/engine/text';
 import { renderText } from '../../src/engine/text/report';
 import { NodeFileSource } from '../../src/workers/node-source';
-import { buildFixture } from '../helpers/fixtures';
+import { ROOT, buildFixture } from '../helpers/fixtures';
 import { type Running, claimedBy, missingTool, readTextFile, run, start, workDir } from '../helpers/text-tools';
 
 interface Thread {
@@ -182,6 +182,24 @@ describe.skipIf(why)(`memory maps from real tools${why ? ` (skipped: ${why})` : 
     expect(d.added.map((t) => t.start)).toEqual([hs[0].arena]);
     expect(d.vanished.map((t) => t.start)).toEqual([hs[5].arena]);
     expect(d.added[0].growthKiB * 1024).toBeGreaterThanOrEqual(hs[0].allocated!);
+  });
+
+  it('the CLI: two pmap -x snapshots and top -H → tables with the grown regions and the correlation; JSON text-set', async () => {
+    const cli = join(ROOT, 'bin', 'heaplens.mjs');
+    const t = await run('node', [cli, 'text', files['pmap-x'][0], files['pmap-x'][1], topFile], { maxBuffer: 64 << 20 });
+    expect(t.stdout).toMatch(/Regions that grew, most first/);
+    expect(t.stdout).toMatch(/6 region\(s\) grew together .* 6 thread\(s\) are named "handler"/);
+    expect(t.stdout).toMatch(/Thread stacks \(from the map/);
+    const j = JSON.parse((await run('node', [cli, 'text', files.smaps[0], files.smaps[1], topFile, '--json'], { maxBuffer: 64 << 20 })).stdout);
+    expect(j.kind).toBe('text-set');
+    const d = j.comparisons.find((c: { kind: string }) => c.kind === 'maps-diff');
+    expect(new Set(d.growing)).toEqual(new Set(handlers(truths[1]).map((h) => h.arena)));
+    expect(j.threadStacks.stacks.length).toBe(truths[1].threads.length - 1);
+    // One map alone: a set of it and its thread stacks.
+    const one = JSON.parse((await run('node', [cli, 'text', files.gdb[1], '--json'], { maxBuffer: 64 << 20 })).stdout);
+    expect(one.kind).toBe('text-set');
+    expect(one.documents[0]).toMatchObject({ kind: 'maps', format: 'gdb', pid: truths[1].pid });
+    expect(one.threadStacks.stacks.length).toBe(truths[1].threads.length - 1);
   });
 
   it('unknown text still says so', async () => {

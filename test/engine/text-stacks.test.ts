@@ -19,6 +19,8 @@ interface Truth {
   requested: number;
   stackMiB: number;
   more: number;
+  capMiB: number;
+  moreUnderCap: number;
   threads: { tid: number; stack: string; size: number; guard: number }[];
 }
 
@@ -105,6 +107,29 @@ describe.skipIf(why)(`thread stacks of a 32-bit process${why ? ` (skipped: ${why
       await src.close();
     }
   }, 120000);
+});
+
+describe.skipIf(why)(`seed 001 case 4: 91 threads × 32 MiB under a 3 GiB user space${why ? ` (skipped: ${why})` : ''}`, () => {
+  it('the verdict with the count that still fits under the cap, measured by the program (RLIMIT_AS)', async () => {
+    const dir = workDir('stacks91');
+    const exe = await buildFixture('threadstacks.c', { bits: 32 });
+    const prog = start(exe, [join(dir, 'truth.json'), '91', '32', '3072']);
+    try {
+      const pid = Number((await prog.waitFor(/READY (\d+)/))[1]);
+      const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as Truth;
+      writeFileSync(join(dir, 'maps'), readFileSync(`/proc/${pid}/maps`));
+      writeFileSync(join(dir, 'ps'), (await run('ps', ['-L', '-o', 'pid,tid,comm', '-p', String(pid)])).stdout);
+      const d = threadStacksFromMaps((await readTextFile(join(dir, 'maps'))) as MapsDoc, (await readTextFile(join(dir, 'ps'))) as ThreadsDoc, { userSpaceKiB: truth.capMiB * 1024 });
+      expect(d.stacks.length).toBe(91);
+      expect(d.threads).toBe(92);
+      expect(d.moreThreads).toBe(truth.moreUnderCap);
+      expect(d.verdict).toBe('address space nearly exhausted');
+      expect(d.summary).toMatch(/91 threads × 32 MiB leave too little of the 3 GiB user space: pthread_create fails with EAGAIN .* after about \d+ more/);
+      expect(d.fix).toMatch(/ulimit -s 2048/);
+    } finally {
+      prog.child.kill('SIGKILL');
+    }
+  });
 });
 
 describe.skipIf(missingTool('top', 'procps'))('thread stacks of a 64-bit process', () => {

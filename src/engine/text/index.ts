@@ -51,7 +51,7 @@ export interface ThreadsDiffDoc {
 export type TextComparison = MapsDiffDoc | MeminfoDiffDoc | ThreadsDiffDoc | HeapDiffDoc | SeriesDoc;
 
 /** Every importer, in the order ties are broken. */
-export const TEXT_IMPORTERS: TextImporter[] = [mapsImporter, heapProfileImporter, valgrindImporter, meminfoImporter, statusImporter, pidstatImporter, topImporter, psImporter, straceImporter] as TextImporter[];
+export const TEXT_IMPORTERS: TextImporter[] = [heapProfileImporter, mapsImporter, valgrindImporter, meminfoImporter, statusImporter, pidstatImporter, topImporter, psImporter, straceImporter] as TextImporter[];
 
 export interface Detection {
   importer?: TextImporter;
@@ -103,7 +103,7 @@ export async function readText(src: ByteSource, opts: ReadTextOptions = {}): Pro
     const b = await src.read(0, 4);
     const elf = b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
     const gz = b[0] === 0x1f && b[1] === 0x8b;
-    return unknown(elf ? 'binary data: an ELF file (cores go to heaplens analyze)' : gz ? 'binary data: gzip (a pprof profile.proto? unpack text first)' : 'binary data, not text');
+    return unknown(elf ? 'binary data: an ELF file (cores go to heaplens analyze)' : gz ? 'binary data: gzip (a tar.gz bundle or gzipped text opens as an archive: readBundle; a pprof profile.proto is not text evidence)' : 'binary data, not text');
   }
   const d = detectText(head.text);
   if (!d.importer) return unknown(`unknown text: not a memory map (/proc/PID/maps, smaps, pmap -x/-X, gdb info proc mappings), top, ps, pidstat, /proc/PID/status, /proc/meminfo, strace, valgrind or a heap profile`, d.candidates);

@@ -215,6 +215,8 @@ export function kib(k: number): string {
 
 /** Confidence that a text head is a memory map: the share of its lines the maps parser takes. */
 function detectMaps(head: string): number {
+  // Heap profiles end with the process's maps (MAPPED_LIBRARIES / --- Memory map: ---): not a map.
+  if (/^(heap profile:|heap_v2\/|MAPPED_LIBRARIES:|--- Memory map: ---)/m.test(head)) return 0;
   const p = new MapsTextParser();
   const lines = head.split('\n').slice(0, 400);
   let nonEmpty = 0;

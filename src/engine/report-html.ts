@@ -7,6 +7,8 @@ import type { AnalysisJSON } from './analyze';
 import type { DiffJSON, DiffRow } from './diff';
 import type { TrendJSON, TrendRow } from './trend';
 import { bytes } from './format';
+import type { RegexJSON, StringsJSON } from './content/json';
+import { contentTables } from './content/export';
 import {
   DIFF_TABLES,
   type Table,
@@ -37,6 +39,8 @@ export interface ReportOptions extends TableOptions {
   analyses?: [AnalysisJSON, AnalysisJSON];
   /** For a diff of the first and last of three or more dumps: every group followed across them. */
   trend?: TrendJSON;
+  /** Content scans run in the app (strings/keys census, regex count), reported after the word census. */
+  content?: { strings?: StringsJSON; regex?: RegexJSON };
 }
 
 /** The report's own Content-Security-Policy: nothing may be loaded, inline styles only. */
@@ -131,6 +135,8 @@ function analysisBody(j: AnalysisJSON, opts: ReportOptions): string {
     out.push(tableHtml(wordsTable('census-vtables', 'Vtable candidates', w.vtableCandidates, j.wordSize, opts), top));
     out.push(`</section>`);
   }
+  const ct = opts.content ? contentTables(opts.content, opts) : [];
+  if (ct.length) out.push(`<section id="content"><h2>Content</h2>${ct.map((t) => tableHtml(t, top)).join('\n')}</section>`);
   out.push(`<section id="threads"><h2>Threads</h2>${tableHtml(threadsTable(j.threads), top)}</section>`);
   out.push(`<section id="modules"><h2>Modules</h2>${tableHtml(modulesTable(j.modules), top)}</section>`);
   if (j.diagnostics.length) out.push(`<section id="diagnostics"><h2>Diagnostics</h2>${tableHtml(diagnosticsTable(j.diagnostics), 100)}</section>`);

@@ -310,3 +310,6 @@ export const TREND_TABLES: { key: string; title: string; table: GroupTable }[] =
   { key: 'leak-types', title: 'Leaked blocks by type', table: 'leaks.byType' },
   { key: 'leak-sizes', title: 'Leaked blocks by usable size', table: 'leaks.bySize' },
 ];
+// ---- content scans (src/engine/content/export.ts) -------------------------------------
+
+export { contentKeysTable, contentStringsTable, contentTables, httpHeadersTable, httpRequestsTable, regexGroupsTable, regexMatchesTable } from './content/export';

@@ -10,7 +10,8 @@ import { type JSX, Show, createEffect, createSignal, onCleanup, onMount } from '
 import type { Progress } from '../engine/pipeline';
 import { isAbort } from '../engine/errors';
 import { type RecentEntry, type StorageUsage, checkCache, clearCache, forget, listRecent, loadCached, resetCache, saveCached, storageUsage } from './cache';
-import { type DiffItem, type RunResult, memoryFromFiles, releaseExplorer, runInputs } from './session';
+import { type DiffItem, type RawChoice, RawNeeded, type RunResult, memoryFromFiles, releaseExplorer, runInputs } from './session';
+import { RawForm } from './RawForm';
 import { errorMessage } from './fmt';
 import { copied } from './habits';
 import { type DiffEntry, type DiffShown, DiffView } from './DiffView';
@@ -32,6 +33,8 @@ export interface Shown {
   released?: boolean;
   /** Opened from the comparison on screen (its results link back to it). */
   fromDiff?: boolean;
+  /** A raw memory dump: the base and map the user gave (to analyze it again). */
+  raw?: RawChoice;
 }
 
 interface Notice {
@@ -100,6 +103,9 @@ export function App(): JSX.Element {
   });
   const [storeBroken, setStoreBroken] = createSignal(false);
   const [run, setRun] = createSignal<RunState>();
+  /** A dropped file that is no ELF file: the raw-dump form asks for its base (RawForm). */
+  const [rawAsk, setRawAsk] = createSignal<{ file: File; binaries: File[]; files: File[] }>();
+  let lastFiles: File[] = [];
   const [error, setError] = createSignal<{ message: string; code?: string; title?: string }>();
   const [notice, setNotice] = createSignal<Notice>();
   const [recent, setRecent] = createSignal<RecentEntry[]>([]);
@@ -179,8 +185,9 @@ export function App(): JSX.Element {
   };
 
   /** Starts a run; `getFiles` may itself take time (the sample is fetched) and fail. */
-  async function start(label: string, getFiles: () => Promise<File[]>, firstStage = 'Opening the files', pasted?: { name: string; text: string }) {
+  async function start(label: string, getFiles: () => Promise<File[]>, firstStage = 'Opening the files', raw?: RawChoice, pasted?: { name: string; text: string }) {
     run()?.cancel(true);
+    setRawAsk(undefined);
     const id = ++runSeq;
     const alive = () => run()?.id === id;
     setError(undefined);
@@ -213,11 +220,13 @@ export function App(): JSX.Element {
     };
     try {
       let files = await getFiles();
+      lastFiles = files;
       if (!alive()) return;
       label = pasted ? pasted.name : files.map((f) => f.name).join(' + ');
       patch({ label });
       // Text files (tool output) become evidence items; cores and binaries go on to the analysis.
-      const split = pasted ? { texts: [], bundles: [], rest: [], cores: 0, binaries: [] } : await splitInputs(files);
+      // (A raw dump read again with its base skips this: its files were split when it was dropped.)
+      const split = pasted || raw ? { texts: [], bundles: [], rest: [], cores: 0, binaries: [] as File[] } : await splitInputs(files);
       if (!alive()) return;
       if (pasted || split.texts.length || split.bundles.length) {
         const eh = readEvidence(pasted ? [pasted] : split.texts, split.binaries, { onStage: (stage) => patch({ stage }), onProgress: (progress: Progress) => patch({ progress }) }, split.bundles);
@@ -225,7 +234,9 @@ export function App(): JSX.Element {
         const { items, cores } = await eh.promise;
         if (!alive()) return;
         addEvidence(items);
-        if (!split.cores && !cores.length) {
+        // Something besides text and binaries (a raw memory dump, bad input) still goes on, to be asked about or refused.
+        const other = split.rest.some((f) => !split.binaries.includes(f));
+        if (!split.cores && !cores.length && !other) {
           endRun(false);
           openNew(items);
           window.scrollTo(0, 0);
@@ -235,12 +246,17 @@ export function App(): JSX.Element {
         // opens from the start page on what was just read.
         setEvOpen(pickNew(items));
         files = [...split.rest, ...cores];
+        lastFiles = files;
         setNotice({ kind: 'info', text: `Also read as evidence: ${items.map((i) => i.name).join(', ')} (Evidence, on the start page).` });
       }
-      const h = runInputs(files, {
-        onStage: (stage) => patch({ stage }),
-        onProgress: (progress: Progress) => patch({ progress }),
-      });
+      const h = runInputs(
+        files,
+        {
+          onStage: (stage) => patch({ stage }),
+          onProgress: (progress: Progress) => patch({ progress }),
+        },
+        raw,
+      );
       handle = h;
       const out = await h.promise;
       if (!alive()) return;
@@ -266,7 +282,7 @@ export function App(): JSX.Element {
       const prev = shown()?.result.explorer;
       if (prev && prev !== result.explorer) prev.release();
       setInitialView(undefined);
-      setShown({ result, files: files.map((f) => f.name), inputs: files });
+      setShown({ result, files: files.map((f) => f.name), inputs: files, ...(raw ? { raw } : {}) });
       setScreen('results');
       endRun(false);
       window.scrollTo(0, 0);
@@ -277,7 +293,8 @@ export function App(): JSX.Element {
     } catch (e) {
       if (!alive()) return;
       endRun(true);
-      if (isAbort(e)) setNotice({ kind: 'info', text: `Cancelled: ${label} was not analyzed; nothing changed.` });
+      if (e instanceof RawNeeded) setRawAsk({ file: e.file, binaries: e.binaries, files: lastFiles });
+      else if (isAbort(e)) setNotice({ kind: 'info', text: `Cancelled: ${label} was not analyzed; nothing changed.` });
       else setError({ message: errorMessage(e), code: (e as { code?: string })?.code });
     }
   }
@@ -290,7 +307,7 @@ export function App(): JSX.Element {
   /** Tool output pasted in the box: read from memory as one evidence item. */
   const pastedText = (text: string) => {
     const n = evidence().filter((i) => i.pasted).length + 1;
-    void start(`pasted text ${n}`, async () => [], 'Reading the pasted text', { name: `pasted-${n}.txt`, text });
+    void start(`pasted text ${n}`, async () => [], 'Reading the pasted text', undefined, { name: `pasted-${n}.txt`, text });
   };
 
   const openSample = () =>
@@ -374,7 +391,7 @@ export function App(): JSX.Element {
     if (!s?.inputs) return;
     const old = s.result;
     await forget(old.cacheKey);
-    await start(s.inputs.map((f) => f.name).join(' + '), async () => s.inputs!);
+    await start(s.inputs.map((f) => f.name).join(' + '), async () => s.inputs!, undefined, s.raw);
     const now = shown()?.result;
     if (!now || now === old || now.cacheKey !== old.cacheKey) await saveCached(old.cacheKey, old.json, old.binaries);
     await refreshRecent();
@@ -515,6 +532,16 @@ export function App(): JSX.Element {
         </Show>
 
         <Show when={runVisible() && run()}>{(r) => <RunPanel run={r()} />}</Show>
+        <Show when={!runVisible() && rawAsk()} keyed>
+          {(a) => (
+            <RawForm
+              file={a.file}
+              binaries={a.binaries}
+              onCancel={() => setRawAsk(undefined)}
+              onAnalyze={(c) => void start(`${a.file.name} (raw dump at 0x${c.base.toString(16)})`, async () => a.files, 'Opening the files', c)}
+            />
+          )}
+        </Show>
         <div class="content" hidden={runVisible()}>
           <Show when={screen() === 'evidence'}>
             <EvidenceView

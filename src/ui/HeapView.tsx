@@ -29,6 +29,7 @@ import {
 import { bytes, num, padHex } from './fmt';
 import { arenasTable, heapSignaturesTable, heapSizesTable, heapTypesTable } from '../engine/tables';
 import { useViewTab } from './route';
+import { GroupScan } from './ContentView';
 
 type TypeRow = HeapJSON['byType'][number];
 type SizeRow = HeapJSON['bySize'][number];
@@ -49,7 +50,11 @@ const KIND_TITLES: Record<TypeRow['kind'], string> = {
 export function HeapView(props: { json: AnalysisJSON; onShowInMap: (addr: string) => void; onShowDiagnostics: () => void; onOpenBlock: (addr: string) => void }): JSX.Element {
   const heap = () => (props.json.heap?.found ? props.json.heap : undefined);
   /** Why there is no heap: the engine's heap diagnostics (they say what was looked for). */
-  const why = createMemo(() => props.json.diagnostics.filter((d) => d.code.startsWith('heap.')));
+  const why = createMemo(() => [
+    // A raw dump says first why its chunks could not be walked (it does not start at a chunk boundary, …).
+    ...props.json.diagnostics.filter((d) => d.code === 'raw.no-heap-walk' || d.code === 'raw.heap-walk-broke'),
+    ...props.json.diagnostics.filter((d) => d.code.startsWith('heap.')),
+  ]);
   return (
     <Show
       when={heap()}
@@ -559,7 +564,9 @@ function TypesTable(props: { st: TableState<TypeRow>; ws: number; onShowInMap: (
                         <AddrLink addr={r.value} ws={props.ws} onShowInMap={props.onShowInMap} title="The pointer every block of this type starts with; show its mapping" />
                       </td>
                       <td class="mono">{r.module ?? <span class="muted">—</span>}</td>
-                      <td class="sym">{r.symbol ?? <span class="muted">—</span>}</td>
+                      <td class="sym">
+                        {r.symbol ?? <span class="muted">—</span>} <GroupScan scope={{ kind: 'type', value: BigInt(r.value), name: r.type }} what={`the used blocks of type ${r.type}`} />
+                      </td>
                     </tr>
                     <Show when={isOpen()}>
                       <tr class="detail-row">
@@ -616,7 +623,8 @@ function SizesTable(props: { st: TableState<SizeRow>; ws: number; onOpenBlock: (
                   <td>
                     <span class="examples-inline">
                       <For each={r.examples}>{(a) => <BlockLink addr={a} ws={props.ws} onOpen={props.onOpenBlock} />}</For>
-                    </span>
+                    </span>{' '}
+                    <GroupScan scope={{ kind: 'size', size: r.size }} what={`the used blocks of ${r.size} bytes`} />
                   </td>
                 </tr>
               )}

@@ -29,6 +29,7 @@ import {
   topByBytes,
 } from './common';
 import { bytes, errorMessage, num, padHex, parseHexQuery } from './fmt';
+import { GroupScan } from './ContentView';
 
 type TypeRow = LeaksJSON['byType'][number];
 type SizeRow = LeaksJSON['bySize'][number];
@@ -55,7 +56,8 @@ export function normHex(a: string | bigint): string {
 export function LeaksView(props: { json: AnalysisJSON; onOpenBlock: (addr: string) => void; onShowDiagnostics: () => void }): JSX.Element {
   const heapFound = () => !!props.json.heap?.found;
   const edgesFull = createMemo(() => props.json.diagnostics.find((d) => d.code === 'leaks.edges-full'));
-  const skipped = createMemo(() => props.json.diagnostics.find((d) => d.code === 'leaks.skipped'));
+  // Not computed, and why: too many blocks, or a raw memory dump (no roots).
+  const skipped = createMemo(() => props.json.diagnostics.find((d) => d.code === 'leaks.skipped' || d.code === 'raw.no-leaks'));
   return (
     <Show
       when={props.json.leaks}
@@ -99,7 +101,7 @@ export function LeaksView(props: { json: AnalysisJSON; onOpenBlock: (addr: strin
             )}
           </Show>
           <LeaksSummary leaks={l()} />
-          <LeakGroups leaks={l()} ws={props.json.wordSize} onOpenBlock={props.onOpenBlock} />
+          <LeakGroups leaks={l()} ws={props.json.wordSize} onOpenBlock={props.onOpenBlock} typeValues={new Map((props.json.heap?.byType ?? []).map((t) => [t.type, t.value]))} />
           <Shapes leaks={l()} ws={props.json.wordSize} onOpenBlock={props.onOpenBlock} />
         </div>
       )}
@@ -130,21 +132,25 @@ function LeaksSummary(props: { leaks: LeaksJSON }): JSX.Element {
           blocks · <ByteLine n={l().leaked.bytes} />
           <br />
           {pct(l().leaked.bytes)} of used bytes
+          <GroupScan scope={{ kind: 'leaked' }} what="the leaked blocks" />
         </Stat>
         <Stat k="Leak tops" class="stat-tops" testid="leaks-tops" v={num(l().unreferenced.count)} title="Leaked blocks no used block points to: the tops of the leaks (whoever allocated them lost the last pointer)">
           <ByteLine n={l().unreferenced.bytes} />
           <br />
           nothing points to them
+          <GroupScan scope={{ kind: 'tops' }} what="the leak tops" />
         </Stat>
         <Stat k="Indirect" class="stat-indirect" testid="leaks-indirect" v={num(l().indirect.count)} title="Leaked blocks that only leaked blocks point to (what leak tops own, and leaked cycles)">
           <ByteLine n={l().indirect.bytes} />
           <br />
           only leaked blocks point to them
+          <GroupScan scope={{ kind: 'indirect' }} what="the indirectly leaked blocks" />
         </Stat>
         <Stat k="Anchored" class="stat-anchored" testid="leaks-anchored" v={num(l().anchored.count)} title="Used blocks reachable from a root through a chain of pointers">
           <ByteLine n={l().anchored.bytes} />
           <br />
           reachable from a root
+          <GroupScan scope={{ kind: 'anchored' }} what="the anchored blocks" />
         </Stat>
         <Stat k="Roots" testid="leaks-roots" v={num(l().rootRefs)} title="Root words pointing into a used block, by where they are">
           references:{' '}
@@ -176,7 +182,7 @@ function LeaksSummary(props: { leaks: LeaksJSON }): JSX.Element {
 
 // ---- groups ----------------------------------------------------------------------
 
-function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: string) => void }): JSX.Element {
+function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: string) => void; typeValues?: Map<string, string> }): JSX.Element {
   const l = () => props.leaks;
   const [tab, setTab] = useViewTab<Tab>('leaks', props.leaks.byType.length || !props.leaks.bySize.length ? 'types' : 'sizes', ['types', 'sizes', 'sigs']);
   const metric = (r: GroupRow, k: LeakKey) => (k === 'tops' ? r.unreferenced : r.indirect);
@@ -248,6 +254,11 @@ function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: s
                   {r.type}
                 </td>
               )}
+              actions={(r) => (
+                <Show when={props.typeValues?.get(r.type)}>
+                  {(v) => <GroupScan scope={{ kind: 'type', value: BigInt(v()), name: r.type, leakedOnly: true }} what={`the leaked blocks of type ${r.type}`} />}
+                </Show>
+              )}
               keyCols={1}
             />
           </div>
@@ -264,6 +275,7 @@ function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: s
               empty="No leaked block."
               keyHead={(st) => <SortHeader key="key" label="Usable size" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />}
               keyCells={(r) => <td class="r num">{num(r.size)}</td>}
+              actions={(r) => <GroupScan scope={{ kind: 'leaked-size', size: r.size }} what={`the leaked blocks of ${r.size} bytes`} />}
               keyCols={1}
             />
           </div>
@@ -330,6 +342,8 @@ function GroupTable<R extends GroupRow>(props: {
   keyCells: (r: R) => JSX.Element;
   keyCols: number;
   csv: () => Table;
+  /** After the examples: "strings" / "count" over the group (ContentView's GroupScan). */
+  actions?: (r: R) => JSX.Element;
 }): JSX.Element {
   const st = props.st;
   const cols = () => props.keyCols + 6;
@@ -379,6 +393,7 @@ function GroupTable<R extends GroupRow>(props: {
                     <span class="examples-inline">
                       <For each={r.examples}>{(a) => <BlockLink addr={a} ws={props.ws} onOpen={props.onOpenBlock} />}</For>
                     </span>
+                    {props.actions ? <> {props.actions(r)}</> : null}
                   </td>
                 </tr>
               )}

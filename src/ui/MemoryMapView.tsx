@@ -5,6 +5,7 @@ import type { AnalysisJSON, RegionJSON } from '../engine/analyze';
 import { LABEL_DESCRIPTIONS, type RegionLabel } from '../engine/memmap';
 import { CsvButton, LabelChip, MemButton, Pager } from './common';
 import { regionsTable, totalsTable } from '../engine/tables';
+import { GroupScan } from './ContentView';
 import { bytes, kib, num, padHex, parseHexQuery } from './fmt';
 
 const PAGE = 200;
@@ -180,6 +181,7 @@ export function MemoryMapView(props: { json: AnalysisJSON; query: string; onQuer
                     {padHex(r.start, ws())}
                     <Show when={r.inCore > 0}>
                       <MemButton addr={r.start} what={`the start of this ${r.label} mapping`} />
+                      <GroupScan scope={{ kind: 'region', start: BigInt(r.start), end: BigInt(r.end) }} what={`this ${r.label} mapping`} />
                     </Show>
                   </td>
                   <td class="mono muted">{padHex(r.end, ws())}</td>

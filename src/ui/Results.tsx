@@ -20,6 +20,8 @@ import { ThreadsView } from './ThreadsView';
 import { CensusView } from './CensusView';
 import { ModulesView } from './ModulesView';
 import { DiagnosticsView } from './DiagnosticsView';
+import { type ContentDocs, ContentNav, type ContentRequest, ContentView } from './ContentView';
+import type { ContentScope } from './session';
 
 interface Section {
   id: string;
@@ -51,7 +53,7 @@ export function Results(props: {
   /** Exports: whether they carry the dump's string contents (off: redacted). */
   const [includeStrings, setIncludeStrings] = createSignal(false);
   const exportBase = () => `heaplens-${json().input.name}`;
-  const exportReport = () => downloadText(reportHtml(json(), { includeStrings: includeStrings(), generatedAt: new Date().toISOString() }), `${exportBase()}-report.html`, 'text/html');
+  const exportReport = () => downloadText(reportHtml(json(), { includeStrings: includeStrings(), generatedAt: new Date().toISOString(), content: contentDocs() }), `${exportBase()}-report.html`, 'text/html');
   /** 'saving' until the cache has the result, then 'saved' (or 'unsaved' when the browser refused). */
   const [stored, setStored] = createSignal<'saving' | 'saved' | 'unsaved'>('saving');
   const [storeNote, setStoreNote] = createSignal<string>();
@@ -87,6 +89,7 @@ export function Results(props: {
     { id: 'sec-leaks', title: 'Leaks', count: () => (json().leaks ? num(json().leaks!.leaked.count) : '—') },
     { id: 'sec-blocks', title: 'Block explorer', count: () => (props.shown.result.explorer && !props.shown.released ? '' : 'off') },
     { id: 'sec-memory', title: 'Memory', count: () => (viewer() ? '' : 'files?') },
+    { id: 'sec-content', title: 'Content', count: () => (props.shown.result.content ? '' : 'files?') },
     { id: 'sec-map', title: 'Memory map', count: () => num(json().regions.length) },
     { id: 'sec-heap', title: 'Heap', count: () => (json().heap?.found ? num(json().heap!.used.count) : '—') },
     { id: 'sec-threads', title: 'Threads', count: () => num(json().threads.length) },
@@ -147,6 +150,15 @@ export function Results(props: {
 
   const p = () => json().process;
 
+  /** The Content section: scans asked for from other sections, and the documents on screen (for the report). */
+  const [contentReq, setContentReq] = createSignal<ContentRequest>();
+  let contentSeq = 0;
+  const openContent = (scope: ContentScope, tab: 'keys' | 'strings' | 'regex') => {
+    setContentReq({ scope, tab, seq: ++contentSeq });
+    go('sec-content');
+  };
+  const [contentDocs, setContentDocs] = createSignal<ContentDocs>({});
+
   createEffect(() => {
     const v: ViewState = { tabs: tabs() };
     if (section()) v.section = section();
@@ -190,7 +202,7 @@ export function Results(props: {
 
   return (
     // (the export settings and the views' tabs are provided with the memory view's navigation)
-    <ExportContext.Provider value={{ base: exportBase(), includeStrings }}><ViewTabsContext.Provider value={viewTabs}><MemoryNav.Provider value={openInMemory}>
+    <ExportContext.Provider value={{ base: exportBase(), includeStrings }}><ViewTabsContext.Provider value={viewTabs}><MemoryNav.Provider value={openInMemory}><ContentNav.Provider value={openContent}>
       <div class="results" data-testid="results" ref={root}>
         <section class="panel summary" aria-labelledby="res-title">
           <Show when={props.back}>
@@ -315,6 +327,10 @@ export function Results(props: {
             onCursor={setMemAt}
           />
         </section>
+        <section id="sec-content" class="panel section" tabindex="-1" aria-labelledby="sec-content-h">
+          <h2 id="sec-content-h">Content</h2>
+          <ContentView json={json()} runner={props.shown.result.content} request={contentReq()} onDocs={setContentDocs} />
+        </section>
         <section id="sec-map" class="panel section" tabindex="-1" aria-labelledby="sec-map-h">
           <h2 id="sec-map-h">Memory map</h2>
           <MemoryMapView json={json()} query={mapQuery()} onQuery={setMapQuery} />
@@ -340,7 +356,7 @@ export function Results(props: {
           <DiagnosticsView json={json()} />
         </section>
       </div>
-    </MemoryNav.Provider></ViewTabsContext.Provider></ExportContext.Provider>
+    </ContentNav.Provider></MemoryNav.Provider></ViewTabsContext.Provider></ExportContext.Provider>
   );
 }
 

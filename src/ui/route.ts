@@ -22,7 +22,7 @@ export type Route =
   /** Text evidence open: one item, or two of a kind compared, or several memory maps (ids are content fingerprints). */
   | { kind: 'evidence'; ids: string[] };
 
-const TAB_NAMES = ['heap', 'leaks', 'census'];
+const TAB_NAMES = ['heap', 'leaks', 'census', 'content'];
 const HEX = /^0x[0-9a-f]{1,16}$/i;
 
 export function parseHash(hash: string): Route {

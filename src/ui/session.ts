@@ -10,11 +10,14 @@ import { detectKind } from '../engine/detect';
 import { HeaplensError, throwIfAborted } from '../engine/errors';
 import { fingerprint } from '../engine/fingerprint';
 import type { Progress } from '../engine/pipeline';
+import { openDump } from '../engine/raw/open';
 import { browserPool, warmUp } from '../workers/browser-pool';
 import { type SaveOutcome, loadCached, saveCached } from './cache';
 import { downloadText } from './download';
+import { type ContentRunner, type RawChoice, RawNeeded, contentRunner, mayBeRawDump, rawMapsSource, textHash } from './session-content';
 
 export { downloadText };
+export * from './session-content';
 
 export interface SortedInputs {
   /** The first core (the only one of a single analysis). */
@@ -113,6 +116,8 @@ export interface RunResult {
    * Absent for a result reopened from the recent list (openMemory asks for the files again).
    */
   memory?: MemoryViewer;
+  /** Strings, key=value and regex scans of the dump, while its files are in this tab (session-content.ts). */
+  content?: ContentRunner;
 }
 
 export interface BlockExplorer {
@@ -195,13 +200,13 @@ function memoryViewer(load: () => Promise<{ opened: OpenedCore; blocks?: BlockIn
   };
 }
 
-/** Opens the core and binaries once, for a memory view (no analysis). */
-function lazyOpen(core: File, binaries: File[]): () => Promise<{ opened: OpenedCore }> {
+/** Opens the core (or raw dump) and binaries once, for a memory view (no analysis). */
+function lazyOpen(core: File, binaries: File[], raw?: RawChoice): () => Promise<{ opened: OpenedCore }> {
   let p: Promise<{ opened: OpenedCore }> | undefined;
   return () => {
     p ??= (async () => {
       await ensureDemangler();
-      return { opened: await openInputs(new BlobSource(core), binaries.map((b) => new BlobSource(b))) };
+      return { opened: await openCoreOrRaw(core, binaries, raw) };
     })();
     p.catch(() => (p = undefined));
     return p;
@@ -213,6 +218,9 @@ function lazyOpen(core: File, binaries: File[]): () => Promise<{ opened: OpenedC
  * that are not the ones the result was made from (another fingerprint or size).
  */
 export async function openMemory(json: AnalysisJSON, files: File[]): Promise<MemoryViewer> {
+  if (json.format === 'raw') {
+    throw new HeaplensError('memory.raw', `${json.input.name} is a raw memory dump: open it again with "Open other files…" and give its base (${json.input.base ?? 'its START address'}) and map, then the memory view reads it.`);
+  }
   const inputs = await sortInputs(files);
   if (!inputs.core) {
     const why = inputs.rejected.map((r) => `${r.file.name}: ${r.why}`).join('; ');
@@ -268,13 +276,19 @@ export interface InputsHandle {
  * (dumps of one process taken at different times, with the binaries) → each one's analysis (from
  * the cache when it is there), ordered by file date, for the diff view.
  */
-export function runInputs(files: File[], cb: RunCallbacks = {}): InputsHandle {
+export function runInputs(files: File[], cb: RunCallbacks = {}, raw?: RawChoice): InputsHandle {
   const ac = new AbortController();
   const promise = (async (): Promise<InputsResult> => {
     const t0 = performance.now();
     cb.onStage?.('Reading the files');
     const inputs = await sortInputs(files, ac.signal);
     if (!inputs.core) {
+      // One file that is no ELF file (and not gzip): a raw memory dump, once its base is known.
+      const notElf = inputs.rejected.filter((r) => !/\.gz$/i.test(r.file.name));
+      if (notElf.length === 1 && inputs.rejected.length === 1 && (raw || (await mayBeRawDump(notElf[0].file)))) {
+        if (!raw) throw new RawNeeded(notElf[0].file, inputs.binaries);
+        return { kind: 'single', result: await analyzeOne(notElf[0].file, inputs.binaries, [], cb, ac.signal, t0, true, raw) };
+      }
       const why = inputs.rejected.map((r) => `${r.file.name}: ${r.why}`).join('; ');
       throw new HeaplensError('input.no-core', `No core dump among the dropped files${why ? ` (${why})` : ''}. Drop an ELF core (from gcore or the kernel), optionally with its executable and libraries.`);
     }
@@ -293,7 +307,7 @@ export function runInputs(files: File[], cb: RunCallbacks = {}): InputsHandle {
 }
 
 /** One analysis, for the views (a single run) or for a diff (`keep` false: no workers kept). */
-async function analyzeOne(core: File, bins: File[], rejected: SortedInputs['rejected'], cb: RunCallbacks, signal: AbortSignal, t0: number, keep: boolean): Promise<RunResult> {
+async function analyzeOne(core: File, bins: File[], rejected: SortedInputs['rejected'], cb: RunCallbacks, signal: AbortSignal, t0: number, keep: boolean, raw?: RawChoice): Promise<RunResult> {
   const timings: Record<string, number> = {};
   let last = t0;
   const lap = (name: string) => {
@@ -309,14 +323,21 @@ async function analyzeOne(core: File, bins: File[], rejected: SortedInputs['reje
     fps.push(await fingerprint(new BlobSource(b), b.lastModified));
   }
   lap('identify');
-  const cacheKey = fps[0] + (fps.length > 1 ? '+' + fps.slice(1).sort().join('+') : '');
+  // A raw dump read with another base or map is another analysis: the key says how it was read.
+  const cacheKey = fps[0] + (raw ? await rawKey(raw) : '') + (fps.length > 1 ? '+' + fps.slice(1).sort().join('+') : '');
   const cached = await loadCached(cacheKey);
   throwIfAborted(signal);
-  if (cached) return { json: cached, fromCache: true, cacheKey, binaries, saved: Promise.resolve({ stored: true }), memory: memoryViewer(lazyOpen(core, bins)) };
+  if (cached) {
+    const load = lazyOpen(core, bins, raw);
+    return {
+      json: cached, fromCache: true, cacheKey, binaries, saved: Promise.resolve({ stored: true }), memory: memoryViewer(load),
+      content: contentRunner(core, async () => (await load()).opened, undefined, 'this result came from the browser\'s cache, without the block index ("Analyze the files again" rebuilds it)'),
+    };
+  }
   cb.onStage?.('Reading headers and notes');
   await ensureDemangler();
   throwIfAborted(signal);
-  const opened = await openInputs(new BlobSource(core), bins.map((b) => new BlobSource(b)));
+  const opened = await openCoreOrRaw(core, bins, raw);
   for (const r of rejected) opened.diagnostics.push({ level: 'warning', code: 'input.ignored', message: `${r.file.name} ignored: ${r.why}` });
   lap('open');
   cb.onStage?.('Scanning');
@@ -326,6 +347,7 @@ async function analyzeOne(core: File, bins: File[], rejected: SortedInputs['reje
   let json: AnalysisJSON;
   let explorer: BlockExplorer | undefined;
   let memory: MemoryViewer;
+  let content: ContentRunner | undefined;
   try {
     const session = await analyzeSession(opened, pool, { signal, onProgress: cb.onProgress });
     json = session.json;
@@ -333,6 +355,7 @@ async function analyzeOne(core: File, bins: File[], rejected: SortedInputs['reje
     const viewer = (memory = keep ? memoryViewer(async () => ({ opened, blocks: ctx })) : memoryViewer(lazyOpen(core, bins)));
     if (ctx) {
       let alive = true;
+      content = contentRunner(core, async () => opened, { ctx, alive: () => alive });
       explorer = current = {
         query: async (a) => {
           if (!alive) throw new Error('the workers holding this analysis were released; open the files again to explore references');
@@ -345,7 +368,10 @@ async function analyzeOne(core: File, bins: File[], rejected: SortedInputs['reje
           viewer.dropBlocks();
         },
       };
-    } else pool.dispose();
+    } else {
+      pool.dispose();
+      if (keep) content = contentRunner(core, async () => opened, undefined, raw ? 'a raw dump gets no leak analysis, so no block sets' : 'no heap blocks were indexed in this analysis');
+    }
   } catch (e) {
     pool.dispose();
     throw e;
@@ -356,7 +382,7 @@ async function analyzeOne(core: File, bins: File[], rejected: SortedInputs['reje
   json.timings = timings;
   // Show the result now; store it meanwhile (a large document takes a while to write).
   const saved = saveCached(cacheKey, json, binaries);
-  return { json, fromCache: false, cacheKey, binaries, saved, explorer, memory };
+  return { json, fromCache: false, cacheKey, binaries, saved, explorer, memory, content };
 }
 
 /** A single analysis of the dropped files (the first core when there are several). */
@@ -378,4 +404,19 @@ export function downloadJSON(json: AnalysisJSON): void {
 /** A memory view read from dropped files (no block index), e.g. for one dump of a diff. */
 export function memoryFromFiles(core: File, binaries: File[]): MemoryViewer {
   return memoryViewer(lazyOpen(core, binaries));
+}
+
+/** A core, or a raw memory dump with the base (and map) the user gave. */
+async function openCoreOrRaw(core: File, bins: File[], raw?: RawChoice): Promise<OpenedCore> {
+  const binaries = bins.map((b) => new BlobSource(b));
+  if (!raw) return openInputs(new BlobSource(core), binaries);
+  return openDump(new BlobSource(core), binaries, { base: raw.base, wordSize: raw.wordSize, maps: rawMapsSource(raw) });
+}
+
+/** The raw dump's part of the cache key: its base, word size and map (the same bytes read with another base are another analysis). */
+async function rawKey(raw: RawChoice): Promise<string> {
+  let maps = '';
+  if (raw.mapsCore) maps = '-core.' + (await fingerprint(new BlobSource(raw.mapsCore), raw.mapsCore.lastModified));
+  else if (raw.mapsText?.trim()) maps = '-maps.' + textHash(raw.mapsText);
+  return `@raw.0x${raw.base.toString(16)}.w${raw.wordSize ?? 0}${maps}`;
 }

@@ -80,9 +80,10 @@ describe('app in Chromium', () => {
   });
 
   it('keeps the results and says what is wrong when a non-ELF file is dropped', async () => {
-    // Binary data that is neither ELF nor gzip (text files are evidence: test/e2e/evidence.test.ts).
-    const bad = join(ROOT, 'docs', 'screenshot-summary.png');
-    await page.getByTestId('file-input').setInputFiles([bad]);
+    // Binary data that is neither ELF nor gzip, two files of it (one alone may be a raw memory
+    // dump: the raw form asks for its base; text files are evidence: test/e2e/evidence.test.ts).
+    const bad = [join(ROOT, 'docs', 'screenshot-summary.png'), join(ROOT, 'docs', 'screenshot-heap.png')];
+    await page.getByTestId('file-input').setInputFiles(bad);
     await page.getByTestId('error').waitFor();
     expect(await page.getByTestId('error').innerText()).toMatch(/not an ELF file/);
     expect(await page.getByTestId('results').isVisible()).toBe(true);

@@ -3,13 +3,14 @@
 // with the process map as /proc/PID/maps text; and the outputs of the real tools heaplens reads
 // (/proc files, pmap, top, ps, strace, pidstat, valgrind) run on this machine.
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AnalysisJSON } from '../../src/engine/analyze';
-import { WORK } from '../helpers/fixtures';
+import { ROOT, WORK } from '../helpers/fixtures';
 import { missingTool } from '../helpers/text-tools';
-import type { CoreLayout, RawLayout, TextLayout } from './mutate';
+import type { BundleLayout, CoreLayout, RawLayout, TextLayout } from './mutate';
 import { openInputs } from '../../src/engine/analyze';
 import { NodeFileSource } from '../../src/workers/node-source';
 
@@ -90,4 +91,37 @@ export async function textSamples(notes: string[]): Promise<TextLayout> {
   await tool('strace -f -t', 'strace', ['-f', '-t', '-e', 'trace=memory', 'ls', '/'], 'strace', { stderr: true });
   await tool('valgrind', 'valgrind', ['--leak-check=full', 'ls', '/'], 'valgrind', { stderr: true, timeout: 120000 });
   return { samples };
+}
+
+/** A real bundle of public/collect-heaplens.sh (two snapshots, no core) of a small process, and its tar's headers. */
+export async function bundleBase(notes: string[]): Promise<{ path: string; layoutPath: string; layout: BundleLayout } | undefined> {
+  const dir = join(WORK, 'fuzz', 'bundle');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const child = spawn('sh', ['-c', 'sleep 60 & sleep 60 & wait'], { stdio: 'ignore' });
+  try {
+    await run('sh', [join(ROOT, 'public', 'collect-heaplens.sh'), '-i', '1', '-n', '2', '-o', dir, String(child.pid)], { timeout: 60000 });
+  } catch (e) {
+    notes.push(`no bundle base: ${(e as Error).message.split('\n')[0]}`);
+    return undefined;
+  } finally {
+    child.kill();
+  }
+  const gz = readdirSync(dir).find((f) => f.endsWith('.tar.gz'));
+  if (!gz) return void notes.push('no bundle base: the collector wrote no .tar.gz');
+  const path = join(dir, gz);
+  const tar = gunzipSync(readFileSync(path));
+  const tarPath = join(dir, 'bundle.tar');
+  writeFileSync(tarPath, tar);
+  const headers: number[] = [];
+  for (let o = 0; o + 512 <= tar.length; ) {
+    if (tar.subarray(o, o + 512).every((b) => b === 0)) break;
+    headers.push(o);
+    const size = parseInt(tar.subarray(o + 124, o + 136).toString('latin1').replace(/\0.*$/, '').trim() || '0', 8);
+    o += 512 + Math.ceil(size / 512) * 512;
+  }
+  const layout: BundleLayout = { tarPath, headers };
+  const layoutPath = join(WORK, 'fuzz', 'layout-bundle.json');
+  writeFileSync(layoutPath, JSON.stringify(layout));
+  return { path, layoutPath, layout };
 }

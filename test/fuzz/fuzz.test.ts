@@ -14,9 +14,9 @@ import { NodeFileSource } from '../../src/workers/node-source';
 import { analyzeFile } from '../helpers/engine';
 import { ROOT, WORK, buildFixture, dumpFixtureSeries } from '../helpers/fixtures';
 import { coreLayout } from './layout';
-import { type CoreLayout, MUST_FINISH, RAW_MUST_FINISH, type RawLayout, type Strategy, type TextLayout, mutate, mutateRaw, mutateText } from './mutate';
+import { type CoreLayout, MUST_FINISH, RAW_MUST_FINISH, type RawLayout, type Strategy, type TextLayout, type BundleLayout, mutate, mutateBundle, mutateRaw, mutateText } from './mutate';
 import type { AnalysisJSON } from '../../src/engine/analyze';
-import { rawBase, textSamples } from './bases';
+import { bundleBase, rawBase, textSamples } from './bases';
 import type { FuzzResult } from './runner';
 
 const run = promisify(execFile);
@@ -28,11 +28,11 @@ const HANG_WALL_MS = Number(process.env.HEAPLENS_FUZZ_WALL_MS ?? 10 * 60_000);
 const DIR = join(WORK, 'fuzz');
 
 interface Base {
-  mode: 'core' | 'raw' | 'text';
+  mode: 'core' | 'raw' | 'text' | 'bundle';
   name: string;
   core: string;
   layoutPath: string;
-  layout: CoreLayout | RawLayout | TextLayout;
+  layout: CoreLayout | RawLayout | TextLayout | BundleLayout;
   count: number;
   first: number;
 }
@@ -130,8 +130,8 @@ describe('fuzzing the engine and the CLI with mutated cores, raw dumps and tool 
   beforeAll(async () => {
     mkdirSync(DIR, { recursive: true });
     execFileSync('npx', ['vite', 'build', '-c', 'vite.fuzz.config.ts'], { cwd: ROOT, stdio: 'ignore' });
-    // Shares of the inputs: cores 64/32-bit, a raw heap dump, text outputs of real tools.
-    const shares = { core64: 0.42, core32: 0.28, raw: 0.15, text: 0.15 };
+    // Shares of the inputs: cores 64/32-bit, a raw heap dump, text outputs of real tools, collector bundles.
+    const shares = { core64: 0.4, core32: 0.26, raw: 0.14, text: 0.14, bundle: 0.06 };
     let first = 0;
     const add = (b: Omit<Base, 'count' | 'first'>, share: number) => {
       const count = Math.round(TOTAL * share);
@@ -166,7 +166,11 @@ describe('fuzzing the engine and the CLI with mutated cores, raw dumps and tool 
     const text = await textSamples(notes);
     const textPath = join(DIR, 'text-samples.json');
     writeFileSync(textPath, JSON.stringify(text));
-    add({ mode: 'text', name: 'tool outputs', core: '-', layoutPath: textPath, layout: text }, shares.text);
+    const bundle = await bundleBase(notes);
+    add({ mode: 'text', name: 'tool outputs', core: '-', layoutPath: textPath, layout: text }, bundle ? shares.text : shares.text + shares.bundle);
+    if (bundle) add({ mode: 'bundle', name: 'collector bundle', core: bundle.path, layoutPath: bundle.layoutPath, layout: bundle.layout }, shares.bundle);
+    // Rounding: the last base takes what is left.
+    bases[bases.length - 1].count += TOTAL - first;
   }, 300000);
 
   it(`survives ${TOTAL} mutated inputs: no crash, no hang, and damage past the headers still gives a result`, async () => {
@@ -190,7 +194,7 @@ describe('fuzzing the engine and the CLI with mutated cores, raw dumps and tool 
       summary[k][r.status]++;
     }
     const kinds: Record<string, number> = {};
-    for (const r of results) if (r.kind) kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
+    for (const r of results) if (r.kind && r.base!.mode === 'text') kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
     const slowest = [...results].sort((a, b) => b.ms - a.ms)[0];
     console.log(`[fuzz] ${results.length} inputs + ${hangs.length} hangs in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${bases.map((b) => `${b.name} ${b.count}`).join(', ')}; by strategy: ${JSON.stringify(summary)}; text read as: ${JSON.stringify(kinds)}; slowest ${slowest?.ms} ms (seed ${slowest?.seed}, ${slowest?.strategy})${notes.length ? `; ${notes.join('; ')}` : ''}`);
     // Keep every failing input (the base core changes from run to run; the seed alone is not enough).
@@ -198,13 +202,15 @@ describe('fuzzing the engine and the CLI with mutated cores, raw dumps and tool 
       const b = baseOf(seed);
       const dir = join(DIR, 'failures');
       mkdirSync(dir, { recursive: true });
-      const p = join(dir, `${b.name.replace(/\W+/g, '-')}-seed-${seed}.${b.mode === 'text' ? 'txt' : b.mode === 'raw' ? 'bin' : 'core'}`);
+      const p = join(dir, `${b.name.replace(/\W+/g, '-')}-seed-${seed}.${b.mode === 'text' ? 'txt' : b.mode === 'raw' ? 'bin' : b.mode === 'bundle' ? 'tar.gz' : 'core'}`);
       const m =
         b.mode === 'core'
           ? mutate(new Uint8Array(readFileSync(b.core)), b.layout as CoreLayout, seed)
           : b.mode === 'raw'
             ? mutateRaw(new Uint8Array(readFileSync(b.core)), b.layout as RawLayout, seed)
-            : mutateText(b.layout as TextLayout, seed);
+            : b.mode === 'bundle'
+              ? mutateBundle(new Uint8Array(readFileSync(b.core)), new Uint8Array(readFileSync((b.layout as BundleLayout).tarPath)), b.layout as BundleLayout, seed)
+              : mutateText(b.layout as TextLayout, seed);
       writeFileSync(p, m.bytes);
       writeFileSync(`${p}.why`, `${m.what}\n${why}\n`);
       return p;
@@ -229,6 +235,8 @@ describe('fuzzing the engine and the CLI with mutated cores, raw dumps and tool 
     // outputs are read as their kinds (not all as unknown text).
     const raw = results.filter((r) => r.base!.mode === 'raw' && RAW_MUST_FINISH.has(r.strategy));
     expect(raw.filter((r) => r.heapFound).length, 'raw dumps whose heap was walked').toBeGreaterThan(raw.length / 2);
+    const bundles = results.filter((r) => r.base!.mode === 'bundle');
+    if (bundles.length) expect(bundles.filter((r) => r.status === 'ok' && r.kind !== '0 members').length, 'bundles read with members').toBeGreaterThan(bundles.length / 4);
     expect(Object.keys(kinds).filter((k) => k !== 'unknown-text').length, `kinds read: ${JSON.stringify(kinds)}`).toBeGreaterThanOrEqual(Math.min(5, bases.find((b) => b.mode === 'text')!.count));
   }, 3600_000);
 
@@ -258,6 +266,12 @@ describe('fuzzing the engine and the CLI with mutated cores, raw dumps and tool 
         writeFileSync(p, m.bytes);
         writeFileSync(`${p}.maps`, m.mapsText);
         args = ['analyze', p, '--base', '0x' + m.baseAddr.toString(16), '--maps', `${p}.maps`];
+      } else if (b.mode === 'bundle') {
+        const m = mutateBundle(new Uint8Array(readFileSync(b.core)), new Uint8Array(readFileSync((b.layout as BundleLayout).tarPath)), b.layout as BundleLayout, seed);
+        strategy = m.strategy;
+        const p = join(dir, `in-${seed}.tar.gz`);
+        writeFileSync(p, m.bytes);
+        args = ['text', p];
       } else {
         const m = mutateText(b.layout as TextLayout, seed);
         strategy = m.strategy;

@@ -322,3 +322,84 @@ export function mutateText(l: TextLayout, seed: number): { bytes: Uint8Array; st
   const what = `${sample.name}: ${one(strategy)}`;
   return { bytes: bytes ?? enc.encode(text), strategy, what, sample: sample.name };
 }
+
+// ---- collector bundles ------------------------------------------------------------------
+
+/** A real collector bundle (collect-heaplens.sh run at test time): where its tar headers are. */
+export interface BundleLayout {
+  /** The uncompressed tar, next to the base .tar.gz. */
+  tarPath: string;
+  /** Offsets of the member headers in the uncompressed tar. */
+  headers: number[];
+}
+
+export const BUNDLE_STRATEGIES = ['gz-flip', 'gz-truncate', 'tar-header', 'tar-size', 'tar-truncate', 'tar-range', 'tar-flip'] as const;
+
+/** Mutates either the .tar.gz (gz-*) or the plain tar inside it (tar-*: a bundle may be a plain tar too). */
+export function mutateBundle(gz: Uint8Array, tar: Uint8Array, l: BundleLayout, seed: number): { bytes: Uint8Array; strategy: string; what: string } {
+  const r = rng(seed * 2654435761 + 13);
+  const int = (n: number) => Math.floor(r() * n);
+  const strategy = BUNDLE_STRATEGIES[seed % BUNDLE_STRATEGIES.length];
+  const header = () => l.headers[int(l.headers.length)] ?? 0;
+  let bytes: Uint8Array;
+  let what: string;
+  switch (strategy) {
+    case 'gz-flip': {
+      bytes = gz.slice();
+      const at: number[] = [];
+      for (let i = 0; i < 1 + int(6); i++) {
+        const o = int(bytes.length);
+        bytes[o] ^= 1 << int(8);
+        at.push(o);
+      }
+      what = `gzip bits flipped at ${at.join(',')}`;
+      break;
+    }
+    case 'gz-truncate': {
+      const cut = int(gz.length);
+      bytes = gz.slice(0, cut);
+      what = `gzip cut at ${cut}`;
+      break;
+    }
+    case 'tar-header': {
+      bytes = tar.slice();
+      const h = header();
+      for (let i = 0; i < 1 + int(12); i++) bytes[h + int(512)] = int(256);
+      what = `tar header at ${h} damaged`;
+      break;
+    }
+    case 'tar-size': {
+      bytes = tar.slice();
+      const h = header();
+      const v = [' ', '77777777777', '\x80\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff', 'zz', '00000000000'][int(5)];
+      for (let i = 0; i < 12; i++) bytes[h + 124 + i] = i < v.length ? v.charCodeAt(i) & 0xff : 0;
+      what = `size field of the member at ${h} = ${JSON.stringify(v)}`;
+      break;
+    }
+    case 'tar-truncate': {
+      const cut = int(tar.length);
+      bytes = tar.slice(0, cut);
+      what = `tar cut at ${cut}`;
+      break;
+    }
+    case 'tar-range': {
+      bytes = tar.slice();
+      const o = int(bytes.length);
+      const len = Math.min(1 + int(1 << (4 + int(12))), bytes.length - o);
+      for (let i = 0; i < len; i++) bytes[o + i] = int(256);
+      what = `${len} random bytes at ${o} of the tar`;
+      break;
+    }
+    default: {
+      bytes = tar.slice();
+      const at: number[] = [];
+      for (let i = 0; i < 1 + int(16); i++) {
+        const o = int(bytes.length);
+        bytes[o] ^= 1 << int(8);
+        at.push(o);
+      }
+      what = `tar bits flipped at ${at.join(',')}`;
+    }
+  }
+  return { bytes, strategy, what };
+}

@@ -3,7 +3,8 @@
 // input hangs and go on. Kernels run inline: a hang anywhere stops the heartbeat.
 //   node runner.mjs MODE BASE LAYOUT.json KERNELS.wasm FROM TO
 // MODE: core (BASE a core), raw (BASE a raw heap dump; the layout has its base address and map
-// text), text (BASE unused; the layout holds real tool outputs). Prints `S seed` before and
+// text), text (BASE unused; the layout holds real tool outputs), bundle (BASE a collector .tar.gz;
+// the layout names its tar and where the headers are). Prints `S seed` before and
 // `R {json}` after each input. In core mode, `-` for LAYOUT.json analyzes the base itself
 // (FROM..TO times): how a kept failing input (.work/fuzz/failures/) is replayed.
 import { readFileSync } from 'node:fs';
@@ -13,7 +14,8 @@ import { HeaplensError } from '../../src/engine/errors';
 import { inlinePool } from '../../src/workers/pool';
 import { openDump } from '../../src/engine/raw/open';
 import { compareTexts, readText } from '../../src/engine/text';
-import { type CoreLayout, type RawLayout, type TextLayout, mutate, mutateRaw, mutateText } from './mutate';
+import { type BundleLayout, type CoreLayout, type RawLayout, type TextLayout, mutate, mutateBundle, mutateRaw, mutateText } from './mutate';
+import { readBundle } from '../../src/engine/text/bundle';
 
 export interface FuzzResult {
   seed: number;
@@ -46,12 +48,21 @@ async function main(): Promise<void> {
   const mod = new WebAssembly.Module(readFileSync(wasmPath));
   const out = (line: string) => process.stdout.write(line + '\n');
   const samples = new Map<string, Awaited<ReturnType<typeof readText>>>();
+  let bundleTar: Uint8Array | undefined;
   for (let seed = Number(fromS); seed < Number(toS); seed++) {
     out(`S ${seed}`);
     const t0 = performance.now();
     const res: FuzzResult = { seed, strategy: '', what: '', size: 0, status: 'ok', ms: 0 };
     try {
-      if (mode === 'text') {
+      if (mode === 'bundle') {
+        const l = layoutJSON as BundleLayout;
+        bundleTar ??= new Uint8Array(readFileSync(l.tarPath));
+        const m = mutateBundle(base, bundleTar, l, seed);
+        Object.assign(res, { strategy: m.strategy, what: m.what, size: m.bytes.length });
+        const { doc } = await readBundle(new MemorySource(m.bytes, 'heaplens-bundle.tar.gz'));
+        res.kind = `${doc.members.length} members`;
+        JSON.stringify(doc);
+      } else if (mode === 'text') {
         const l = layoutJSON as TextLayout;
         const m = mutateText(l, seed);
         Object.assign(res, { strategy: m.strategy, what: m.what, size: m.bytes.length });

@@ -53,6 +53,56 @@ export const leakTops = (ctx: LeakContext) => pickBlocks(ctx, 'leak tops', (i) =
 export const indirectBlocks = (ctx: LeakContext) => pickBlocks(ctx, 'indirectly leaked blocks', (i) => ctx.verdicts[i] === 3);
 export const anchoredBlocks = (ctx: LeakContext) => pickBlocks(ctx, 'anchored blocks', (i) => ctx.verdicts[i] === 1);
 export const blocksOfSize = (ctx: LeakContext, size: number) => pickBlocks(ctx, `used blocks of ${size} usable bytes`, (i) => ctx.sizes[i] === size);
+/** Leaked blocks (tops and indirect) of one usable size: a row of the leaks' size table. */
+export const leakedOfSize = (ctx: LeakContext, size: number) => pickBlocks(ctx, `leaked blocks of ${size} usable bytes`, (i) => ctx.sizes[i] === size && (ctx.verdicts[i] === 2 || ctx.verdicts[i] === 3));
+
+/**
+ * A type group: the used blocks whose first word is `value` (the vtable, or function or
+ * rodata pointer, the heap census names their type after), optionally only those `keep`
+ * allows (the leaked ones). Reads the blocks' first words from the dump in windows of at most
+ * 4 MiB within one segment: one pass over the heap's bytes at most.
+ */
+export async function blocksWithFirstWord(ctx: LeakContext, value: bigint, label: string, keep?: (i: number) => boolean, signal?: AbortSignal): Promise<BlockSet> {
+  const ws = ctx.wordSize;
+  const W = BigInt(ws);
+  const n = ctx.addrs.length;
+  const hits: number[] = [];
+  const WINDOW = 4n << 20n;
+  let i = 0;
+  while (i < n) {
+    if (signal?.aborted) throw new DOMException('cancelled', 'AbortError');
+    if (keep && !keep(i)) {
+      i++;
+      continue;
+    }
+    const start = ctx.addrs[i];
+    const seg = ctx.memory.segmentAt(start);
+    if (!seg) {
+      i++;
+      continue;
+    }
+    const segEnd = seg.vaddr + BigInt(seg.available);
+    let j = i;
+    while (j + 1 < n && ctx.addrs[j + 1] + W <= segEnd && ctx.addrs[j + 1] + W - start <= WINDOW) j++;
+    const last = ctx.addrs[j] + W <= segEnd ? j : j - 1;
+    if (last < i) {
+      i++;
+      continue;
+    }
+    const bytes = await ctx.memory.read(start, Number(ctx.addrs[last] - start) + ws);
+    if (bytes) {
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let k = i; k <= last; k++) {
+        if ((keep && !keep(k)) || ctx.sizes[k] < ws) continue;
+        const o = Number(ctx.addrs[k] - start);
+        const v = ws === 8 ? dv.getBigUint64(o, true) : BigInt(dv.getUint32(o, true));
+        if (v === value) hits.push(k);
+      }
+    }
+    i = last + 1;
+  }
+  return { kind: 'blocks', label, addrs: BigUint64Array.from(hits, (k) => ctx.addrs[k]), sizes: Uint32Array.from(hits, (k) => ctx.sizes[k]), index: Uint32Array.from(hits) };
+}
 
 /** A set named on the command line: all, leaked, tops, indirect, anchored, size:N, region:START-END. */
 export interface SetSpec {

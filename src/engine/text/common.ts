@@ -40,9 +40,9 @@ export interface ParseContext {
   time?: number;
 }
 
-/** "524,288,000" → 524288000; "1.5" → 1.5. NaN when not a number. */
-export function num(s: string): number {
-  return Number(s.replace(/,/g, ''));
+/** "524,288,000" → 524288000; "1.5" → 1.5. NaN when not a number or absent (a column a damaged header lost). */
+export function num(s: string | undefined): number {
+  return s === undefined ? NaN : Number(s.replace(/,/g, ''));
 }
 
 /** First n lines of a text, for "unknown text" messages. */

@@ -116,7 +116,8 @@ export const pidstatImporter: TextImporter<SeriesDoc> = {
         if (row.TID !== undefined && row.TID !== '-' && row.TGID === '-') return; // -t: thread rows
         const pid = num(row.PID ?? row.TGID ?? '');
         if (!Number.isFinite(pid)) return;
-        if (row.VSZ === undefined) return;
+        // A sample needs both numbers (a damaged or cut row, or a header that lost a column, has not).
+        if (!Number.isFinite(num(row.VSZ)) || !Number.isFinite(num(row.RSS))) return;
         let r = raw.get(pid);
         if (!r) raw.set(pid, (r = { command: row.Command, times: [], values: { VSZ: [], RSS: [] } }));
         r.times.push(t);

@@ -19,6 +19,9 @@ import { type Route, type ViewState, hashChangedOutside, noteHash, parseHash, wr
 import { Results } from './Results';
 import { RunPanel, type RunState } from './RunPanel';
 import { StartPage } from './StartPage';
+import { EvidenceStart } from './evidence/EvidenceStart';
+import { COMPARABLE, EvidenceView } from './evidence/EvidenceView';
+import { type EvidenceItem, forgetEvidence, listEvidence, readEvidence, saveEvidence, splitInputs } from './evidence/session';
 
 export interface Shown {
   result: RunResult;
@@ -48,7 +51,41 @@ interface DiffState {
 }
 
 export function App(): JSX.Element {
-  const [screen, setScreen] = createSignal<'start' | 'results' | 'diff'>('start');
+  const [screen, setScreen] = createSignal<'start' | 'results' | 'diff' | 'evidence'>('start');
+  // Text evidence (dropped or pasted tool output): every item kept, and the one or two open.
+  const [evidence, setEvidence] = createSignal<EvidenceItem[]>([]);
+  const [evOpen, setEvOpen] = createSignal<string[]>([]);
+  const showEvidence = (ids: string[]) => {
+    setEvOpen(ids);
+    setScreen('evidence');
+    writeRoute({ kind: 'evidence', ids });
+  };
+  /** New items first (an item read again replaces its older copy); stored meanwhile. */
+  const addEvidence = (items: EvidenceItem[]) => {
+    const ids = new Set(items.map((i) => i.id));
+    setEvidence([...items, ...evidence().filter((i) => !ids.has(i.id))]);
+    void saveEvidence(items).then((m) => m && setNotice({ kind: 'warn', text: m }));
+  };
+  /**
+   * What to open after a read: a collector bundle (its summary); two of a kind (or every memory map
+   * of one format) compared, by name order; else a memory map (its view uses the thread lists), else
+   * the first new item.
+   */
+  const pickNew = (items: EvidenceItem[]): string[] => {
+    const bundle = items.find((i) => i.doc.kind === 'bundle');
+    if (bundle) return [bundle.id];
+    const known = items.filter((i) => i.doc.kind !== 'unknown-text');
+    const byName = (l: EvidenceItem[]) => [...l].sort((x, y) => x.name.localeCompare(y.name, 'en', { numeric: true })).map((i) => i.id);
+    // Memory maps of one format: the most snapshots, then the richest format.
+    const rank = ['smaps', 'pmap-X', 'pmap-x', 'proc-maps', 'gdb', 'pmap'];
+    const byFormat = new Map<string, EvidenceItem[]>();
+    for (const i of known) if (i.doc.kind === 'maps') byFormat.set(i.doc.format, [...(byFormat.get(i.doc.format) ?? []), i]);
+    const maps = [...byFormat.entries()].sort((x, y) => y[1].length - x[1].length || rank.indexOf(x[0]) - rank.indexOf(y[0]))[0]?.[1] ?? [];
+    if (maps.length >= 2) return byName(maps).slice(0, 16);
+    if (known.length === 2 && known[0].doc.kind === known[1].doc.kind && COMPARABLE.includes(known[0].doc.kind)) return byName(known);
+    return items.length ? [(maps[0] ?? known[0] ?? items[0]).id] : [];
+  };
+  const openNew = (items: EvidenceItem[]) => showEvidence(pickNew(items));
   const [shown, setShown] = createSignal<Shown>();
   const [diffState, setDiffState] = createSignal<DiffState>();
   /** The view to restore when the results page opens (from the URL, or as it was left). */
@@ -83,6 +120,14 @@ export function App(): JSX.Element {
   /** Shows what a URL names: a cached analysis (with its view) or a comparison of two. */
   const applyRoute = async (r: Route) => {
     if (r.kind === 'start') return;
+    if (r.kind === 'evidence') {
+      const all = await listEvidence();
+      setEvidence(all);
+      const ids = r.ids.filter((id) => all.some((i) => i.id === id));
+      if (ids.length < r.ids.length) setNotice({ kind: 'warn', text: 'The evidence this address names is not stored in this browser (it may have been removed). Drop or paste the tool output again.' });
+      showEvidence(ids);
+      return;
+    }
     const list = await listRecent();
     const entry = (key: string) => list.find((e) => e.key === key);
     if (r.kind === 'analysis') {
@@ -122,6 +167,7 @@ export function App(): JSX.Element {
     setStoreBroken(!!check.unavailable);
     if (check.message) setNotice({ kind: 'warn', text: check.message });
     await refreshRecent();
+    setEvidence(await listEvidence());
     await applyRoute(parseHash(location.hash));
   });
   onCleanup(() => window.removeEventListener('hashchange', onHash));
@@ -139,7 +185,7 @@ export function App(): JSX.Element {
   };
 
   /** Starts a run; `getFiles` may itself take time (the sample is fetched) and fail. */
-  async function start(label: string, getFiles: () => Promise<File[]>, firstStage = 'Opening the files', raw?: RawChoice) {
+  async function start(label: string, getFiles: () => Promise<File[]>, firstStage = 'Opening the files', raw?: RawChoice, pasted?: { name: string; text: string }) {
     run()?.cancel(true);
     setRawAsk(undefined);
     const id = ++runSeq;
@@ -173,11 +219,36 @@ export function App(): JSX.Element {
       if (r && r.id === id) setRun({ ...r, ...p });
     };
     try {
-      const files = await getFiles();
+      let files = await getFiles();
       lastFiles = files;
       if (!alive()) return;
-      label = files.map((f) => f.name).join(' + ');
+      label = pasted ? pasted.name : files.map((f) => f.name).join(' + ');
       patch({ label });
+      // Text files (tool output) become evidence items; cores and binaries go on to the analysis.
+      // (A raw dump read again with its base skips this: its files were split when it was dropped.)
+      const split = pasted || raw ? { texts: [], bundles: [], rest: [], cores: 0, binaries: [] as File[] } : await splitInputs(files);
+      if (!alive()) return;
+      if (pasted || split.texts.length || split.bundles.length) {
+        const eh = readEvidence(pasted ? [pasted] : split.texts, split.binaries, { onStage: (stage) => patch({ stage }), onProgress: (progress: Progress) => patch({ progress }) }, split.bundles);
+        handle = eh;
+        const { items, cores } = await eh.promise;
+        if (!alive()) return;
+        addEvidence(items);
+        // Something besides text and binaries (a raw memory dump, bad input) still goes on, to be asked about or refused.
+        const other = split.rest.some((f) => !split.binaries.includes(f));
+        if (!split.cores && !cores.length && !other) {
+          endRun(false);
+          openNew(items);
+          window.scrollTo(0, 0);
+          return;
+        }
+        // Cores dropped beside the text, or found in a bundle, go on to the analysis; the evidence
+        // opens from the start page on what was just read.
+        setEvOpen(pickNew(items));
+        files = [...split.rest, ...cores];
+        lastFiles = files;
+        setNotice({ kind: 'info', text: `Also read as evidence: ${items.map((i) => i.name).join(', ')} (Evidence, on the start page).` });
+      }
       const h = runInputs(
         files,
         {
@@ -231,6 +302,12 @@ export function App(): JSX.Element {
   const openFiles = (files: File[]) => {
     if (files.length === 0) return;
     void start(files.map((f) => f.name).join(' + '), async () => files);
+  };
+
+  /** Tool output pasted in the box: read from memory as one evidence item. */
+  const pastedText = (text: string) => {
+    const n = evidence().filter((i) => i.pasted).length + 1;
+    void start(`pasted text ${n}`, async () => [], 'Reading the pasted text', undefined, { name: `pasted-${n}.txt`, text });
   };
 
   const openSample = () =>
@@ -466,6 +543,21 @@ export function App(): JSX.Element {
           )}
         </Show>
         <div class="content" hidden={runVisible()}>
+          <Show when={screen() === 'evidence'}>
+            <EvidenceView
+              items={evidence()}
+              open={evOpen()}
+              onOpen={showEvidence}
+              onRemove={(id) => {
+                void forgetEvidence(id);
+                setEvidence(evidence().filter((i) => i.id !== id));
+                if (evOpen().includes(id)) showEvidence(evOpen().filter((x) => x !== id));
+              }}
+              onNew={toStart}
+              onFiles={openFiles}
+              onPaste={pastedText}
+            />
+          </Show>
           <Show when={screen() === 'diff' && diffState()} keyed>
             {(d) => <DiffView shown={d.shown} initialTable={d.table} onOpen={openDiffItem} onNew={toStart} />}
           </Show>
@@ -489,6 +581,7 @@ export function App(): JSX.Element {
                   onBackToResults={() => setScreen('results')}
                   comparison={diffState() ? diffState()!.shown.items.map((i) => i.name).join(' ↔ ') : undefined}
                   onBackToComparison={() => setScreen('diff')}
+                  extra={<EvidenceStart count={evidence().length} onOpen={() => showEvidence(evOpen().length ? evOpen() : evidence().length ? [evidence()[0].id] : [])} onPaste={pastedText} />}
                 />
               </Show>
             }
@@ -517,7 +610,7 @@ export function App(): JSX.Element {
 
       <Show when={dragging()}>
         <div class="drop-overlay" aria-hidden="true">
-          <div>Drop the core (and its executable and .so files) — or several cores of one process to compare them</div>
+          <div>Drop the core (and its executable and .so files) — or several cores of one process to compare them — or tool output (top, ps, pidstat, /proc, strace, valgrind, heap profiles)</div>
         </div>
       </Show>
     </div>

@@ -23,6 +23,8 @@ export function StartPage(props: {
   /** The comparison still in memory, if any. */
   comparison?: string;
   onBackToComparison: () => void;
+  /** More on the page, after the drop zone (the text evidence: paste box, evidence read so far). */
+  extra?: JSX.Element;
 }): JSX.Element {
   const [comparing, setComparing] = createSignal<RecentEntry>();
   const storedBytes = createMemo(() => props.recent.reduce((a, e) => a + (e.bytes || 0), 0));
@@ -73,6 +75,8 @@ export function StartPage(props: {
           </li>
         </ul>
       </section>
+
+      {props.extra}
 
       <section class="recent-section" aria-labelledby="recent-title">
         <div class="section-head">

@@ -1,6 +1,6 @@
 // The URL's hash names what is on screen, so a reload (or a bookmark in this browser) comes back
 // to it from the cache: `#a=<cache key>&s=<section>&heap=sizes&leaks=types&census=pointer&block=0x…&mem=0x…`
-// for an analysis, `#d=<key A>,<key B>&t=<table>` for a diff. Only cache keys (fingerprints)
+// for an analysis, `#d=<key A>,<key B>&t=<table>` for a diff, `#e=<id>[,<id>]` for text evidence. Only cache keys (fingerprints)
 // and addresses go in it — never file contents.
 import { createContext, createSignal, useContext, type Accessor } from 'solid-js';
 
@@ -18,7 +18,9 @@ export interface ViewState {
 export type Route =
   | { kind: 'start' }
   | { kind: 'analysis'; key: string; view: ViewState }
-  | { kind: 'diff'; a: string; b: string; table?: string };
+  | { kind: 'diff'; a: string; b: string; table?: string }
+  /** Text evidence open: one item, or two of a kind compared, or several memory maps (ids are content fingerprints). */
+  | { kind: 'evidence'; ids: string[] };
 
 const TAB_NAMES = ['heap', 'leaks', 'census', 'content'];
 const HEX = /^0x[0-9a-f]{1,16}$/i;
@@ -46,6 +48,8 @@ export function parseHash(hash: string): Route {
     const t = p.get('t');
     if (x && y) return { kind: 'diff', a: x, b: y, ...(t && /^[a-z-]{1,30}$/.test(t) ? { table: t } : {}) };
   }
+  const e = p.get('e');
+  if (e !== null) return { kind: 'evidence', ids: e.split(',').filter((x) => /^[0-9a-f]{16}b?$/.test(x)).slice(0, 16) };
   return { kind: 'start' };
 }
 
@@ -60,7 +64,7 @@ export function hashOf(r: Route): string {
   } else if (r.kind === 'diff') {
     p.set('d', `${r.a},${r.b}`);
     if (r.table) p.set('t', r.table);
-  }
+  } else if (r.kind === 'evidence') p.set('e', r.ids.join(','));
   const s = p.toString();
   return s ? '#' + s : '';
 }

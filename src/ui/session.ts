@@ -82,7 +82,7 @@ export function prepare(): void {
 }
 
 let demanglerReady: Promise<void> | undefined;
-function ensureDemangler(): Promise<void> {
+export function ensureDemangler(): Promise<void> {
   demanglerReady ??= fetch(demangleUrl)
     .then((r) => r.arrayBuffer())
     .then((b) => initDemangler(b))

@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisJSON } from '../../src/engine/analyze';
 import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
-import { WORK, buildFixture, dumpFixture, type Dumped } from '../helpers/fixtures';
+import { ROOT, WORK, buildFixture, dumpFixture, type Dumped } from '../helpers/fixtures';
 
 interface LeakTruth {
   tops: string[];
@@ -80,11 +80,10 @@ describe('app in Chromium', () => {
   });
 
   it('keeps the results and says what is wrong when a non-ELF file is dropped', async () => {
-    const dir = join(WORK, 'e2e');
-    mkdirSync(dir, { recursive: true });
-    const bad = join(dir, 'pmap.txt');
-    writeFileSync(bad, '8704:   ./spp_worker\nAddress Kbytes RSS Dirty Mode Mapping\n');
-    await page.getByTestId('file-input').setInputFiles([bad]);
+    // Binary data that is neither ELF nor gzip, two files of it (one alone may be a raw memory
+    // dump: the raw form asks for its base; text files are evidence: test/e2e/evidence.test.ts).
+    const bad = [join(ROOT, 'docs', 'screenshot-summary.png'), join(ROOT, 'docs', 'screenshot-heap.png')];
+    await page.getByTestId('file-input').setInputFiles(bad);
     await page.getByTestId('error').waitFor();
     expect(await page.getByTestId('error').innerText()).toMatch(/not an ELF file/);
     expect(await page.getByTestId('results').isVisible()).toBe(true);

@@ -196,8 +196,30 @@ def collect():
             kind = "unsorted" if i == 1 else ("small" if i < 64 else "large")
             counts[kind] += n
 
+        # a thread arena's heaps (arena.c): each starts with a heap_info {ar_ptr, prev, size, ...}
+        # at a HEAP_MAX_SIZE-aligned address (2 * DEFAULT_MMAP_THRESHOLD_MAX: 64 MiB, 1 MiB for
+        # 32-bit); the newest holds the top chunk, prev links the older ones
+        heaps = []
+        if a != int(main_arena.address) and top:
+            heap_max = (64 << 20) if word == 8 else (1 << 20)
+            h = top & ~(heap_max - 1)
+            ptr_t = gdb.lookup_type("unsigned long").pointer() if word == 8 else gdb.lookup_type("unsigned int").pointer()
+            while h and len(heaps) < 4096:
+                try:
+                    w = gdb.Value(h).cast(ptr_t)
+                    ar_ptr, prev, size = int(w[0]), int(w[1]), int(w[2])
+                except gdb.MemoryError as e:
+                    errors.append("arena %s: heap_info at %s unreadable: %s" % (hx(a), hx(h), e))
+                    break
+                if ar_ptr != a:
+                    errors.append("arena %s: heap_info at %s names arena %s" % (hx(a), hx(h), hx(ar_ptr)))
+                    break
+                heaps.append({"start": hx(h), "size": size})
+                h = prev
+
         arenas.append({
             "address": hx(a),
+            "heaps": heaps,
             "top": hx(top),
             "topSize": top_size,
             "systemMem": int(ar["system_mem"]),

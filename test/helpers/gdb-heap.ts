@@ -17,6 +17,8 @@ export interface GdbArena {
   /** chunksize(top); null when the top chunk could not be read */
   topSize: number | null;
   systemMem: number;
+  /** a thread arena's heaps (heap_info: start and size), newest (holding top) first; none for main_arena */
+  heaps: { start: string; size: number }[];
   /** one list per fastbinsY index, fd links followed with safe-linking decoded */
   fastbins: string[][];
   /** Σ chunksize over the fastbin chunks */

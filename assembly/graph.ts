@@ -7,6 +7,7 @@
 // worker 0 gathers all edges, builds the graph (CSR) and walks it from the roots.
 import { memAlloc, memEnsure, memSetTop } from "./mem";
 import { heapRecords, heapRecordCount } from "./heap";
+import { radixSortPairs } from "./sort";
 
 let ws: u32 = 8;
 let gN: u32 = 0;
@@ -74,42 +75,10 @@ function sortPairs(keys: usize, vals: usize, tk: usize, tv: usize, n: u32): void
   if (diff == 0) return;
   const lo = <u32>ctz(diff);
   const hi: u32 = 64 - <u32>clz(diff);
-  const hist = memAlloc(2048 * 4);
-  let sk = keys;
-  let sv = vals;
-  let dk = tk;
-  let dv = tv;
-  for (let shift = lo; shift < hi; shift += 11) {
-    memory.fill(hist, 0, 2048 * 4);
-    for (let i: u32 = 0; i < n; i++) {
-      const a = hist + (<usize>(<u32>(load<u64>(sk + (<usize>i << 3)) >> shift) & 2047) << 2);
-      store<u32>(a, load<u32>(a) + 1);
-    }
-    let sum: u32 = 0;
-    for (let b: u32 = 0; b < 2048; b++) {
-      const a = hist + (<usize>b << 2);
-      const c = load<u32>(a);
-      store<u32>(a, sum);
-      sum += c;
-    }
-    for (let i: u32 = 0; i < n; i++) {
-      const k = load<u64>(sk + (<usize>i << 3));
-      const a = hist + (<usize>(<u32>(k >> shift) & 2047) << 2);
-      const pos = load<u32>(a);
-      store<u32>(a, pos + 1);
-      store<u64>(dk + (<usize>pos << 3), k);
-      store<u32>(dv + (<usize>pos << 2), load<u32>(sv + (<usize>i << 2)));
-    }
-    let t = sk;
-    sk = dk;
-    dk = t;
-    t = sv;
-    sv = dv;
-    dv = t;
-  }
-  if (sk != keys) {
-    memory.copy(keys, sk, <usize>n << 3);
-    memory.copy(vals, sv, <usize>n << 2);
+  // 11-bit digits over the bits that differ
+  if (radixSortPairs(keys, vals, tk, tv, n, lo, hi, 11, memAlloc(2048 * 4))) {
+    memory.copy(keys, tk, <usize>n << 3);
+    memory.copy(vals, tv, <usize>n << 2);
   }
 }
 

@@ -14,6 +14,7 @@
 // later start with err = T. For every entry the true count (in this worker) lies in
 // [count, count + err]; a string that is in no entry occurred at most T times.
 import { memAlloc } from "./mem";
+import { radixSortPairs } from "./sort";
 
 // ---- configuration and totals ------------------------------------------------------
 
@@ -628,44 +629,7 @@ export function contentExport(t: u32, oh: usize, og: usize, oc: usize, oe: usize
   return n;
 }
 
-/** LSD radix sort of (u64 key, u32 value) pairs on 16-bit digits. Returns true when the result is in (k2, v2). */
+/** Sorts (u64 key, u32 value) pairs on 16-bit digits (hist holds 65536 counters). Returns true when the result is in (k2, v2). */
 function sortPairs(k1: usize, v1: usize, k2: usize, v2: usize, n: u32): bool {
-  if (n < 2) return false;
-  const h = hist; // reuse: needs 65536 × 4 bytes
-  let sk = k1;
-  let sv = v1;
-  let dk = k2;
-  let dv = v2;
-  let swapped = false;
-  for (let pass: u32 = 0; pass < 4; pass++) {
-    const shift = <u64>(pass << 4);
-    memory.fill(h, 0, 65536 << 2);
-    for (let i: u32 = 0; i < n; i++) {
-      const a = h + (<usize>(<u32>(load<u64>(sk + (<usize>i << 3)) >> shift) & 0xffff) << 2);
-      store<u32>(a, load<u32>(a) + 1);
-    }
-    let sum: u32 = 0;
-    for (let b: u32 = 0; b < 65536; b++) {
-      const a = h + (<usize>b << 2);
-      const c = load<u32>(a);
-      store<u32>(a, sum);
-      sum += c;
-    }
-    for (let i: u32 = 0; i < n; i++) {
-      const k = load<u64>(sk + (<usize>i << 3));
-      const a = h + (<usize>(<u32>(k >> shift) & 0xffff) << 2);
-      const pos = load<u32>(a);
-      store<u32>(a, pos + 1);
-      store<u64>(dk + (<usize>pos << 3), k);
-      store<u32>(dv + (<usize>pos << 2), load<u32>(sv + (<usize>i << 2)));
-    }
-    let t = sk;
-    sk = dk;
-    dk = t;
-    t = sv;
-    sv = dv;
-    dv = t;
-    swapped = !swapped;
-  }
-  return swapped;
+  return radixSortPairs(k1, v1, k2, v2, n, 0, 64, 16, hist);
 }

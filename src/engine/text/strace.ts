@@ -79,7 +79,7 @@ const CALL = /^(\w+)\((.*)\)\s+=\s+(-?(?:0x[0-9a-f]+|\d+)|\?)(?:\s+([A-Z][A-Z0-9
 const INTEREST = /mmap|munmap|mremap|brk\(|clone|prctl|\/comm|write\(|resumed|execve/;
 
 /**
- * Live mappings [start, end), sorted by start, in buckets of at most 512 (a sorted list of
+ * Live mappings [start, end), sorted by start, in buckets of at most 64 (a sorted list of
  * sorted lists): inserting or removing moves at most a bucket, whatever the number of mappings
  * (a leak that maps ever lower addresses would otherwise shift the whole array each time).
  */
@@ -114,7 +114,7 @@ class LiveSet {
   }
   private splitIfLarge(b: number) {
     const arr = this.buckets[b];
-    if (arr.length > 512) this.buckets.splice(b + 1, 0, arr.splice(256));
+    if (arr.length > 64) this.buckets.splice(b + 1, 0, arr.splice(32));
   }
   insert(r: Rec) {
     if (!this.buckets.length) {
@@ -403,6 +403,8 @@ export const straceImporter: TextImporter<StraceDoc> = {
       }
     };
 
+    let lastClock = '';
+    let lastClockT = 0;
     return {
       line(l, no) {
         if (!INTEREST.test(l)) {
@@ -417,7 +419,12 @@ export const straceImporter: TextImporter<StraceDoc> = {
         const pid = Number(m[1] ?? m[2] ?? 0);
         let t: number | undefined;
         if (m[3]) {
-          t = clock.at(clockSeconds(m[3])!);
+          // strace -t prints whole seconds: most lines repeat the one before's time.
+          if (m[3] !== lastClock) {
+            lastClock = m[3];
+            lastClockT = clock.at(clockSeconds(m[3])!);
+          }
+          t = lastClockT;
           if (timeBase === 'none') timeBase = 'clock';
         } else if (m[4]) {
           t = Number(m[4]);

@@ -343,7 +343,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (args.cmd === 'map') {
       const j = toJSON(opened);
-      await emit(args, args.json ? JSON.stringify(j, null, 2) + '\n' : renderAnalysis(j, { top: 0 }));
+      await emit(args, args.json ? JSON.stringify(j, null, 2) + '\n' : renderAnalysis(j, { top: 0 }) + stacksText(j));
       return 0;
     }
     const pool = await nodePool(core.path, args.workers);
@@ -377,7 +377,7 @@ export async function main(argv: string[]): Promise<number> {
       } else if (args.cmd === 'leaks') {
         if (!result.leaks) throw new Error('no heap was reconstructed from this core, so there are no leaks to report (see the diagnostics of heaplens analyze)');
         text = args.json ? JSON.stringify(result.leaks, null, 2) + '\n' : renderLeaks(result, args.top ?? 30);
-      } else text = args.json ? JSON.stringify(result, null, 2) + '\n' : renderAnalysis(result, { top: args.top ?? 30 });
+      } else text = args.json ? JSON.stringify(result, null, 2) + '\n' : renderAnalysis(result, { top: args.top ?? 30 }) + stacksText(result);
     } finally {
       process.off('SIGINT', onSig);
       pool.dispose();
@@ -541,6 +541,13 @@ export interface TextSetJSON {
   bundles?: Omit<BundleDoc, 'documents' | 'comparisons' | 'threadStacks'>[];
   /** Thread stacks from each core found in the bundles. */
   coreStacks?: ThreadStacksDoc[];
+}
+
+/** A core's thread stacks against its address space (seed 001 case 4), after the analysis tables; nothing for a raw dump or a core without thread stacks. */
+function stacksText(j: AnalysisJSON): string {
+  if (j.format === 'raw' || j.threads.length < 2) return '';
+  const d = threadStacksFromCore(j);
+  return d.stacks.length ? '\n' + renderThreadStacks(d, 10) : '';
 }
 
 /** heaplens text FILE...: each file recognized and answered; two of a kind compared (first = base). */

@@ -10,7 +10,7 @@ import { openInputs, toJSON } from '../../src/engine/analyze';
 import type { MapsDoc, ThreadsDoc } from '../../src/engine/text';
 import { threadStacksFromCore, threadStacksFromMaps } from '../../src/engine/text/stacks';
 import { NodeFileSource } from '../../src/workers/node-source';
-import { buildFixture, kernelCoreSupport } from '../helpers/fixtures';
+import { ROOT, buildFixture, kernelCoreSupport } from '../helpers/fixtures';
 import { type Running, missingTool, readTextFile, run, start, workDir } from '../helpers/text-tools';
 
 interface Truth {
@@ -103,6 +103,12 @@ describe.skipIf(why)(`thread stacks of a 32-bit process${why ? ` (skipped: ${why
       expectVerdict(d);
       // Each stack holds its thread's stack pointer.
       expect(new Set(d.stacks.map((s) => s.tid))).toEqual(new Set(truth.threads.map((t) => t.tid)));
+      // The CLI's map and analysis tables end with the same verdict and fix.
+      const { stdout } = await run('node', [join(ROOT, 'bin', 'heaplens.mjs'), 'map', core!]);
+      expect(stdout).toContain('Thread stacks (from the core');
+      expect(stdout).toContain(`): address space nearly exhausted`);
+      expect(stdout).toContain(`about ${truth.more} more`);
+      expect(stdout).toMatch(/Fix to try: .*pthread_attr_setstacksize/);
     } finally {
       await src.close();
     }

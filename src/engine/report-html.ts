@@ -7,6 +7,7 @@ import type { AnalysisJSON } from './analyze';
 import type { DiffJSON, DiffRow } from './diff';
 import { type TrendJSON, type TrendRow, sparkPoints } from './trend';
 import { bytes } from './format';
+import { threadStacksFromCore } from './text/stacks';
 import type { RegexJSON, StringsJSON } from './content/json';
 import { contentTables } from './content/export';
 import {
@@ -137,10 +138,19 @@ function analysisBody(j: AnalysisJSON, opts: ReportOptions): string {
   }
   const ct = opts.content ? contentTables(opts.content, opts) : [];
   if (ct.length) out.push(`<section id="content"><h2>Content</h2>${ct.map((t) => tableHtml(t, top)).join('\n')}</section>`);
-  out.push(`<section id="threads"><h2>Threads</h2>${tableHtml(threadsTable(j.threads), top)}</section>`);
+  out.push(`<section id="threads"><h2>Threads</h2>${stacksNote(j)}${tableHtml(threadsTable(j.threads), top)}</section>`);
   out.push(`<section id="modules"><h2>Modules</h2>${tableHtml(modulesTable(j.modules), top)}</section>`);
   if (j.diagnostics.length) out.push(`<section id="diagnostics"><h2>Diagnostics</h2>${tableHtml(diagnosticsTable(j.diagnostics), 100)}</section>`);
   return out.join('\n');
+}
+
+/** The thread stacks against the address space (seed 001 case 4), above the threads table; a warning when too little is left. */
+function stacksNote(j: AnalysisJSON): string {
+  if (j.format === 'raw' || j.threads.length < 2) return '';
+  const d = threadStacksFromCore(j);
+  if (!d.stacks.length) return '';
+  const warn = d.verdict !== 'ok';
+  return `<p class="note${warn ? ' warn' : ''}" id="thread-stacks"><b>Thread stacks: ${esc(d.verdict)}.</b> ${esc(d.summary)}${d.fix ? ` <b>Fix to try:</b> ${esc(d.fix)}` : ''}</p>`;
 }
 
 function summaryList(j: AnalysisJSON, opts: TableOptions): string {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openInputs, toJSON } from '../../src/engine/analyze';
+import { reportHtml } from '../../src/engine/report-html';
 import type { MapsDoc, ThreadsDoc } from '../../src/engine/text';
 import { threadStacksFromCore, threadStacksFromMaps } from '../../src/engine/text/stacks';
 import { NodeFileSource } from '../../src/workers/node-source';
@@ -109,6 +110,10 @@ describe.skipIf(why)(`thread stacks of a 32-bit process${why ? ` (skipped: ${why
       expect(stdout).toContain(`): address space nearly exhausted`);
       expect(stdout).toContain(`about ${truth.more} more`);
       expect(stdout).toMatch(/Fix to try: .*pthread_attr_setstacksize/);
+      // So does the HTML report's Threads section.
+      const html = reportHtml(json);
+      expect(html).toMatch(/<p class="note warn" id="thread-stacks"><b>Thread stacks: address space nearly exhausted\.<\/b>/);
+      expect(html).toContain(`about ${truth.more} more`);
     } finally {
       await src.close();
     }

@@ -87,9 +87,10 @@ export function trendRows(lists: ({ list: Listed[]; cut: boolean } | undefined)[
       const c1 = (last as { count: number }).count;
       if (st.every((s) => s > 0)) row.pattern = c0 === 0 ? 'new' : 'steady';
       else if (st.every((s) => s === 0)) row.pattern = 'same';
+      // Grew, then flat (from nothing too: a cache created after the first dump that filled up).
+      else if (d.bytes > 0 && st[st.length - 1] === 0 && st.some((s) => s > 0)) row.pattern = 'plateau';
       else if (c0 === 0 && d.bytes > 0) row.pattern = 'new';
       else if (c1 === 0 && d.bytes < 0) row.pattern = 'gone';
-      else if (d.bytes > 0 && st[st.length - 1] === 0 && st.some((s) => s > 0)) row.pattern = 'plateau';
       else if (d.bytes > 0) row.pattern = 'grew';
       else if (d.bytes < 0) row.pattern = 'shrank';
       else row.pattern = 'same';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type HeapDiffDoc, type HeapProfileDoc, compareTexts, encodePprof, heapProfileToPprof } from '../../src/engine/text';
+import { type HeapDiffDoc, type HeapProfileDoc, type HeapTrendDoc, analyzeTextSet, compareTexts, encodePprof, heapProfileToPprof } from '../../src/engine/text';
 import { buildFixture } from '../helpers/fixtures';
 import { claimedBy, missingHeader, missingTool, readTextFile, run, workDir } from '../helpers/text-tools';
 
@@ -56,6 +56,37 @@ function flatOf(p: Profile, fn: string): number {
 
 const whyTc = missingHeader('gperftools/heap-profiler.h', 'libgoogle-perftools-dev');
 const whyJe = missingHeader('jemalloc/jemalloc.h', 'libjemalloc-dev');
+
+describe.skipIf(whyTc)(`three tcmalloc heap profiles: each function's trend${whyTc ? ` (skipped: ${whyTc})` : ''}`, () => {
+  it('the leak grows at every step, the session cache fills then stays, the rest holds; given in any order', async () => {
+    const dir = workDir('tcmalloc3');
+    const exe = await buildFixture('heapprof.cpp', { libs: ['-ltcmalloc'] });
+    await run(exe, [join(dir, 'truth.json'), dir, '3']);
+    const t = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as { dumps: string[]; trend: Record<string, { objects: number[]; bytes: number[]; pattern: string }> };
+    expect(t.dumps).toHaveLength(3);
+    // Given last, first, middle: ordered by the sequence numbers tcmalloc puts in the names.
+    const docs = [];
+    for (const f of [t.dumps[2], t.dumps[0], t.dumps[1]]) docs.push((await readTextFile(f, [exe])) as HeapProfileDoc);
+    const { comparisons } = analyzeTextSet(docs);
+    const trend = comparisons.find((c) => c.kind === 'heap-profile-trend') as HeapTrendDoc;
+    expect(trend.orderedBy).toBe('sequence number in the name');
+    expect(trend.profiles.map((p) => p.name)).toEqual(t.dumps.map((d) => d.replace(/^.*\//, '')));
+    for (const [fn, want] of Object.entries(t.trend)) {
+      const row = trend.functions.find((r) => r.label === fn);
+      expect(row, fn).toBeDefined();
+      expect(row!.points, fn).toEqual(want.objects.map((count, i) => ({ count, bytes: want.bytes[i] })));
+      expect(row!.pattern, fn).toBe(want.pattern);
+    }
+    // Steady first; the findings name the leak, then the cache.
+    expect(trend.functions[0].label).toBe('svc::leak_requests(int, unsigned long)');
+    expect(trend.findings[0]).toMatch(/^svc::leak_requests\(int, unsigned long\): .* grew at every one of the 2 steps/);
+    expect(trend.findings[1]).toMatch(/^fill_sessions\(int\): .* stayed flat/);
+    // The two-profile diff is first against last in that order too.
+    const diff = comparisons.find((c) => c.kind === 'heap-profile-diff') as HeapDiffDoc;
+    expect(diff.base.name).toBe(trend.profiles[0].name);
+    expect(diff.profile.name).toBe(trend.profiles[2].name);
+  });
+});
 
 describe.skipIf(whyTc)(`tcmalloc heap profiles${whyTc ? ` (skipped: ${whyTc})` : ''}`, () => {
   let truth: Truth;

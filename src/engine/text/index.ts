@@ -5,6 +5,7 @@ import type { Binary } from '../elf/symbols';
 import { type TextDocBase, type TextImporter, TEXT_JSON_VERSION, firstLines } from './common';
 import { fitGrowth } from './growth';
 import { type HeapDiffDoc, type HeapProfileDoc, diffHeapProfiles, heapProfileImporter } from './heapprofile';
+import { type HeapTrendDoc, orderProfiles, trendHeapProfiles } from './heaptrend';
 import { forEachLine, readHead } from './lines';
 import { type MapsDoc, mapsImporter } from './maps';
 import { type MapsDiffDoc, compareMaps } from './maps-diff';
@@ -48,7 +49,7 @@ export interface ThreadsDiffDoc {
   rows: { first: number; last: number };
 }
 
-export type TextComparison = MapsDiffDoc | MeminfoDiffDoc | ThreadsDiffDoc | HeapDiffDoc | SeriesDoc;
+export type TextComparison = MapsDiffDoc | MeminfoDiffDoc | ThreadsDiffDoc | HeapDiffDoc | HeapTrendDoc | SeriesDoc;
 
 /** Every importer, in the order ties are broken. */
 export const TEXT_IMPORTERS: TextImporter[] = [heapProfileImporter, mapsImporter, valgrindImporter, meminfoImporter, statusImporter, pidstatImporter, topImporter, psImporter, straceImporter] as TextImporter[];
@@ -192,6 +193,13 @@ export function analyzeTextSet(docs: TextDocument[]): TextSetAnalysis {
       if (best.length >= 2) comparisons.push(compareMaps(best, { threads: lists }));
       continue;
     }
+    if (list[0].kind === 'heap-profile') {
+      // In the order taken (sequence numbers in the names): the first against the last, as pprof --base; three or more, each function's trend.
+      const ordered = orderProfiles(list as HeapProfileDoc[]).docs;
+      comparisons.push(diffHeapProfiles(ordered[0], ordered[ordered.length - 1]));
+      if (ordered.length >= 3) comparisons.push(trendHeapProfiles(ordered));
+      continue;
+    }
     const c = compareTexts(list[0], list[list.length - 1]);
     if (c) comparisons.push(c);
   }
@@ -209,6 +217,8 @@ export function analyzeTextSet(docs: TextDocument[]): TextSetAnalysis {
 
 export { heapProfileToPprof, encodePprof } from './pprof';
 export { diffHeapProfiles } from './heapprofile';
+export { orderProfiles, trendHeapProfiles } from './heaptrend';
+export type { HeapTrendDoc } from './heaptrend';
 export { sortLossGroups } from './valgrind';
 export { compareMaps } from './maps-diff';
 export type { CompareMapsOptions, RegionTrack, MapsCorrelation } from './maps-diff';

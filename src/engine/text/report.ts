@@ -3,6 +3,7 @@ import { bytes } from '../format';
 import { table } from '../report-text';
 import type { TextComparison, TextDocument } from './index';
 import type { HeapDiffDoc, HeapProfileDoc } from './heapprofile';
+import type { HeapTrendDoc } from './heaptrend';
 import { type MapsDoc, kib as kibs } from './maps';
 import type { MapsDiffDoc, RegionTrack } from './maps-diff';
 import type { ThreadStacksDoc } from './stacks';
@@ -188,6 +189,21 @@ export function renderHeapDiff(d: HeapDiffDoc, top: number): string {
   return out.join('\n') + '\n' + diagnostics(d);
 }
 
+export function renderHeapTrend(d: HeapTrendDoc, top: number): string {
+  const out: string[] = [];
+  out.push(`Heap profiles across ${d.profiles.length} (${d.orderedBy === 'as given' ? 'in the order given' : 'ordered by the sequence numbers in their names'}): ${d.profiles.map((p) => p.name).join(' → ')}`);
+  out.push(`  in use ${d.profiles.map((p) => bytes(p.inuseBytes)).join(' → ')}`);
+  for (const f of d.findings) out.push(`  ${f}`);
+  out.push('');
+  const shown = d.functions.filter((r) => r.pattern !== 'same').slice(0, top);
+  out.push(table(['Pattern', 'Δ flat bytes', ...d.profiles.map((_, i) => `#${i + 1} bytes`), 'Function'], shown.map((r) => [
+    r.pattern, r.delta ? signed(n(Math.abs(r.delta.bytes)), r.delta.bytes) : '', ...r.points.map((p) => ('atMost' in p ? `≤ ${n(p.atMost)}` : n(p.bytes))), r.label,
+  ]), [false, true, ...d.profiles.map(() => true)]));
+  const same = d.functions.length - d.functions.filter((r) => r.pattern !== 'same').length;
+  if (same) out.push(`  (${n(same)} function(s) held the same memory in every profile)`);
+  return out.join('\n') + '\n' + diagnostics(d);
+}
+
 const FORMAT_TITLE: Record<string, string> = { 'proc-maps': '/proc/PID/maps', smaps: '/proc/PID/smaps', 'pmap-x': 'pmap -x', 'pmap-X': 'pmap -X', pmap: 'pmap', gdb: 'gdb info proc mappings' };
 
 export function renderMaps(d: MapsDoc, top: number): string {
@@ -279,6 +295,7 @@ export function renderComparison(c: TextComparison, opts: TextReportOptions = {}
     case 'threads-diff':
       return [`Threads ${c.base} → ${c.current}: ${n(c.rows.first)} → ${n(c.rows.last)}`, c.changes.length ? table(['Name', 'Before', 'After', 'Change'], c.changes.slice(0, top).map((x) => [x.name, n(x.first), n(x.last), signed(n(Math.abs(x.last - x.first)), x.last - x.first)]), [false, true, true, true]) : '  no name changed its count\n'].join('\n');
     case 'heap-profile-diff': return renderHeapDiff(c, top);
+    case 'heap-profile-trend': return renderHeapTrend(c, top);
     case 'pidstat':
     case 'proc-status': return `Both files as one series\n${renderSeries(c, top)}`;
   }

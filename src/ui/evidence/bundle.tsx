@@ -20,6 +20,8 @@ function comparisonLine(c: TextComparison): string {
       return c.changes.length ? `Threads: ${c.changes.slice(0, 3).map((x) => `“${x.name}” ${x.first} → ${x.last}`).join(', ')}` : `Threads: no name changed its count (${c.rows.first} → ${c.rows.last} rows)`;
     case 'heap-profile-diff':
       return `Heap profiles: ${c.summary}`;
+    case 'heap-profile-trend':
+      return `Heap profiles across ${c.profiles.length}: ${c.findings[0]}`;
     default:
       return `${c.kind === 'pidstat' ? 'pidstat' : '/proc/PID/status'}: ${c.series.flatMap((s) => s.findings).slice(0, 2).join('; ') || 'no steady rise'}`;
   }

@@ -1,15 +1,15 @@
 // Bases of the raw-dump and text parts of the fuzz suite, made at test time from real things:
 // the [heap] of the fixture's core cut out as a raw dump (what gdb's `dump binary memory` writes),
 // with the process map as /proc/PID/maps text; and the outputs of the real tools heaplens reads
-// (/proc files, pmap, top, ps, strace, pidstat, valgrind) run on this machine.
+// (/proc files, pmap, top, ps, strace, pidstat, valgrind, tcmalloc's heap profiles) run on this machine.
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AnalysisJSON } from '../../src/engine/analyze';
-import { ROOT, WORK } from '../helpers/fixtures';
-import { missingTool } from '../helpers/text-tools';
+import { ROOT, WORK, buildFixture } from '../helpers/fixtures';
+import { missingHeader, missingTool } from '../helpers/text-tools';
 import type { BundleLayout, CoreLayout, RawLayout, TextLayout } from './mutate';
 import { openInputs } from '../../src/engine/analyze';
 import { NodeFileSource } from '../../src/workers/node-source';
@@ -90,6 +90,22 @@ export async function textSamples(notes: string[]): Promise<TextLayout> {
   }
   await tool('strace -f -t', 'strace', ['-f', '-t', '-e', 'trace=memory', 'ls', '/'], 'strace', { stderr: true });
   await tool('valgrind', 'valgrind', ['--leak-check=full', 'ls', '/'], 'valgrind', { stderr: true, timeout: 120000 });
+  // A HEAPPROFILE dump written by tcmalloc (test/fixtures/heapprof.cpp).
+  const noTc = missingHeader('gperftools/heap-profiler.h', 'libgoogle-perftools-dev');
+  if (noTc) notes.push(`text base without a heap profile: ${noTc}`);
+  else {
+    const dir = join(WORK, 'fuzz', 'heapprof');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    try {
+      const exe = await buildFixture('heapprof.cpp', { libs: ['-ltcmalloc'] });
+      await run(exe, [join(dir, 'truth.json'), dir], { timeout: 60000 });
+      const t = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as { dumps: string[] };
+      samples.push({ name: 'tcmalloc HEAPPROFILE', text: readFileSync(t.dumps[1], 'utf8') });
+    } catch (e) {
+      notes.push(`text base without a heap profile: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
   return { samples };
 }
 

@@ -1,7 +1,10 @@
-// Threads: TID, SP, IP (symbolized when a binary was given), stack region; expand for registers.
+// Threads: the thread stacks against the address space (a verdict, with the fix when they crowd
+// it), then TID, SP, IP (symbolized when a binary was given), stack region; expand for registers.
 import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
-import { CsvButton, MemButton } from './common';
+import { CsvButton, Disclosure, MemButton } from './common';
+import { ThreadStacksView } from './evidence/maps';
+import { coreThreadStacks } from './session';
 import { threadsTable } from '../engine/tables';
 import { num, padHex } from './fmt';
 
@@ -16,9 +19,11 @@ export function ThreadsView(props: { json: AnalysisJSON; onShowInMap: (addr: str
   };
   const allOpen = () => props.json.threads.length > 0 && open().size === props.json.threads.length;
   const regionByStart = createMemo(() => new Map(props.json.regions.map((r) => [r.start, r])));
+  const stacks = createMemo(() => coreThreadStacks(props.json));
 
   return (
     <div>
+      <Show when={stacks()}>{(d) => <ThreadStacksView doc={d()} />}</Show>
       <div class="toolbar">
         <span class="muted">
           {num(props.json.threads.length)} thread{props.json.threads.length === 1 ? '' : 's'} · registers from NT_PRSTATUS
@@ -57,16 +62,9 @@ export function ThreadsView(props: { json: AnalysisJSON; onShowInMap: (addr: str
                   <>
                     <tr class={isOpen() ? 'expanded' : ''}>
                       <td class="r">
-                        <button
-                          type="button"
-                          class="disclosure"
-                          aria-expanded={isOpen()}
-                          aria-controls={`regs-${t.index}`}
-                          aria-label={`${isOpen() ? 'Hide' : 'Show'} registers of thread ${t.tid}`}
-                          onClick={() => toggle(t.index)}
-                        >
-                          <span aria-hidden="true">{isOpen() ? '▾' : '▸'}</span> {t.index}
-                        </button>
+                        <Disclosure open={isOpen()} controls={`regs-${t.index}`} label={`${isOpen() ? 'Hide' : 'Show'} registers of thread ${t.tid}`} onToggle={() => toggle(t.index)}>
+                          {t.index}
+                        </Disclosure>
                       </td>
                       <td class="r num">{t.tid}</td>
                       <td class="mono">

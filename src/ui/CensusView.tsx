@@ -1,8 +1,8 @@
 // Word census: the most frequent word values, each classified — the `hexdump | sort | uniq -c`
 // of the seeds, with pointer targets, vtable candidates and symbols. Filter, sort, show more.
-import { For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
+import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON, WordJSON } from '../engine/analyze';
-import { CsvButton, LabelChip, MemButton, SortHeader, type SortDir, useExport } from './common';
+import { CsvButton, LabelChip, MemButton, More, SortHeader, paged, sortState, useExport } from './common';
 import { wordsTable } from '../engine/tables';
 import { useViewTab } from './route';
 import { num, padHex, wordAsText } from './fmt';
@@ -39,9 +39,7 @@ export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: stri
   const [kind, setKind] = useViewTab<Kind>('census', 'all', ['all', 'pointers', 'vtables', 'other']);
   const ex = useExport();
   const [query, setQuery] = createSignal('');
-  const [sortKey, setSortKey] = createSignal<SortKey>('count');
-  const [dir, setDir] = createSignal<SortDir>('descending');
-  const [limit, setLimit] = createSignal(STEP);
+  const { sortKey, dir, onSort } = sortState<SortKey>('count', 'descending', (k) => (k === 'count' ? 'descending' : 'ascending'));
 
   const toRows = (list: WordJSON[]): Row[] =>
     list.map((w) => {
@@ -83,16 +81,8 @@ export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: stri
     });
     return list;
   });
-  createEffect(on([kind, query, sortKey, dir], () => setLimit(STEP), { defer: true }));
-  const shown = createMemo(() => filtered().slice(0, limit()));
-
-  const onSort = (k: SortKey) => {
-    if (sortKey() === k) setDir(dir() === 'ascending' ? 'descending' : 'ascending');
-    else {
-      setSortKey(k);
-      setDir(k === 'count' ? 'descending' : 'ascending');
-    }
-  };
+  const page = paged(filtered, STEP, [kind, query, sortKey, dir]);
+  const shown = page.shown;
   const pct = (n: number) => {
     const w = words();
     return w && w.words > 0 ? ` (${((n / w.words) * 100).toFixed(1)}%)` : '';
@@ -253,19 +243,7 @@ export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: stri
               </tbody>
             </table>
           </div>
-          <div class="pager">
-            <span class="muted">
-              Showing {num(shown().length)} of {num(filtered().length)}
-            </span>
-            <Show when={shown().length < filtered().length}>
-              <button type="button" class="btn small" data-testid="show-more" onClick={() => setLimit(limit() + STEP)}>
-                Show more
-              </button>
-              <button type="button" class="btn small ghost" onClick={() => setLimit(filtered().length)}>
-                Show all
-              </button>
-            </Show>
-          </div>
+          <More st={page} testid="word-census" moreTestid="show-more" />
         </div>
       )}
     </Show>

@@ -5,12 +5,12 @@
 // bytes by label, changed mappings, vtable counts — as before / after / delta rows sorted by
 // growth, new groups marked, bounded (inexact) rows marked; a chart of the largest growth;
 // exports (diff JSON, HTML report, CSV per table).
-import { For, type JSX, Show, createEffect, createMemo, createSignal, on, onCleanup, onMount } from 'solid-js';
+import { For, type JSX, Show, createEffect, createMemo, createSignal, onCleanup, onMount } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
 import { type DiffJSON, type DiffRow, diffAnalyses } from '../engine/diff';
 import { reportHtml } from '../engine/report-html';
 import { DIFF_TABLES, diffRowsTable } from '../engine/tables';
-import { BarChart, type ChartBar, CsvButton, ExportContext, type SortDir, STEP, SortHeader, Tabs, plural } from './common';
+import { BarChart, type ChartBar, CsvButton, ExportContext, More, STEP, SortHeader, Tabs, paged, plural, sortState } from './common';
 import { downloadText } from './download';
 import { bytes, dateTime, num } from './fmt';
 import { installTableKeys } from './habits';
@@ -202,9 +202,7 @@ type DiffSort = 'delta' | 'dcount' | 'after' | 'key';
 function DiffTable(props: { key: string; title: string; rows: DiffRow[] }): JSX.Element {
   const [changedOnly, setChangedOnly] = createSignal(!ALL_ROWS.has(props.key));
   const [query, setQuery] = createSignal('');
-  const [sortKey, setSortKey] = createSignal<DiffSort>('delta');
-  const [dir, setDir] = createSignal<SortDir>('descending');
-  const [limit, setLimit] = createSignal(STEP);
+  const { sortKey, dir, onSort } = sortState<DiffSort>('delta', 'descending', (k) => (k === 'key' ? 'ascending' : 'descending'));
   const filtered = createMemo(() => {
     const q = query().trim().toLowerCase();
     const list = props.rows.filter((r) => (!changedOnly() || r.status !== 'same') && (!q || r.label.toLowerCase().includes(q) || r.key.toLowerCase().includes(q)));
@@ -213,15 +211,8 @@ function DiffTable(props: { key: string; title: string; rows: DiffRow[] }): JSX.
     const v = (r: DiffRow) => (k === 'delta' ? r.delta.bytes : k === 'dcount' ? r.delta.count : (r.b?.bytes ?? r.bAtMost ?? 0));
     return list.sort((x, y) => (k === 'key' ? x.label.localeCompare(y.label, 'en', { numeric: true }) * s : (v(x) - v(y)) * s || y.delta.bytes - x.delta.bytes));
   });
-  createEffect(on([query, changedOnly, sortKey, dir], () => setLimit(STEP), { defer: true }));
-  const shown = createMemo(() => filtered().slice(0, limit()));
-  const onSort = (k: DiffSort) => {
-    if (sortKey() === k) setDir(dir() === 'ascending' ? 'descending' : 'ascending');
-    else {
-      setSortKey(k);
-      setDir(k === 'key' ? 'ascending' : 'descending');
-    }
-  };
+  const page = paged(filtered, STEP, [query, changedOnly, sortKey, dir]);
+  const shown = page.shown;
   const chart = createMemo((): ChartBar[] =>
     filtered()
       .filter((r) => r.delta.bytes > 0)
@@ -318,19 +309,7 @@ function DiffTable(props: { key: string; title: string; rows: DiffRow[] }): JSX.
             </tbody>
           </table>
         </div>
-        <div class="pager">
-          <span class="muted">
-            Showing {num(shown().length)} of {plural(filtered().length, 'group')}
-          </span>
-          <Show when={shown().length < filtered().length}>
-            <button type="button" class="btn small" data-testid="diff-more" onClick={() => setLimit(limit() + STEP)}>
-              Show more
-            </button>
-            <button type="button" class="btn small ghost" onClick={() => setLimit(filtered().length)}>
-              Show all
-            </button>
-          </Show>
-        </div>
+        <More st={page} testid="diff" what="group" />
       </div>
       <BarChart bars={chart()} what="group" of={filtered().filter((r) => r.delta.bytes > 0).length} filtered={query().trim() !== ''} title="Growth in bytes" testid="diff-chart" />
     </div>

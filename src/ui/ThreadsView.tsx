@@ -1,8 +1,8 @@
 // Threads: the thread stacks against the address space (a verdict, with the fix when they crowd
 // it), then TID, SP, IP (symbolized when a binary was given), stack region; expand for registers.
-import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
+import { For, type JSX, Show, createMemo } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
-import { CsvButton, Disclosure, MemButton } from './common';
+import { CsvButton, Disclosure, MemButton, openSet } from './common';
 import { ThreadStacksView } from './evidence/maps';
 import { coreThreadStacks } from './session';
 import { threadsTable } from '../engine/tables';
@@ -10,13 +10,7 @@ import { num, padHex } from './fmt';
 
 export function ThreadsView(props: { json: AnalysisJSON; onShowInMap: (addr: string) => void }): JSX.Element {
   const ws = () => props.json.wordSize;
-  const [open, setOpen] = createSignal<ReadonlySet<number>>(new Set());
-  const toggle = (i: number) => {
-    const s = new Set(open());
-    if (s.has(i)) s.delete(i);
-    else s.add(i);
-    setOpen(s);
-  };
+  const { open, toggle, set: setOpen } = openSet<number>();
   const allOpen = () => props.json.threads.length > 0 && open().size === props.json.threads.length;
   const regionByStart = createMemo(() => new Map(props.json.regions.map((r) => [r.start, r])));
   const stacks = createMemo(() => coreThreadStacks(props.json));

@@ -2,7 +2,8 @@
 // inline-SVG charts (a line chart over time, a stacked bar) coloured by the theme's variables.
 import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { Cell, Table } from '../../engine/tables';
-import { CsvButton, SortHeader, type SortDir } from '../common';
+import { CsvButton, SortHeader, type SortDir, sortState } from '../common';
+import { Grid } from '../table';
 import { bytes, num } from '../fmt';
 
 /** The one sentence a view answers its question with, at its top. */
@@ -27,16 +28,8 @@ export interface Col<R> {
 
 /** A sortable table (click a header), its rows in a CSV, the first `limit` shown with "show all". */
 export function EvTable<R>(props: { id: string; title: string; columns: Col<R>[]; rows: R[]; sort?: string; dir?: SortDir; limit?: number; testid?: string; caption?: JSX.Element }): JSX.Element {
-  const [sortKey, setSortKey] = createSignal(props.sort ?? props.columns[0].key);
-  const [dir, setDir] = createSignal<SortDir>(props.dir ?? 'descending');
+  const { sortKey, dir, onSort } = sortState(props.sort ?? props.columns[0].key, props.dir ?? 'descending', (k) => (props.columns.find((c) => c.key === k)?.numeric ? 'descending' : 'ascending'));
   const [all, setAll] = createSignal(false);
-  const onSort = (k: string) => {
-    if (k === sortKey()) setDir(dir() === 'ascending' ? 'descending' : 'ascending');
-    else {
-      setSortKey(k);
-      setDir(props.columns.find((c) => c.key === k)?.numeric ? 'descending' : 'ascending');
-    }
-  };
   const sorted = createMemo(() => {
     const c = props.columns.find((x) => x.key === sortKey()) ?? props.columns[0];
     const s = dir() === 'ascending' ? 1 : -1;
@@ -63,29 +56,21 @@ export function EvTable<R>(props: { id: string; title: string; columns: Col<R>[]
         <span class="spacer" />
         <CsvButton table={table} testid={props.testid ? `${props.testid}-csv` : undefined} />
       </div>
-      <div class="table-wrap">
-        <table class="grid">
-          <thead>
-            <tr>
-              <For each={props.columns}>{(c) => <SortHeader key={c.key} label={c.label} sortKey={sortKey()} dir={dir()} onSort={onSort} class={c.numeric ? 'r' : undefined} title={c.title} />}</For>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={shown()}>
-              {(r) => (
-                <tr>
-                  <For each={props.columns}>
-                    {(c) => {
-                      const v = c.value(r);
-                      return <td class={c.numeric ? 'r num' : undefined}>{c.render ? c.render(r) : typeof v === 'number' ? num(v) : v}</td>;
-                    }}
-                  </For>
-                </tr>
-              )}
+      <Grid
+        head={<For each={props.columns}>{(c) => <SortHeader key={c.key} label={c.label} sortKey={sortKey()} dir={dir()} onSort={onSort} class={c.numeric ? 'r' : undefined} title={c.title} />}</For>}
+        rows={shown()}
+        cols={props.columns.length}
+        row={(r) => (
+          <tr>
+            <For each={props.columns}>
+              {(c) => {
+                const v = c.value(r);
+                return <td class={c.numeric ? 'r num' : undefined}>{c.render ? c.render(r) : typeof v === 'number' ? num(v) : v}</td>;
+              }}
             </For>
-          </tbody>
-        </table>
-      </div>
+          </tr>
+        )}
+      />
       <Show when={!all() && sorted().length > limit()}>
         <button type="button" class="btn small" onClick={() => setAll(true)}>
           Show all {num(sorted().length)}

@@ -15,6 +15,20 @@ export function Answer(props: { children: JSX.Element; tone?: 'bad' | 'ok' | 'mu
   );
 }
 
+/** "Process [pid command ▾]" when a document holds several processes. */
+export function ProcessPicker(props: { list: { pid: number; command?: string }[]; pick: number; onPick: (i: number) => void }): JSX.Element {
+  return (
+    <Show when={props.list.length > 1}>
+      <label class="small">
+        Process{' '}
+        <select value={props.pick} onChange={(e) => props.onPick(Number(e.currentTarget.value))}>
+          <For each={props.list}>{(x, i) => <option value={i()}>{`${x.pid}${x.command ? ` ${x.command}` : ''}`}</option>}</For>
+        </select>
+      </label>
+    </Show>
+  );
+}
+
 export interface Col<R> {
   key: string;
   label: string;
@@ -26,14 +40,17 @@ export interface Col<R> {
   title?: string;
 }
 
-/** A sortable table (click a header), its rows in a CSV, the first `limit` shown with "show all". */
+/** A sortable, filterable table (click a header; the filter matches any cell's text), the rows the filter keeps in a CSV, the first `limit` shown with "show all". */
 export function EvTable<R>(props: { id: string; title: string; columns: Col<R>[]; rows: R[]; sort?: string; dir?: SortDir; limit?: number; testid?: string; caption?: JSX.Element }): JSX.Element {
   const { sortKey, dir, onSort } = sortState(props.sort ?? props.columns[0].key, props.dir ?? 'descending', (k) => (props.columns.find((c) => c.key === k)?.numeric ? 'descending' : 'ascending'));
   const [all, setAll] = createSignal(false);
+  const [query, setQuery] = createSignal('');
   const sorted = createMemo(() => {
     const c = props.columns.find((x) => x.key === sortKey()) ?? props.columns[0];
     const s = dir() === 'ascending' ? 1 : -1;
-    return [...props.rows].sort((a, b) => {
+    const q = query().trim().toLowerCase();
+    const rows = q ? props.rows.filter((r) => props.columns.some((k) => String(k.value(r) ?? '').toLowerCase().includes(q))) : [...props.rows];
+    return rows.sort((a, b) => {
       const x = c.value(a);
       const y = c.value(b);
       if (x === y) return 0;
@@ -49,11 +66,20 @@ export function EvTable<R>(props: { id: string; title: string; columns: Col<R>[]
     <div class="ev-table" data-testid={props.testid}>
       <div class="toolbar">
         <strong class="small">{props.title}</strong>
-        <span class="muted small">{num(props.rows.length)} rows</span>
+        <span class="muted small">{query().trim() ? `${num(sorted().length)} of ${num(props.rows.length)}` : num(props.rows.length)} rows</span>
         <Show when={props.caption}>
           <span class="muted small">{props.caption}</span>
         </Show>
         <span class="spacer" />
+        <input
+          type="search"
+          class="filter"
+          placeholder="Filter"
+          aria-label={`Filter ${props.title}`}
+          value={query()}
+          onInput={(e) => setQuery(e.currentTarget.value)}
+          data-testid={props.testid ? `${props.testid}-filter` : undefined}
+        />
         <CsvButton table={table} testid={props.testid ? `${props.testid}-csv` : undefined} />
       </div>
       <Grid

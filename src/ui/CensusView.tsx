@@ -3,6 +3,7 @@
 import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON, WordJSON } from '../engine/analyze';
 import { CsvButton, LabelChip, MemButton, More, SortHeader, paged, sortState, useExport } from './common';
+import { Grid } from './table';
 import { wordsTable } from '../engine/tables';
 import { useViewTab } from './route';
 import { num, padHex, wordAsText } from './fmt';
@@ -169,80 +170,79 @@ export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: stri
             />
           </div>
 
-          <div class="table-wrap">
-            <table class="grid census" data-testid="word-census">
-              <thead>
-                <tr>
-                  <th scope="col" class="r">
-                    #
-                  </th>
-                  <SortHeader key="value" label="Value" sortKey={sortKey()} dir={dir()} onSort={onSort} />
-                  <SortHeader key="count" label="Count" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" />
-                  <th scope="col">Kind</th>
-                  <SortHeader key="target" label="Points to" sortKey={sortKey()} dir={dir()} onSort={onSort} />
-                </tr>
-              </thead>
-              <tbody>
-                <For each={shown()} fallback={<tr><td colSpan={5} class="muted">No value matches.</td></tr>}>
-                  {(r, i) => (
-                    <tr>
-                      <td class="r num muted">{i() + 1}</td>
-                      <td class="mono">
-                        <Show when={r.w.target} fallback={padHex(r.w.value, ws())}>
-                          <button type="button" class="link mono" title="Show the mapping holding this address" onClick={() => props.onShowInMap(r.w.value)}>
-                            {padHex(r.w.value, ws())}
-                          </button>
-                          <MemButton addr={r.w.value} />
+          <Grid
+            testid="word-census"
+            class="census"
+            head={
+              <>
+                <th scope="col" class="r">
+                  #
+                </th>
+                <SortHeader key="value" label="Value" sortKey={sortKey()} dir={dir()} onSort={onSort} />
+                <SortHeader key="count" label="Count" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" />
+                <th scope="col">Kind</th>
+                <SortHeader key="target" label="Points to" sortKey={sortKey()} dir={dir()} onSort={onSort} />
+              </>
+            }
+            rows={shown()}
+            cols={5}
+            empty="No value matches."
+            row={(r, i) => (
+              <tr>
+                <td class="r num muted">{i() + 1}</td>
+                <td class="mono">
+                  <Show when={r.w.target} fallback={padHex(r.w.value, ws())}>
+                    <button type="button" class="link mono" title="Show the mapping holding this address" onClick={() => props.onShowInMap(r.w.value)}>
+                      {padHex(r.w.value, ws())}
+                    </button>
+                    <MemButton addr={r.w.value} />
+                  </Show>
+                </td>
+                <td class="r num" title={r.w.approx ? `at most +${num(r.w.maxError ?? 0)}` : undefined}>
+                  {r.w.approx ? '≥ ' : ''}
+                  {num(r.w.count)}
+                </td>
+                <td>
+                  {r.w.kind}
+                  <Show when={r.w.vtableCandidate}>
+                    {' '}
+                    <span class="tag" title="Word-aligned pointer into a module's read-only data: a vtable (or typeinfo / string) candidate">
+                      vtable?
+                    </span>
+                  </Show>
+                </td>
+                <td class="target">
+                  <Show
+                    when={r.w.target}
+                    fallback={
+                      <Show when={r.w.kind === 'other' && wordAsText(r.w.value, ws())}>
+                        {(t) => <span class="muted" title="the word's bytes in memory order, as text">text “{t()}”</span>}
+                      </Show>
+                    }
+                  >
+                    {(t) => (
+                      <>
+                        <Show when={t().module}>
+                          <span class="module">{t().module}</span>{' '}
                         </Show>
-                      </td>
-                      <td class="r num" title={r.w.approx ? `at most +${num(r.w.maxError ?? 0)}` : undefined}>
-                        {r.w.approx ? '≥ ' : ''}
-                        {num(r.w.count)}
-                      </td>
-                      <td>
-                        {r.w.kind}
-                        <Show when={r.w.vtableCandidate}>
+                        <LabelChip label={t().label} />
+                        <Show when={!t().module && t().detail}>
                           {' '}
-                          <span class="tag" title="Word-aligned pointer into a module's read-only data: a vtable (or typeinfo / string) candidate">
-                            vtable?
+                          <span class="muted">{t().detail}</span>
+                        </Show>
+                        <Show when={t().symbol}>
+                          {' · '}
+                          <span class="sym" title={t().mangled}>
+                            {t().symbol}
                           </span>
                         </Show>
-                      </td>
-                      <td class="target">
-                        <Show
-                          when={r.w.target}
-                          fallback={
-                            <Show when={r.w.kind === 'other' && wordAsText(r.w.value, ws())}>
-                              {(t) => <span class="muted" title="the word's bytes in memory order, as text">text “{t()}”</span>}
-                            </Show>
-                          }
-                        >
-                          {(t) => (
-                            <>
-                              <Show when={t().module}>
-                                <span class="module">{t().module}</span>{' '}
-                              </Show>
-                              <LabelChip label={t().label} />
-                              <Show when={!t().module && t().detail}>
-                                {' '}
-                                <span class="muted">{t().detail}</span>
-                              </Show>
-                              <Show when={t().symbol}>
-                                {' · '}
-                                <span class="sym" title={t().mangled}>
-                                  {t().symbol}
-                                </span>
-                              </Show>
-                            </>
-                          )}
-                        </Show>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
+                      </>
+                    )}
+                  </Show>
+                </td>
+              </tr>
+            )}
+          />
           <More st={page} testid="word-census" moreTestid="show-more" />
         </div>
       )}

@@ -11,6 +11,7 @@ import { type DiffJSON, type DiffRow, diffAnalyses } from '../engine/diff';
 import { reportHtml } from '../engine/report-html';
 import { DIFF_TABLES, diffRowsTable } from '../engine/tables';
 import { BarChart, type ChartBar, CsvButton, ExportContext, More, STEP, SortHeader, Tabs, paged, plural, sortState } from './common';
+import { Grid } from './table';
 import { downloadText } from './download';
 import { bytes, dateTime, num } from './fmt';
 import { installTableKeys } from './habits';
@@ -252,63 +253,62 @@ function DiffTable(props: { key: string; title: string; rows: DiffRow[] }): JSX.
           <input type="search" class="filter" placeholder="Filter: group" aria-label="Filter the groups" value={query()} onInput={(e) => setQuery(e.currentTarget.value)} data-testid="diff-filter" />
           <CsvButton testid="diff-csv" table={() => diffRowsTable(`diff-${props.key}`, props.title, filtered())} />
         </div>
-        <div class="table-wrap">
-          <table class="grid diff-table" data-testid="diff-table">
-            <caption class="sr-only">{props.title}: before, after and change, sorted by growth</caption>
-            <thead>
-              <tr>
-                <th scope="col" class="r">
-                  #
-                </th>
-                <SortHeader key="key" label="Group" sortKey={sortKey()} dir={dir()} onSort={onSort} />
-                <th scope="col" class="r" title="Count in the first dump">
-                  Before
-                </th>
-                <th scope="col" class="r" title="Bytes in the first dump">
-                  bytes
-                </th>
-                <th scope="col" class="r" title="Count in the second dump">
-                  After
-                </th>
-                <SortHeader key="after" label="bytes" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" title="Sort by bytes in the second dump" />
-                <SortHeader key="dcount" label="Δ count" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" />
-                <SortHeader key="delta" label="Δ bytes" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" />
-                <th scope="col">Change</th>
-              </tr>
-            </thead>
-            <tbody>
-              <For each={shown()} fallback={<tr><td colSpan={9} class="muted">{props.rows.length ? 'No group matches.' : 'Nothing to compare.'}</td></tr>}>
-                {(r, i) => (
-                  <tr data-testid="diff-row" data-key={r.key} class={`s-${r.status}`}>
-                    <td class="r num muted">{i() + 1}</td>
-                    <td class="diff-label" title={r.key}>
-                      {r.label}
-                    </td>
-                    {amount(r.a, r.aAtMost)}
-                    {amount(r.b, r.bAtMost)}
-                    <td class="r num" data-testid="diff-dcount">
-                      {signed(r.delta.count)}
-                    </td>
-                    <td class="r num" data-testid="diff-dbytes" title={signed(r.delta.bytes, bytes)}>
-                      {signed(r.delta.bytes)}
-                    </td>
-                    <td>
-                      <span class={`chip st-${r.status}`} data-testid="diff-status" title={STATUS_TITLE[r.status]}>
-                        {r.status}
-                      </span>
-                      <Show when={!r.exact}>
-                        {' '}
-                        <span class="chip st-bound" data-testid="diff-bounded" title="One side was not in a list that held only the largest groups: its value is bounded, not known, so the delta is not exact">
-                          bounded
-                        </span>
-                      </Show>
-                    </td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </div>
+        <Grid
+          testid="diff-table"
+          class="diff-table"
+          caption="{props.title}: before, after and change, sorted by growth"
+          head={
+            <>
+              <th scope="col" class="r">
+                #
+              </th>
+              <SortHeader key="key" label="Group" sortKey={sortKey()} dir={dir()} onSort={onSort} />
+              <th scope="col" class="r" title="Count in the first dump">
+                Before
+              </th>
+              <th scope="col" class="r" title="Bytes in the first dump">
+                bytes
+              </th>
+              <th scope="col" class="r" title="Count in the second dump">
+                After
+              </th>
+              <SortHeader key="after" label="bytes" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" title="Sort by bytes in the second dump" />
+              <SortHeader key="dcount" label="Δ count" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" />
+              <SortHeader key="delta" label="Δ bytes" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" />
+              <th scope="col">Change</th>
+            </>
+          }
+          rows={shown()}
+          cols={9}
+          empty={<>{props.rows.length ? 'No group matches.' : 'Nothing to compare.'}</>}
+          row={(r, i) => (
+            <tr data-testid="diff-row" data-key={r.key} class={`s-${r.status}`}>
+              <td class="r num muted">{i() + 1}</td>
+              <td class="diff-label" title={r.key}>
+                {r.label}
+              </td>
+              {amount(r.a, r.aAtMost)}
+              {amount(r.b, r.bAtMost)}
+              <td class="r num" data-testid="diff-dcount">
+                {signed(r.delta.count)}
+              </td>
+              <td class="r num" data-testid="diff-dbytes" title={signed(r.delta.bytes, bytes)}>
+                {signed(r.delta.bytes)}
+              </td>
+              <td>
+                <span class={`chip st-${r.status}`} data-testid="diff-status" title={STATUS_TITLE[r.status]}>
+                  {r.status}
+                </span>
+                <Show when={!r.exact}>
+                  {' '}
+                  <span class="chip st-bound" data-testid="diff-bounded" title="One side was not in a list that held only the largest groups: its value is bounded, not known, so the delta is not exact">
+                    bounded
+                  </span>
+                </Show>
+              </td>
+            </tr>
+          )}
+        />
         <More st={page} testid="diff" what="group" />
       </div>
       <BarChart bars={chart()} what="group" of={filtered().filter((r) => r.delta.bytes > 0).length} filtered={query().trim() !== ''} title="Growth in bytes" testid="diff-chart" />

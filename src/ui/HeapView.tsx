@@ -27,7 +27,7 @@ import { bytes, num, padHex } from './fmt';
 import { arenasTable, heapSignaturesTable, heapSizesTable, heapTypesTable } from '../engine/tables';
 import { useViewTab } from './route';
 import { GroupScan } from './ContentView';
-import { CensusTable, CountBytes, InlineExamples, OffsetsCell } from './table';
+import { CensusTable, CountBytes, InlineExamples, OffsetsCell, Grid } from './table';
 
 type TypeRow = HeapJSON['byType'][number];
 type SizeRow = HeapJSON['bySize'][number];
@@ -465,30 +465,30 @@ function AllocatorDetails(props: { heap: HeapJSON; ws: number }): JSX.Element {
             )}
           </Show>
         </dl>
-        <table class="grid">
-          <thead>
-            <tr>
+        <Grid
+          wrap={false}
+          head={
+            <>
               <th scope="col">tcache</th>
               <th scope="col" class="r">
                 Entries
               </th>
               <th scope="col">Threads</th>
               <th scope="col">Found by</th>
+            </>
+          }
+          rows={h().tcaches}
+          cols={4}
+          empty="No tcache found."
+          row={(t) => (
+            <tr>
+              <td class="mono">{padHex(t.address, props.ws)}</td>
+              <td class="r num">{num(t.entries)}</td>
+              <td class="num">{t.tids.length ? t.tids.join(', ') : <span class="muted">—</span>}</td>
+              <td class="muted small">{t.foundBy}</td>
             </tr>
-          </thead>
-          <tbody>
-            <For each={h().tcaches} fallback={<tr><td colSpan={4} class="muted">No tcache found.</td></tr>}>
-              {(t) => (
-                <tr>
-                  <td class="mono">{padHex(t.address, props.ws)}</td>
-                  <td class="r num">{num(t.entries)}</td>
-                  <td class="num">{t.tids.length ? t.tids.join(', ') : <span class="muted">—</span>}</td>
-                  <td class="muted small">{t.foundBy}</td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
+          )}
+        />
       </div>
     </details>
   );
@@ -691,34 +691,34 @@ function TargetItem(props: { t: Target }): JSX.Element {
 function Examples(props: { list: Example[]; ws: number; onOpenBlock: (addr: string) => void; sizeNote?: string }): JSX.Element {
   return (
     <Show when={props.list.length} fallback={<p class="muted detail-note">No example block.</p>}>
-      <table class="grid examples">
-        <thead>
-          <tr>
+      <Grid
+        wrap={false}
+        class="examples"
+        head={
+          <>
             <th scope="col">Block</th>
             <th scope="col" class="r" title={props.sizeNote ? `Usable size (${props.sizeNote})` : 'Usable size'}>
               Size
             </th>
             <th scope="col">First bytes (hex · ASCII)</th>
+          </>
+        }
+        rows={props.list}
+        cols={3}
+        row={(e) => (
+          <tr>
+            <td class="mono">
+              <BlockLink addr={e.address} ws={props.ws} onOpen={props.onOpenBlock} />
+            </td>
+            <td class="r num">{num(e.size)}</td>
+            <td>
+              <Show when={e.head} fallback={<span class="muted">bytes not in the core</span>}>
+                <pre class="hexdump">{hexdump(e.head)}</pre>
+              </Show>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          <For each={props.list}>
-            {(e) => (
-              <tr>
-                <td class="mono">
-                  <BlockLink addr={e.address} ws={props.ws} onOpen={props.onOpenBlock} />
-                </td>
-                <td class="r num">{num(e.size)}</td>
-                <td>
-                  <Show when={e.head} fallback={<span class="muted">bytes not in the core</span>}>
-                    <pre class="hexdump">{hexdump(e.head)}</pre>
-                  </Show>
-                </td>
-              </tr>
-            )}
-          </For>
-        </tbody>
-      </table>
+        )}
+      />
     </Show>
   );
 }

@@ -28,7 +28,7 @@ import {
 } from './common';
 import { bytes, errorMessage, num, padHex, parseHexQuery } from './fmt';
 import { GroupScan } from './ContentView';
-import { CensusTable, CountBytes, InlineExamples, OffsetsCell } from './table';
+import { CensusTable, CountBytes, InlineExamples, OffsetsCell, Grid } from './table';
 
 type TypeRow = LeaksJSON['byType'][number];
 type SizeRow = LeaksJSON['bySize'][number];
@@ -824,9 +824,11 @@ function BlockCard(props: {
             when={r().incoming.length}
             fallback={<p class="muted small">{r().verdict === 'anchored' ? 'No used block: only a root points to it.' : 'No used block points to it.'}</p>}
           >
-            <table class="grid refs">
-              <thead>
-                <tr>
+            <Grid
+              wrap={false}
+              class="refs"
+              head={
+                <>
                   <th scope="col">Block</th>
                   <th scope="col" class="r" title="Offset of the word, in that block, that points here">
                     At offset
@@ -835,23 +837,21 @@ function BlockCard(props: {
                     Size
                   </th>
                   <th scope="col">Verdict</th>
+                </>
+              }
+              rows={r().incoming}
+              cols={4}
+              row={(x) => (
+                <tr>
+                  <td class="mono">{props.link(x.address)}</td>
+                  <td class="r mono">+{x.offset}</td>
+                  <td class="r num">{num(x.size)}</td>
+                  <td>
+                    <VerdictChip verdict={x.verdict} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                <For each={r().incoming}>
-                  {(x) => (
-                    <tr>
-                      <td class="mono">{props.link(x.address)}</td>
-                      <td class="r mono">+{x.offset}</td>
-                      <td class="r num">{num(x.size)}</td>
-                      <td>
-                        <VerdictChip verdict={x.verdict} />
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
+              )}
+            />
             <Show when={r().incomingTotal > r().incoming.length}>
               <p class="muted small">and {num(r().incomingTotal - r().incoming.length)} more</p>
             </Show>
@@ -863,9 +863,11 @@ function BlockCard(props: {
             What it points to <span class="count">{num(r().outgoing.length)}</span>
           </h4>
           <Show when={r().outgoing.length} fallback={<p class="muted small">It holds no pointer to a used block.</p>}>
-            <table class="grid refs">
-              <thead>
-                <tr>
+            <Grid
+              wrap={false}
+              class="refs"
+              head={
+                <>
                   <th scope="col" class="r" title="Offset of the word, in this block, that holds the pointer">
                     From offset
                   </th>
@@ -874,23 +876,21 @@ function BlockCard(props: {
                     Size
                   </th>
                   <th scope="col">Verdict</th>
+                </>
+              }
+              rows={out()}
+              cols={4}
+              row={(x) => (
+                <tr>
+                  <td class="r mono">+{x.offset}</td>
+                  <td class="mono">{props.link(x.address)}</td>
+                  <td class="r num">{num(x.size)}</td>
+                  <td>
+                    <VerdictChip verdict={x.verdict} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                <For each={out()}>
-                  {(x) => (
-                    <tr>
-                      <td class="r mono">+{x.offset}</td>
-                      <td class="mono">{props.link(x.address)}</td>
-                      <td class="r num">{num(x.size)}</td>
-                      <td>
-                        <VerdictChip verdict={x.verdict} />
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
+              )}
+            />
             <Show when={out().length < r().outgoing.length}>
               <p class="muted small">
                 and {num(r().outgoing.length - out().length)} more{' '}

@@ -5,7 +5,7 @@
 // habits (habits.ts) work on any `table.grid` body row, so every table built here has them.
 import { type Accessor, For, type JSX, Show } from 'solid-js';
 import type { Table } from '../engine/tables';
-import { BlockLink, Disclosure, More, type TableState, Toolbar, offsetsText } from './common';
+import { BlockLink, CsvButton, Disclosure, More, type TableState, Toolbar, offsetsText } from './common';
 import { bytes, num } from './fmt';
 
 let uid = 0;
@@ -34,6 +34,8 @@ export function Grid<R>(props: {
   empty?: JSX.Element;
   row: (r: R, i: Accessor<number>, detailId: string) => JSX.Element;
   detail?: Detail<R>;
+  /** The detail row's class (default `detail-row`, which the table keys pass over). */
+  detailClass?: string;
   /** Wrap the table in `div.table-wrap` (default true). */
   wrap?: boolean;
 }): JSX.Element {
@@ -67,7 +69,7 @@ export function Grid<R>(props: {
               <>
                 {props.row(r, i, id)}
                 <Show when={d.open(r)}>
-                  <tr class="detail-row">
+                  <tr class={props.detailClass ?? 'detail-row'}>
                     <td colSpan={props.cols} id={id}>
                       {d.body(r, i)}
                     </td>
@@ -194,5 +196,15 @@ export function InlineExamples(props: { list: string[]; ws: number; onOpenBlock:
     <span class="examples-inline">
       <For each={props.list}>{(a) => <BlockLink addr={a} ws={props.ws} onOpen={props.onOpenBlock} />}</For>
     </span>
+  );
+}
+
+/** A table's toolbar with a line of counts and its CSV button. */
+export function TableBar(props: { children: JSX.Element; csv: () => Table; testid?: string; title?: string }): JSX.Element {
+  return (
+    <div class="toolbar">
+      <span class="muted small">{props.children}</span>
+      <CsvButton testid={props.testid} table={props.csv} title={props.title} />
+    </div>
   );
 }

@@ -2,7 +2,7 @@
 // of the seeds, with pointer targets, vtable candidates and symbols. Filter, sort, show more.
 import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON, WordJSON } from '../engine/analyze';
-import { CsvButton, LabelChip, MemButton, More, SortHeader, paged, sortState, useExport } from './common';
+import { CsvButton, LabelChip, MemButton, More, SortHeader, paged, sortState, useExport, FilterInput } from './common';
 import { Grid } from './table';
 import { wordsTable } from '../engine/tables';
 import { useViewTab } from './route';
@@ -154,15 +154,7 @@ export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: stri
                 )}
               </For>
             </div>
-            <input
-              type="search"
-              class="filter"
-              placeholder="Filter: value, label, module, symbol"
-              aria-label="Filter the census by value, label, module or symbol"
-              value={query()}
-              onInput={(e) => setQuery(e.currentTarget.value)}
-              data-testid="census-filter"
-            />
+            <FilterInput value={query()} onInput={setQuery} placeholder="Filter: value, label, module, symbol" label="Filter the census by value, label, module or symbol" testid="census-filter" />
             <CsvButton
               testid="census-csv"
               title="Download these words as CSV (every row the filter keeps); words that read as text are redacted unless “include string contents” is on"

@@ -10,7 +10,7 @@ import type { AnalysisJSON } from '../engine/analyze';
 import { type DiffJSON, type DiffRow, diffAnalyses } from '../engine/diff';
 import { reportHtml } from '../engine/report-html';
 import { DIFF_TABLES, diffRowsTable } from '../engine/tables';
-import { BarChart, type ChartBar, CsvButton, ExportContext, More, STEP, SortHeader, Tabs, paged, plural, sortState } from './common';
+import { BarChart, type ChartBar, CsvButton, ExportContext, More, STEP, SortHeader, Tabs, paged, plural, sortState, FilterInput } from './common';
 import { Grid } from './table';
 import { downloadText } from './download';
 import { bytes, dateTime, num } from './fmt';
@@ -250,13 +250,13 @@ function DiffTable(props: { key: string; title: string; rows: DiffRow[] }): JSX.
           <label class="check small">
             <input type="checkbox" data-testid="diff-changed-only" checked={changedOnly()} onChange={(e) => setChangedOnly(e.currentTarget.checked)} /> changed only
           </label>
-          <input type="search" class="filter" placeholder="Filter: group" aria-label="Filter the groups" value={query()} onInput={(e) => setQuery(e.currentTarget.value)} data-testid="diff-filter" />
+          <FilterInput value={query()} onInput={setQuery} placeholder="Filter: group" label="Filter the groups" testid="diff-filter" />
           <CsvButton testid="diff-csv" table={() => diffRowsTable(`diff-${props.key}`, props.title, filtered())} />
         </div>
         <Grid
           testid="diff-table"
           class="diff-table"
-          caption="{props.title}: before, after and change, sorted by growth"
+          caption={`${props.title}: before, after and change, sorted by growth`}
           head={
             <>
               <th scope="col" class="r">

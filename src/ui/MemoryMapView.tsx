@@ -3,7 +3,7 @@
 import { For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
 import type { AnalysisJSON, RegionJSON } from '../engine/analyze';
 import { LABEL_DESCRIPTIONS, type RegionLabel } from '../engine/memmap';
-import { CsvButton, LabelChip, MemButton, Pager } from './common';
+import { CsvButton, LabelChip, MemButton, Pager, FilterInput } from './common';
 import { Grid } from './table';
 import { regionsTable, totalsTable } from '../engine/tables';
 import { GroupScan } from './ContentView';
@@ -134,15 +134,7 @@ export function MemoryMapView(props: { json: AnalysisJSON; query: string; onQuer
             )}
           </For>
         </div>
-        <input
-          type="search"
-          class="filter"
-          placeholder="Filter: path, label, detail — or 0x address"
-          aria-label="Filter mappings by text, or find the mapping holding a 0x address"
-          value={props.query}
-          onInput={(e) => props.onQuery(e.currentTarget.value)}
-          data-testid="map-filter"
-        />
+        <FilterInput value={props.query} onInput={props.onQuery} placeholder="Filter: path, label, detail — or 0x address" label="Filter mappings by text, or find the mapping holding a 0x address" testid="map-filter" />
         <CsvButton testid="memory-map-csv" table={() => regionsTable(filtered())} />
         <CsvButton testid="label-totals-csv" title="Download the totals per label as CSV" table={() => totalsTable(props.json.totals)} />
       </div>

@@ -252,6 +252,11 @@ export function CsvButton(props: { table: () => Table; testid?: string; title?: 
   );
 }
 
+/** A table's filter box (`/` on a row of the table goes to it: habits.ts). */
+export function FilterInput(props: { value: string; onInput: (q: string) => void; placeholder: string; label: string; testid?: string }): JSX.Element {
+  return <input type="search" class="filter" placeholder={props.placeholder} aria-label={props.label} value={props.value} onInput={(e) => props.onInput(e.currentTarget.value)} data-testid={props.testid} />;
+}
+
 /** "12 types · 3,400 blocks · 1,234 B", the filter box, and the table's CSV button. */
 export function Toolbar<R extends { count: number; bytes: number }>(props: {
   st: { filtered: Accessor<R[]>; total: Accessor<number>; query: Accessor<string>; setQuery: (q: string) => void };
@@ -268,15 +273,7 @@ export function Toolbar<R extends { count: number; bytes: number }>(props: {
         {props.st.query().trim() ? `${num(props.st.filtered().length)} of ${plural(props.st.total(), props.what)}` : plural(props.st.filtered().length, props.what)} ·{' '}
         {plural(sums().count, 'block')} · <ByteLine n={sums().bytes} />
       </span>
-      <input
-        type="search"
-        class="filter"
-        placeholder={props.placeholder}
-        aria-label={props.label}
-        value={props.st.query()}
-        onInput={(e) => props.st.setQuery(e.currentTarget.value)}
-        data-testid={`${props.testid}-filter`}
-      />
+      <FilterInput value={props.st.query()} onInput={props.st.setQuery} placeholder={props.placeholder} label={props.label} testid={`${props.testid}-filter`} />
       <Show when={props.csv}>{(t) => <CsvButton table={t()} testid={`${props.testid}-csv`} />}</Show>
     </div>
   );

@@ -2,7 +2,7 @@
 // inline-SVG charts (a line chart over time, a stacked bar) coloured by the theme's variables.
 import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { Cell, Table } from '../../engine/tables';
-import { CsvButton, SortHeader, type SortDir, sortState } from '../common';
+import { CsvButton, SortHeader, type SortDir, sortState, FilterInput } from '../common';
 import { Grid } from '../table';
 import { bytes, num } from '../fmt';
 
@@ -71,15 +71,7 @@ export function EvTable<R>(props: { id: string; title: string; columns: Col<R>[]
           <span class="muted small">{props.caption}</span>
         </Show>
         <span class="spacer" />
-        <input
-          type="search"
-          class="filter"
-          placeholder="Filter"
-          aria-label={`Filter ${props.title}`}
-          value={query()}
-          onInput={(e) => setQuery(e.currentTarget.value)}
-          data-testid={props.testid ? `${props.testid}-filter` : undefined}
-        />
+        <FilterInput value={query()} onInput={setQuery} placeholder="Filter" label={`Filter ${props.title}`} testid={props.testid ? `${props.testid}-filter` : undefined} />
         <CsvButton table={table} testid={props.testid ? `${props.testid}-csv` : undefined} />
       </div>
       <Grid

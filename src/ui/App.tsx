@@ -21,7 +21,7 @@ import { RunPanel, type RunState } from './RunPanel';
 import { StartPage } from './StartPage';
 import { EvidenceStart } from './evidence/EvidenceStart';
 import { COMPARABLE, EvidenceView } from './evidence/EvidenceView';
-import { type EvidenceItem, forgetEvidence, listEvidence, readEvidence, saveEvidence, splitInputs } from './evidence/session';
+import { type EvidenceItem, forgetEvidence, listEvidence, readEvidence, removalSet, saveEvidence, splitInputs } from './evidence/session';
 
 export interface Shown {
   result: RunResult;
@@ -549,9 +549,10 @@ export function App(): JSX.Element {
               open={evOpen()}
               onOpen={showEvidence}
               onRemove={(id) => {
-                void forgetEvidence(id);
-                setEvidence(evidence().filter((i) => i.id !== id));
-                if (evOpen().includes(id)) showEvidence(evOpen().filter((x) => x !== id));
+                const gone = removalSet(evidence(), id);
+                for (const g of gone) void forgetEvidence(g);
+                setEvidence(evidence().filter((i) => !gone.has(i.id)));
+                if (evOpen().some((x) => gone.has(x))) showEvidence(evOpen().filter((x) => !gone.has(x)));
               }}
               onNew={toStart}
               onFiles={openFiles}

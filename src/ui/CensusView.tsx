@@ -1,8 +1,9 @@
 // Word census: the most frequent word values, each classified — the `hexdump | sort | uniq -c`
 // of the seeds, with pointer targets, vtable candidates and symbols. Filter, sort, show more.
-import { For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
+import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON, WordJSON } from '../engine/analyze';
-import { CsvButton, LabelChip, MemButton, SortHeader, type SortDir, useExport } from './common';
+import { CsvButton, LabelChip, MemButton, More, SortHeader, paged, sortState, useExport, FilterInput } from './common';
+import { Grid } from './table';
 import { wordsTable } from '../engine/tables';
 import { useViewTab } from './route';
 import { num, padHex, wordAsText } from './fmt';
@@ -39,9 +40,7 @@ export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: stri
   const [kind, setKind] = useViewTab<Kind>('census', 'all', ['all', 'pointers', 'vtables', 'other']);
   const ex = useExport();
   const [query, setQuery] = createSignal('');
-  const [sortKey, setSortKey] = createSignal<SortKey>('count');
-  const [dir, setDir] = createSignal<SortDir>('descending');
-  const [limit, setLimit] = createSignal(STEP);
+  const { sortKey, dir, onSort } = sortState<SortKey>('count', 'descending', (k) => (k === 'count' ? 'descending' : 'ascending'));
 
   const toRows = (list: WordJSON[]): Row[] =>
     list.map((w) => {
@@ -83,16 +82,8 @@ export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: stri
     });
     return list;
   });
-  createEffect(on([kind, query, sortKey, dir], () => setLimit(STEP), { defer: true }));
-  const shown = createMemo(() => filtered().slice(0, limit()));
-
-  const onSort = (k: SortKey) => {
-    if (sortKey() === k) setDir(dir() === 'ascending' ? 'descending' : 'ascending');
-    else {
-      setSortKey(k);
-      setDir(k === 'count' ? 'descending' : 'ascending');
-    }
-  };
+  const page = paged(filtered, STEP, [kind, query, sortKey, dir]);
+  const shown = page.shown;
   const pct = (n: number) => {
     const w = words();
     return w && w.words > 0 ? ` (${((n / w.words) * 100).toFixed(1)}%)` : '';
@@ -163,15 +154,7 @@ export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: stri
                 )}
               </For>
             </div>
-            <input
-              type="search"
-              class="filter"
-              placeholder="Filter: value, label, module, symbol"
-              aria-label="Filter the census by value, label, module or symbol"
-              value={query()}
-              onInput={(e) => setQuery(e.currentTarget.value)}
-              data-testid="census-filter"
-            />
+            <FilterInput value={query()} onInput={setQuery} placeholder="Filter: value, label, module, symbol" label="Filter the census by value, label, module or symbol" testid="census-filter" />
             <CsvButton
               testid="census-csv"
               title="Download these words as CSV (every row the filter keeps); words that read as text are redacted unless “include string contents” is on"
@@ -179,93 +162,80 @@ export function CensusView(props: { json: AnalysisJSON; onShowInMap: (addr: stri
             />
           </div>
 
-          <div class="table-wrap">
-            <table class="grid census" data-testid="word-census">
-              <thead>
-                <tr>
-                  <th scope="col" class="r">
-                    #
-                  </th>
-                  <SortHeader key="value" label="Value" sortKey={sortKey()} dir={dir()} onSort={onSort} />
-                  <SortHeader key="count" label="Count" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" />
-                  <th scope="col">Kind</th>
-                  <SortHeader key="target" label="Points to" sortKey={sortKey()} dir={dir()} onSort={onSort} />
-                </tr>
-              </thead>
-              <tbody>
-                <For each={shown()} fallback={<tr><td colSpan={5} class="muted">No value matches.</td></tr>}>
-                  {(r, i) => (
-                    <tr>
-                      <td class="r num muted">{i() + 1}</td>
-                      <td class="mono">
-                        <Show when={r.w.target} fallback={padHex(r.w.value, ws())}>
-                          <button type="button" class="link mono" title="Show the mapping holding this address" onClick={() => props.onShowInMap(r.w.value)}>
-                            {padHex(r.w.value, ws())}
-                          </button>
-                          <MemButton addr={r.w.value} />
+          <Grid
+            testid="word-census"
+            class="census"
+            head={
+              <>
+                <th scope="col" class="r">
+                  #
+                </th>
+                <SortHeader key="value" label="Value" sortKey={sortKey()} dir={dir()} onSort={onSort} />
+                <SortHeader key="count" label="Count" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" />
+                <th scope="col">Kind</th>
+                <SortHeader key="target" label="Points to" sortKey={sortKey()} dir={dir()} onSort={onSort} />
+              </>
+            }
+            rows={shown()}
+            cols={5}
+            empty="No value matches."
+            row={(r, i) => (
+              <tr>
+                <td class="r num muted">{i() + 1}</td>
+                <td class="mono">
+                  <Show when={r.w.target} fallback={padHex(r.w.value, ws())}>
+                    <button type="button" class="link mono" title="Show the mapping holding this address" onClick={() => props.onShowInMap(r.w.value)}>
+                      {padHex(r.w.value, ws())}
+                    </button>
+                    <MemButton addr={r.w.value} />
+                  </Show>
+                </td>
+                <td class="r num" title={r.w.approx ? `at most +${num(r.w.maxError ?? 0)}` : undefined}>
+                  {r.w.approx ? '≥ ' : ''}
+                  {num(r.w.count)}
+                </td>
+                <td>
+                  {r.w.kind}
+                  <Show when={r.w.vtableCandidate}>
+                    {' '}
+                    <span class="tag" title="Word-aligned pointer into a module's read-only data: a vtable (or typeinfo / string) candidate">
+                      vtable?
+                    </span>
+                  </Show>
+                </td>
+                <td class="target">
+                  <Show
+                    when={r.w.target}
+                    fallback={
+                      <Show when={r.w.kind === 'other' && wordAsText(r.w.value, ws())}>
+                        {(t) => <span class="muted" title="the word's bytes in memory order, as text">text “{t()}”</span>}
+                      </Show>
+                    }
+                  >
+                    {(t) => (
+                      <>
+                        <Show when={t().module}>
+                          <span class="module">{t().module}</span>{' '}
                         </Show>
-                      </td>
-                      <td class="r num" title={r.w.approx ? `at most +${num(r.w.maxError ?? 0)}` : undefined}>
-                        {r.w.approx ? '≥ ' : ''}
-                        {num(r.w.count)}
-                      </td>
-                      <td>
-                        {r.w.kind}
-                        <Show when={r.w.vtableCandidate}>
+                        <LabelChip label={t().label} />
+                        <Show when={!t().module && t().detail}>
                           {' '}
-                          <span class="tag" title="Word-aligned pointer into a module's read-only data: a vtable (or typeinfo / string) candidate">
-                            vtable?
+                          <span class="muted">{t().detail}</span>
+                        </Show>
+                        <Show when={t().symbol}>
+                          {' · '}
+                          <span class="sym" title={t().mangled}>
+                            {t().symbol}
                           </span>
                         </Show>
-                      </td>
-                      <td class="target">
-                        <Show
-                          when={r.w.target}
-                          fallback={
-                            <Show when={r.w.kind === 'other' && wordAsText(r.w.value, ws())}>
-                              {(t) => <span class="muted" title="the word's bytes in memory order, as text">text “{t()}”</span>}
-                            </Show>
-                          }
-                        >
-                          {(t) => (
-                            <>
-                              <Show when={t().module}>
-                                <span class="module">{t().module}</span>{' '}
-                              </Show>
-                              <LabelChip label={t().label} />
-                              <Show when={!t().module && t().detail}>
-                                {' '}
-                                <span class="muted">{t().detail}</span>
-                              </Show>
-                              <Show when={t().symbol}>
-                                {' · '}
-                                <span class="sym" title={t().mangled}>
-                                  {t().symbol}
-                                </span>
-                              </Show>
-                            </>
-                          )}
-                        </Show>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
-          </div>
-          <div class="pager">
-            <span class="muted">
-              Showing {num(shown().length)} of {num(filtered().length)}
-            </span>
-            <Show when={shown().length < filtered().length}>
-              <button type="button" class="btn small" data-testid="show-more" onClick={() => setLimit(limit() + STEP)}>
-                Show more
-              </button>
-              <button type="button" class="btn small ghost" onClick={() => setLimit(filtered().length)}>
-                Show all
-              </button>
-            </Show>
-          </div>
+                      </>
+                    )}
+                  </Show>
+                </td>
+              </tr>
+            )}
+          />
+          <More st={page} testid="word-census" moreTestid="show-more" />
         </div>
       )}
     </Show>

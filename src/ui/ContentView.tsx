@@ -7,7 +7,8 @@ import { For, type JSX, Show, createContext, createEffect, createMemo, createSig
 import type { AnalysisJSON } from '../engine/analyze';
 import { contentKeysTable, contentStringsTable, httpHeadersTable, httpRequestsTable, regexGroupsTable, regexMatchesTable } from '../engine/tables';
 import type { Progress } from '../engine/pipeline';
-import { CsvButton, LabelChip, MemButton, Tabs, VerdictChip, useExport } from './common';
+import { CsvButton, LabelChip, MemButton, Tabs, VerdictChip, openSet, useExport } from './common';
+import { Grid, TableBar } from './table';
 import { errorMessage, num, padHex } from './fmt';
 import { useViewTab } from './route';
 import { type ContentHandle, type ContentRunner, type ContentScope, type RegexJSON, type StringsJSON, checkPattern, isBlockScope, scopeLabel } from './session';
@@ -359,151 +360,138 @@ function Addr(props: { a: string | undefined; ws: number }): JSX.Element {
 }
 
 function KeysPanel(props: { j: StringsJSON; ws: number; includeStrings: boolean }): JSX.Element {
-  const [open, setOpen] = createSignal<Set<string>>(new Set());
-  const toggle = (k: string) => {
-    const s = new Set(open());
-    if (s.has(k)) s.delete(k);
-    else s.add(k);
-    setOpen(s);
-  };
+  const { open, toggle } = openSet<string>();
   return (
     <>
       <ScopeLine set={props.j.set} ms={props.j.elapsedMs} workers={props.j.workers} />
       <Precision j={props.j} />
-      <div class="toolbar">
-        <span class="muted small">
-          {num(props.j.totals.pairs)} pairs · {num(props.j.totals.distinctKeys)} keys
-        </span>
-        <CsvButton testid="content-keys-csv" table={() => contentKeysTable(props.j, { includeStrings: props.includeStrings })} title="Download keys and their top values as CSV (contents redacted unless “include string contents” is on)" />
-      </div>
-      <div class="table-wrap">
-        <table class="grid" data-testid="content-keys">
-          <thead>
-            <tr>
-              <th scope="col">Key</th>
-              <th scope="col">Top value</th>
-              <th scope="col" class="r">Pairs</th>
-              <th scope="col" class="r">Distinct values</th>
-              <th scope="col" />
-            </tr>
-          </thead>
-          <tbody>
-            <For each={props.j.keys} fallback={<tr><td colSpan={5} class="muted">No key=value or “key: value” pair in this scope.</td></tr>}>
-              {(k) => (
-                <>
-                  <tr data-key={k.key}>
-                    <td class="mono key">{shown(k.key)}</td>
-                    <td class="mono" data-testid="content-key-top" data-value={k.values[0]?.value} data-count={k.values[0]?.count}>
-                      <Show when={k.values[0]}>
-                        {(v) => (
-                          <>
-                            {k.key}
-                            {v().separator}
-                            <strong>{short(shown(v().value), 60)}</strong> × {num(v().count)}
-                            {v().maxError ? ` (+≤${num(v().maxError)})` : ''}
-                          </>
-                        )}
-                      </Show>
-                    </td>
-                    <td class="r num">{num(k.total)}</td>
-                    <td class="r num">
-                      {k.distinctAtLeast ? '≥ ' : ''}
-                      {num(k.distinct)}
-                    </td>
-                    <td>
-                      <button type="button" class="btn small ghost" data-testid="content-key-expand" aria-expanded={open().has(k.key)} onClick={() => toggle(k.key)}>
-                        {open().has(k.key) ? 'hide values' : `${k.values.length} values`}
-                      </button>
-                    </td>
-                  </tr>
-                  <Show when={open().has(k.key)}>
-                    <tr class="sub">
-                      <td colSpan={5}>
-                        <table class="grid inner" data-testid="content-key-values">
-                          <tbody>
-                            <For each={k.values}>
-                              {(v) => (
-                                <tr>
-                                  <td class="mono">{short(shown(v.value))}</td>
-                                  <td class="r num">{num(v.count)}</td>
-                                  <td class="muted small">{v.maxError ? `+≤${num(v.maxError)}` : 'exact'}</td>
-                                  <td>
-                                    <For each={v.examples}>{(a) => <Addr a={a} ws={props.ws} />}</For>
-                                  </td>
-                                </tr>
-                              )}
-                            </For>
-                          </tbody>
-                        </table>
+      <TableBar testid="content-keys-csv" csv={() => contentKeysTable(props.j, { includeStrings: props.includeStrings })} title="Download keys and their top values as CSV (contents redacted unless “include string contents” is on)">
+        {num(props.j.totals.pairs)} pairs · {num(props.j.totals.distinctKeys)} keys
+      </TableBar>
+      <Grid
+        testid="content-keys"
+        head={
+          <>
+            <th scope="col">Key</th>
+            <th scope="col">Top value</th>
+            <th scope="col" class="r">Pairs</th>
+            <th scope="col" class="r">Distinct values</th>
+            <th scope="col" />
+          </>
+        }
+        rows={props.j.keys}
+        cols={5}
+        empty="No key=value or “key: value” pair in this scope."
+        detailClass="sub"
+        detail={{
+          open: (k) => open().has(k.key),
+          body: (k) => (
+            <table class="grid inner" data-testid="content-key-values">
+              <tbody>
+                <For each={k.values}>
+                  {(v) => (
+                    <tr>
+                      <td class="mono">{short(shown(v.value))}</td>
+                      <td class="r num">{num(v.count)}</td>
+                      <td class="muted small">{v.maxError ? `+≤${num(v.maxError)}` : 'exact'}</td>
+                      <td>
+                        <For each={v.examples}>{(a) => <Addr a={a} ws={props.ws} />}</For>
                       </td>
                     </tr>
-                  </Show>
-                </>
-              )}
-            </For>
-          </tbody>
-        </table>
-      </div>
+                  )}
+                </For>
+              </tbody>
+            </table>
+          ),
+        }}
+        row={(k) => (
+          <tr data-key={k.key}>
+            <td class="mono key">{shown(k.key)}</td>
+            <td class="mono" data-testid="content-key-top" data-value={k.values[0]?.value} data-count={k.values[0]?.count}>
+              <Show when={k.values[0]}>
+                {(v) => (
+                  <>
+                    {k.key}
+                    {v().separator}
+                    <strong>{short(shown(v().value), 60)}</strong> × {num(v().count)}
+                    {v().maxError ? ` (+≤${num(v().maxError)})` : ''}
+                  </>
+                )}
+              </Show>
+            </td>
+            <td class="r num">{num(k.total)}</td>
+            <td class="r num">
+              {k.distinctAtLeast ? '≥ ' : ''}
+              {num(k.distinct)}
+            </td>
+            <td>
+              <button type="button" class="btn small ghost" data-testid="content-key-expand" aria-expanded={open().has(k.key)} onClick={() => toggle(k.key)}>
+                {open().has(k.key) ? 'hide values' : `${k.values.length} values`}
+              </button>
+            </td>
+          </tr>
+        )}
+      />
 
       <h3>HTTP request lines</h3>
-      <div class="toolbar">
-        <span class="muted small">{num(props.j.totals.httpRequests)} request lines</span>
-        <CsvButton testid="content-http-csv" table={() => httpRequestsTable(props.j, { includeStrings: props.includeStrings })} />
-      </div>
-      <table class="grid" data-testid="content-http-requests">
-        <thead>
-          <tr>
+      <TableBar testid="content-http-csv" csv={() => httpRequestsTable(props.j, { includeStrings: props.includeStrings })}>
+        {num(props.j.totals.httpRequests)} request lines
+      </TableBar>
+      <Grid
+        wrap={false}
+        testid="content-http-requests"
+        head={
+          <>
             <th scope="col">Method</th>
             <th scope="col">Path</th>
             <th scope="col" class="r">Count</th>
             <th scope="col">Example</th>
-          </tr>
-        </thead>
-        <tbody>
-          <For each={props.j.http.requests} fallback={<tr><td colSpan={4} class="muted">No HTTP request line.</td></tr>}>
-            {(r) => (
-              <tr>
-                <td class="mono">{r.method}</td>
-                <td class="mono">{short(shown(r.path))}</td>
-                <td class="r num">{num(r.count)}</td>
-                <td>
-                  <Addr a={r.examples[0]} ws={props.ws} />
-                </td>
-              </tr>
-            )}
-          </For>
-        </tbody>
-      </table>
-      <h3>HTTP headers</h3>
-      <div class="toolbar">
-        <span class="muted small">{num(props.j.totals.httpHeaders)} header lines</span>
-        <CsvButton testid="content-headers-csv" table={() => httpHeadersTable(props.j, { includeStrings: props.includeStrings })} />
-      </div>
-      <table class="grid" data-testid="content-http-headers">
-        <thead>
+          </>
+        }
+        rows={props.j.http.requests}
+        cols={4}
+        empty="No HTTP request line."
+        row={(r) => (
           <tr>
+            <td class="mono">{r.method}</td>
+            <td class="mono">{short(shown(r.path))}</td>
+            <td class="r num">{num(r.count)}</td>
+            <td>
+              <Addr a={r.examples[0]} ws={props.ws} />
+            </td>
+          </tr>
+        )}
+      />
+      <h3>HTTP headers</h3>
+      <TableBar testid="content-headers-csv" csv={() => httpHeadersTable(props.j, { includeStrings: props.includeStrings })}>
+        {num(props.j.totals.httpHeaders)} header lines
+      </TableBar>
+      <Grid
+        wrap={false}
+        testid="content-http-headers"
+        head={
+          <>
             <th scope="col">Header</th>
             <th scope="col" class="r">Count</th>
             <th scope="col">Top values</th>
+          </>
+        }
+        rows={props.j.http.headers}
+        cols={3}
+        empty="No HTTP header line."
+        row={(h) => (
+          <tr>
+            <td class="mono">{h.name}</td>
+            <td class="r num">{num(h.count)}</td>
+            <td class="mono small">
+              {h.values
+                .slice(0, 3)
+                .map((v) => `${short(shown(v.value), 50)} ×${num(v.count)}`)
+                .join(' · ')}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          <For each={props.j.http.headers} fallback={<tr><td colSpan={3} class="muted">No HTTP header line.</td></tr>}>
-            {(h) => (
-              <tr>
-                <td class="mono">{h.name}</td>
-                <td class="r num">{num(h.count)}</td>
-                <td class="mono small">
-                  {h.values
-                    .slice(0, 3)
-                    .map((v) => `${short(shown(v.value), 50)} ×${num(v.count)}`)
-                    .join(' · ')}
-                </td>
-              </tr>
-            )}
-          </For>
-        </tbody>
-      </table>
+        )}
+      />
     </>
   );
 }
@@ -515,65 +503,60 @@ function StringsPanel(props: { j: StringsJSON; ws: number; includeStrings: boole
     <>
       <ScopeLine set={props.j.set} ms={props.j.elapsedMs} workers={props.j.workers} />
       <Precision j={props.j} />
-      <div class="toolbar">
-        <span class="muted small">
-          {num(props.j.totals.strings)} strings ({num(props.j.totals.asciiStrings)} ASCII, {num(props.j.totals.utf16Strings)} UTF-16LE) · {num(props.j.totals.distinctStrings)} distinct · min length {props.j.options.minLength}
-        </span>
-        <CsvButton testid="content-strings-csv" table={() => contentStringsTable(props.j, { includeStrings: props.includeStrings })} title="Download the strings as CSV (contents redacted unless “include string contents” is on)" />
-      </div>
-      <div class="table-wrap">
-        <table class="grid" data-testid="content-strings">
-          <thead>
-            <tr>
-              <th scope="col" class="r">
-                #
-              </th>
-              <th scope="col">String</th>
-              <th scope="col">Enc.</th>
-              <th scope="col" class="r">Count</th>
-              <th scope="col" class="r">Bytes</th>
-              <th scope="col">Held in</th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={props.j.strings.slice(0, limit())} fallback={<tr><td colSpan={6} class="muted">No string in this scope.</td></tr>}>
-              {(s, i) => (
-                <tr>
-                  <td class="r num muted">{i() + 1}</td>
-                  <td class="mono str" title={s.long ? `longer than ${s.length} characters: counted by its first ${s.length}` : undefined}>
-                    {short(shown(s.text))}
-                    {s.long ? '…' : ''}
-                  </td>
-                  <td class="small">{s.encoding === 'ascii' ? 'ASCII' : 'UTF-16LE'}</td>
-                  <td class="r num">
-                    {num(s.count)}
-                    {s.maxError ? ` +≤${num(s.maxError)}` : ''}
-                  </td>
-                  <td class="r num">{num(s.bytes)}</td>
-                  <td class="held" data-testid="content-string-blocks">
-                    <For each={s.examples}>
-                      {(a, k) => {
-                        const b = () => s.blocks?.[k()];
-                        return (
-                          <span class="held-at">
-                            <Show when={b()} fallback={<Addr a={a} ws={props.ws} />}>
-                              {(bb) => (
-                                <>
-                                  <span class="mono">{padHex(bb().address, props.ws)}</span> <span class="muted small">{num(bb().size)} B</span> <VerdictChip verdict={bb().verdict} /> <MemButton addr={a} what={`the string at ${a}`} />
-                                </>
-                              )}
-                            </Show>
-                          </span>
-                        );
-                      }}
-                    </For>
-                  </td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
-      </div>
+      <TableBar testid="content-strings-csv" csv={() => contentStringsTable(props.j, { includeStrings: props.includeStrings })} title="Download the strings as CSV (contents redacted unless “include string contents” is on)">
+        {num(props.j.totals.strings)} strings ({num(props.j.totals.asciiStrings)} ASCII, {num(props.j.totals.utf16Strings)} UTF-16LE) · {num(props.j.totals.distinctStrings)} distinct · min length {props.j.options.minLength}
+      </TableBar>
+      <Grid
+        testid="content-strings"
+        head={
+          <>
+            <th scope="col" class="r">
+              #
+            </th>
+            <th scope="col">String</th>
+            <th scope="col">Enc.</th>
+            <th scope="col" class="r">Count</th>
+            <th scope="col" class="r">Bytes</th>
+            <th scope="col">Held in</th>
+          </>
+        }
+        rows={props.j.strings.slice(0, limit())}
+        cols={6}
+        empty="No string in this scope."
+        row={(s, i) => (
+          <tr>
+            <td class="r num muted">{i() + 1}</td>
+            <td class="mono str" title={s.long ? `longer than ${s.length} characters: counted by its first ${s.length}` : undefined}>
+              {short(shown(s.text))}
+              {s.long ? '…' : ''}
+            </td>
+            <td class="small">{s.encoding === 'ascii' ? 'ASCII' : 'UTF-16LE'}</td>
+            <td class="r num">
+              {num(s.count)}
+              {s.maxError ? ` +≤${num(s.maxError)}` : ''}
+            </td>
+            <td class="r num">{num(s.bytes)}</td>
+            <td class="held" data-testid="content-string-blocks">
+              <For each={s.examples}>
+                {(a, k) => {
+                  const b = () => s.blocks?.[k()];
+                  return (
+                    <span class="held-at">
+                      <Show when={b()} fallback={<Addr a={a} ws={props.ws} />}>
+                        {(bb) => (
+                          <>
+                            <span class="mono">{padHex(bb().address, props.ws)}</span> <span class="muted small">{num(bb().size)} B</span> <VerdictChip verdict={bb().verdict} /> <MemButton addr={a} what={`the string at ${a}`} />
+                          </>
+                        )}
+                      </Show>
+                    </span>
+                  );
+                }}
+              </For>
+            </td>
+          </tr>
+        )}
+      />
       <Show when={limit() < props.j.strings.length}>
         <div class="pager">
           <button type="button" class="btn small" onClick={() => setLimit(limit() + STEP)}>
@@ -604,115 +587,113 @@ function RegexPanel(props: { j: RegexJSON; ws: number; includeStrings: boolean }
         <Show when={props.j.blocks}>
           {(b) => (
             <>
-              <table class="grid" data-testid="content-regex-verdicts">
-                <thead>
-                  <tr>
+              <Grid
+                wrap={false}
+                testid="content-regex-verdicts"
+                head={
+                  <>
                     <th scope="col">Verdict</th>
                     <th scope="col" class="r">Matches</th>
                     <th scope="col" class="r">Blocks</th>
+                  </>
+                }
+                rows={b().byVerdict}
+                cols={3}
+                row={(g) => (
+                  <tr data-verdict={g.verdict}>
+                    <td>
+                      <VerdictChip verdict={g.verdict} />
+                    </td>
+                    <td class="r num">{num(g.matches)}</td>
+                    <td class="r num">{num(g.blocks)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  <For each={b().byVerdict}>
-                    {(g) => (
-                      <tr data-verdict={g.verdict}>
-                        <td>
-                          <VerdictChip verdict={g.verdict} />
-                        </td>
-                        <td class="r num">{num(g.matches)}</td>
-                        <td class="r num">{num(g.blocks)}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
-              <table class="grid" data-testid="content-regex-sizes">
-                <thead>
-                  <tr>
+                )}
+              />
+              <Grid
+                wrap={false}
+                testid="content-regex-sizes"
+                head={
+                  <>
                     <th scope="col" class="r">Block size</th>
                     <th scope="col" class="r">Matches</th>
                     <th scope="col" class="r">Blocks</th>
+                  </>
+                }
+                rows={b().bySize.slice(0, 20)}
+                cols={3}
+                row={(g) => (
+                  <tr>
+                    <td class="r num">{num(g.size)} B</td>
+                    <td class="r num">{num(g.matches)}</td>
+                    <td class="r num">{num(g.blocks)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  <For each={b().bySize.slice(0, 20)}>
-                    {(g) => (
-                      <tr>
-                        <td class="r num">{num(g.size)} B</td>
-                        <td class="r num">{num(g.matches)}</td>
-                        <td class="r num">{num(g.blocks)}</td>
-                      </tr>
-                    )}
-                  </For>
-                </tbody>
-              </table>
+                )}
+              />
             </>
           )}
         </Show>
-        <table class="grid" data-testid="content-regex-regions">
-          <thead>
-            <tr>
+        <Grid
+          wrap={false}
+          testid="content-regex-regions"
+          head={
+            <>
               <th scope="col">Mapping</th>
               <th scope="col">Label</th>
               <th scope="col" class="r">Matches</th>
+            </>
+          }
+          rows={props.j.byRegion.slice(0, 20)}
+          cols={3}
+          empty="No match."
+          row={(r) => (
+            <tr>
+              <td class="mono small">
+                {r.start}–{r.end} {r.name}
+              </td>
+              <td>
+                <LabelChip label={r.label} />
+              </td>
+              <td class="r num">{num(r.count)}</td>
             </tr>
-          </thead>
-          <tbody>
-            <For each={props.j.byRegion.slice(0, 20)} fallback={<tr><td colSpan={3} class="muted">No match.</td></tr>}>
-              {(r) => (
-                <tr>
-                  <td class="mono small">
-                    {r.start}–{r.end} {r.name}
-                  </td>
-                  <td>
-                    <LabelChip label={r.label} />
-                  </td>
-                  <td class="r num">{num(r.count)}</td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
+          )}
+        />
       </div>
       <div class="toolbar">
         <span class="muted small">First {num(props.j.matches.length)} matches, in address order</span>
         <CsvButton testid="content-regex-csv" table={() => regexMatchesTable(props.j, { includeStrings: props.includeStrings })} />
       </div>
-      <div class="table-wrap">
-        <table class="grid" data-testid="content-regex-matches">
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">Text</th>
-              <th scope="col">Block</th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={props.j.matches}>
-              {(m) => (
-                <tr>
-                  <td>
-                    <Addr a={m.address} ws={props.ws} />
-                  </td>
-                  <td class="mono str">
-                    {short(shown(m.text))}
-                    {m.length > m.text.length ? '…' : ''}
-                  </td>
-                  <td>
-                    <Show when={m.block} fallback={<span class="muted small">{m.block === null ? 'not in a block' : ''}</span>}>
-                      {(b) => (
-                        <>
-                          <span class="mono">{padHex(b().address, props.ws)}</span> <span class="muted small">{num(b().size)} B</span> <VerdictChip verdict={b().verdict} />
-                        </>
-                      )}
-                    </Show>
-                  </td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
-      </div>
+      <Grid
+        testid="content-regex-matches"
+        head={
+          <>
+            <th scope="col">Address</th>
+            <th scope="col">Text</th>
+            <th scope="col">Block</th>
+          </>
+        }
+        rows={props.j.matches}
+        cols={3}
+        row={(m) => (
+          <tr>
+            <td>
+              <Addr a={m.address} ws={props.ws} />
+            </td>
+            <td class="mono str">
+              {short(shown(m.text))}
+              {m.length > m.text.length ? '…' : ''}
+            </td>
+            <td>
+              <Show when={m.block} fallback={<span class="muted small">{m.block === null ? 'not in a block' : ''}</span>}>
+                {(b) => (
+                  <>
+                    <span class="mono">{padHex(b().address, props.ws)}</span> <span class="muted small">{num(b().size)} B</span> <VerdictChip verdict={b().verdict} />
+                  </>
+                )}
+              </Show>
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

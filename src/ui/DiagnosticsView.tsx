@@ -1,9 +1,10 @@
 // Diagnostics: what the engine found odd or could not read, and where; plus the core's notes and auxv.
-import { For, type JSX, Show } from 'solid-js';
+import { type JSX, Show } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
 import { num } from './fmt';
 import { CsvButton } from './common';
 import { diagnosticsTable } from '../engine/tables';
+import { Grid } from './table';
 
 export function DiagnosticsView(props: { json: AnalysisJSON }): JSX.Element {
   return (
@@ -13,82 +14,79 @@ export function DiagnosticsView(props: { json: AnalysisJSON }): JSX.Element {
         <span class="spacer" />
         <CsvButton testid="diagnostics-csv" table={() => diagnosticsTable(props.json.diagnostics)} />
       </div>
-      <div class="table-wrap">
-        <table class="grid diags" data-testid="diagnostics">
-          <thead>
-            <tr>
-              <th scope="col">Level</th>
-              <th scope="col">Message</th>
-              <th scope="col" class="r">
-                Offset
-              </th>
-              <th scope="col">Code</th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={props.json.diagnostics} fallback={<tr><td colSpan={4} class="muted">Nothing to report: the core read cleanly.</td></tr>}>
-              {(d) => (
-                <tr class={`diag-${d.level}`}>
-                  <td>
-                    <span class={`level level-${d.level}`}>{d.level}</span>
-                  </td>
-                  <td class="msg">{d.message}</td>
-                  <td class="r mono" title={d.offset !== undefined ? `${num(d.offset)} bytes into the file` : undefined}>
-                    {d.offset !== undefined ? '0x' + d.offset.toString(16) : ''}
-                  </td>
-                  <td class="mono muted small">{d.code}</td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
-      </div>
+      <Grid
+        testid="diagnostics"
+        class="diags"
+        head={
+          <>
+            <th scope="col">Level</th>
+            <th scope="col">Message</th>
+            <th scope="col" class="r">
+              Offset
+            </th>
+            <th scope="col">Code</th>
+          </>
+        }
+        rows={props.json.diagnostics}
+        cols={4}
+        empty="Nothing to report: the core read cleanly."
+        row={(d) => (
+          <tr class={`diag-${d.level}`}>
+            <td>
+              <span class={`level level-${d.level}`}>{d.level}</span>
+            </td>
+            <td class="msg">{d.message}</td>
+            <td class="r mono" title={d.offset !== undefined ? `${num(d.offset)} bytes into the file` : undefined}>
+              {d.offset !== undefined ? '0x' + d.offset.toString(16) : ''}
+            </td>
+            <td class="mono muted small">{d.code}</td>
+          </tr>
+        )}
+      />
       <details class="more">
         <summary>
           Core notes ({props.json.notes.length}) and auxiliary vector ({props.json.auxv.length})
         </summary>
         <div class="two-col">
-          <table class="grid">
-            <thead>
-              <tr>
+          <Grid
+            wrap={false}
+            head={
+              <>
                 <th scope="col">Note</th>
                 <th scope="col">Type</th>
                 <th scope="col" class="r">
                   Bytes
                 </th>
+              </>
+            }
+            rows={props.json.notes}
+            cols={3}
+            row={(n) => (
+              <tr>
+                <td class="mono">{n.name}</td>
+                <td class="mono">{n.type}</td>
+                <td class="r num">{num(n.size)}</td>
               </tr>
-            </thead>
-            <tbody>
-              <For each={props.json.notes}>
-                {(n) => (
-                  <tr>
-                    <td class="mono">{n.name}</td>
-                    <td class="mono">{n.type}</td>
-                    <td class="r num">{num(n.size)}</td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
+            )}
+          />
           <Show when={props.json.auxv.length > 0}>
-            <table class="grid">
-              <thead>
-                <tr>
+            <Grid
+              wrap={false}
+              head={
+                <>
                   <th scope="col">auxv</th>
                   <th scope="col">Value</th>
+                </>
+              }
+              rows={props.json.auxv}
+              cols={2}
+              row={(a) => (
+                <tr>
+                  <td class="mono">{a.name}</td>
+                  <td class="mono">{a.value}</td>
                 </tr>
-              </thead>
-              <tbody>
-                <For each={props.json.auxv}>
-                  {(a) => (
-                    <tr>
-                      <td class="mono">{a.name}</td>
-                      <td class="mono">{a.value}</td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
+              )}
+            />
           </Show>
         </div>
       </details>

@@ -5,12 +5,13 @@
 // bytes by label, changed mappings, vtable counts — as before / after / delta rows sorted by
 // growth, new groups marked, bounded (inexact) rows marked; a chart of the largest growth;
 // exports (diff JSON, HTML report, CSV per table).
-import { For, type JSX, Show, createEffect, createMemo, createSignal, on, onCleanup, onMount } from 'solid-js';
+import { For, type JSX, Show, createEffect, createMemo, createSignal, onCleanup, onMount } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
 import { type DiffJSON, type DiffRow, diffAnalyses } from '../engine/diff';
 import { reportHtml } from '../engine/report-html';
 import { DIFF_TABLES, diffRowsTable } from '../engine/tables';
-import { BarChart, type ChartBar, CsvButton, ExportContext, type SortDir, STEP, SortHeader, Tabs, plural } from './common';
+import { BarChart, type ChartBar, CsvButton, ExportContext, More, STEP, SortHeader, Tabs, paged, plural, sortState, FilterInput } from './common';
+import { Grid } from './table';
 import { downloadText } from './download';
 import { bytes, dateTime, num } from './fmt';
 import { installTableKeys } from './habits';
@@ -202,9 +203,7 @@ type DiffSort = 'delta' | 'dcount' | 'after' | 'key';
 function DiffTable(props: { key: string; title: string; rows: DiffRow[] }): JSX.Element {
   const [changedOnly, setChangedOnly] = createSignal(!ALL_ROWS.has(props.key));
   const [query, setQuery] = createSignal('');
-  const [sortKey, setSortKey] = createSignal<DiffSort>('delta');
-  const [dir, setDir] = createSignal<SortDir>('descending');
-  const [limit, setLimit] = createSignal(STEP);
+  const { sortKey, dir, onSort } = sortState<DiffSort>('delta', 'descending', (k) => (k === 'key' ? 'ascending' : 'descending'));
   const filtered = createMemo(() => {
     const q = query().trim().toLowerCase();
     const list = props.rows.filter((r) => (!changedOnly() || r.status !== 'same') && (!q || r.label.toLowerCase().includes(q) || r.key.toLowerCase().includes(q)));
@@ -213,15 +212,8 @@ function DiffTable(props: { key: string; title: string; rows: DiffRow[] }): JSX.
     const v = (r: DiffRow) => (k === 'delta' ? r.delta.bytes : k === 'dcount' ? r.delta.count : (r.b?.bytes ?? r.bAtMost ?? 0));
     return list.sort((x, y) => (k === 'key' ? x.label.localeCompare(y.label, 'en', { numeric: true }) * s : (v(x) - v(y)) * s || y.delta.bytes - x.delta.bytes));
   });
-  createEffect(on([query, changedOnly, sortKey, dir], () => setLimit(STEP), { defer: true }));
-  const shown = createMemo(() => filtered().slice(0, limit()));
-  const onSort = (k: DiffSort) => {
-    if (sortKey() === k) setDir(dir() === 'ascending' ? 'descending' : 'ascending');
-    else {
-      setSortKey(k);
-      setDir(k === 'key' ? 'ascending' : 'descending');
-    }
-  };
+  const page = paged(filtered, STEP, [query, changedOnly, sortKey, dir]);
+  const shown = page.shown;
   const chart = createMemo((): ChartBar[] =>
     filtered()
       .filter((r) => r.delta.bytes > 0)
@@ -258,79 +250,66 @@ function DiffTable(props: { key: string; title: string; rows: DiffRow[] }): JSX.
           <label class="check small">
             <input type="checkbox" data-testid="diff-changed-only" checked={changedOnly()} onChange={(e) => setChangedOnly(e.currentTarget.checked)} /> changed only
           </label>
-          <input type="search" class="filter" placeholder="Filter: group" aria-label="Filter the groups" value={query()} onInput={(e) => setQuery(e.currentTarget.value)} data-testid="diff-filter" />
+          <FilterInput value={query()} onInput={setQuery} placeholder="Filter: group" label="Filter the groups" testid="diff-filter" />
           <CsvButton testid="diff-csv" table={() => diffRowsTable(`diff-${props.key}`, props.title, filtered())} />
         </div>
-        <div class="table-wrap">
-          <table class="grid diff-table" data-testid="diff-table">
-            <caption class="sr-only">{props.title}: before, after and change, sorted by growth</caption>
-            <thead>
-              <tr>
-                <th scope="col" class="r">
-                  #
-                </th>
-                <SortHeader key="key" label="Group" sortKey={sortKey()} dir={dir()} onSort={onSort} />
-                <th scope="col" class="r" title="Count in the first dump">
-                  Before
-                </th>
-                <th scope="col" class="r" title="Bytes in the first dump">
-                  bytes
-                </th>
-                <th scope="col" class="r" title="Count in the second dump">
-                  After
-                </th>
-                <SortHeader key="after" label="bytes" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" title="Sort by bytes in the second dump" />
-                <SortHeader key="dcount" label="Δ count" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" />
-                <SortHeader key="delta" label="Δ bytes" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" />
-                <th scope="col">Change</th>
-              </tr>
-            </thead>
-            <tbody>
-              <For each={shown()} fallback={<tr><td colSpan={9} class="muted">{props.rows.length ? 'No group matches.' : 'Nothing to compare.'}</td></tr>}>
-                {(r, i) => (
-                  <tr data-testid="diff-row" data-key={r.key} class={`s-${r.status}`}>
-                    <td class="r num muted">{i() + 1}</td>
-                    <td class="diff-label" title={r.key}>
-                      {r.label}
-                    </td>
-                    {amount(r.a, r.aAtMost)}
-                    {amount(r.b, r.bAtMost)}
-                    <td class="r num" data-testid="diff-dcount">
-                      {signed(r.delta.count)}
-                    </td>
-                    <td class="r num" data-testid="diff-dbytes" title={signed(r.delta.bytes, bytes)}>
-                      {signed(r.delta.bytes)}
-                    </td>
-                    <td>
-                      <span class={`chip st-${r.status}`} data-testid="diff-status" title={STATUS_TITLE[r.status]}>
-                        {r.status}
-                      </span>
-                      <Show when={!r.exact}>
-                        {' '}
-                        <span class="chip st-bound" data-testid="diff-bounded" title="One side was not in a list that held only the largest groups: its value is bounded, not known, so the delta is not exact">
-                          bounded
-                        </span>
-                      </Show>
-                    </td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        </div>
-        <div class="pager">
-          <span class="muted">
-            Showing {num(shown().length)} of {plural(filtered().length, 'group')}
-          </span>
-          <Show when={shown().length < filtered().length}>
-            <button type="button" class="btn small" data-testid="diff-more" onClick={() => setLimit(limit() + STEP)}>
-              Show more
-            </button>
-            <button type="button" class="btn small ghost" onClick={() => setLimit(filtered().length)}>
-              Show all
-            </button>
-          </Show>
-        </div>
+        <Grid
+          testid="diff-table"
+          class="diff-table"
+          caption={`${props.title}: before, after and change, sorted by growth`}
+          head={
+            <>
+              <th scope="col" class="r">
+                #
+              </th>
+              <SortHeader key="key" label="Group" sortKey={sortKey()} dir={dir()} onSort={onSort} />
+              <th scope="col" class="r" title="Count in the first dump">
+                Before
+              </th>
+              <th scope="col" class="r" title="Bytes in the first dump">
+                bytes
+              </th>
+              <th scope="col" class="r" title="Count in the second dump">
+                After
+              </th>
+              <SortHeader key="after" label="bytes" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" title="Sort by bytes in the second dump" />
+              <SortHeader key="dcount" label="Δ count" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" />
+              <SortHeader key="delta" label="Δ bytes" sortKey={sortKey()} dir={dir()} onSort={onSort} class="r" />
+              <th scope="col">Change</th>
+            </>
+          }
+          rows={shown()}
+          cols={9}
+          empty={<>{props.rows.length ? 'No group matches.' : 'Nothing to compare.'}</>}
+          row={(r, i) => (
+            <tr data-testid="diff-row" data-key={r.key} class={`s-${r.status}`}>
+              <td class="r num muted">{i() + 1}</td>
+              <td class="diff-label" title={r.key}>
+                {r.label}
+              </td>
+              {amount(r.a, r.aAtMost)}
+              {amount(r.b, r.bAtMost)}
+              <td class="r num" data-testid="diff-dcount">
+                {signed(r.delta.count)}
+              </td>
+              <td class="r num" data-testid="diff-dbytes" title={signed(r.delta.bytes, bytes)}>
+                {signed(r.delta.bytes)}
+              </td>
+              <td>
+                <span class={`chip st-${r.status}`} data-testid="diff-status" title={STATUS_TITLE[r.status]}>
+                  {r.status}
+                </span>
+                <Show when={!r.exact}>
+                  {' '}
+                  <span class="chip st-bound" data-testid="diff-bounded" title="One side was not in a list that held only the largest groups: its value is bounded, not known, so the delta is not exact">
+                    bounded
+                  </span>
+                </Show>
+              </td>
+            </tr>
+          )}
+        />
+        <More st={page} testid="diff" what="group" />
       </div>
       <BarChart bars={chart()} what="group" of={filtered().filter((r) => r.delta.bytes > 0).length} filtered={query().trim() !== ''} title="Growth in bytes" testid="diff-chart" />
     </div>

@@ -11,15 +11,12 @@ import {
   ByteLine,
   CsvButton,
   type ChartBar,
-  Disclosure,
   LabelChip,
   MemButton,
-  More,
   SortHeader,
   Stat,
   type TableState,
   Tabs,
-  Toolbar,
   offsetsText,
   plural,
   sizeLabel,
@@ -30,6 +27,7 @@ import { bytes, num, padHex } from './fmt';
 import { arenasTable, heapSignaturesTable, heapSizesTable, heapTypesTable } from '../engine/tables';
 import { useViewTab } from './route';
 import { GroupScan } from './ContentView';
+import { CensusTable, CountBytes, InlineExamples, OffsetsCell, Grid } from './table';
 
 type TypeRow = HeapJSON['byType'][number];
 type SizeRow = HeapJSON['bySize'][number];
@@ -38,7 +36,6 @@ type Example = TypeRow['examples'][number];
 type Target = SigRow['targets'][number];
 type Arena = HeapJSON['arenas'][number];
 type Tab = 'types' | 'sizes' | 'sigs';
-const OFFSETS_SHOWN = 6;
 const TARGETS_SHOWN = 3;
 
 const KIND_TITLES: Record<TypeRow['kind'], string> = {
@@ -468,30 +465,30 @@ function AllocatorDetails(props: { heap: HeapJSON; ws: number }): JSX.Element {
             )}
           </Show>
         </dl>
-        <table class="grid">
-          <thead>
-            <tr>
+        <Grid
+          wrap={false}
+          head={
+            <>
               <th scope="col">tcache</th>
               <th scope="col" class="r">
                 Entries
               </th>
               <th scope="col">Threads</th>
               <th scope="col">Found by</th>
+            </>
+          }
+          rows={h().tcaches}
+          cols={4}
+          empty="No tcache found."
+          row={(t) => (
+            <tr>
+              <td class="mono">{padHex(t.address, props.ws)}</td>
+              <td class="r num">{num(t.entries)}</td>
+              <td class="num">{t.tids.length ? t.tids.join(', ') : <span class="muted">—</span>}</td>
+              <td class="muted small">{t.foundBy}</td>
             </tr>
-          </thead>
-          <tbody>
-            <For each={h().tcaches} fallback={<tr><td colSpan={4} class="muted">No tcache found.</td></tr>}>
-              {(t) => (
-                <tr>
-                  <td class="mono">{padHex(t.address, props.ws)}</td>
-                  <td class="r num">{num(t.entries)}</td>
-                  <td class="num">{t.tids.length ? t.tids.join(', ') : <span class="muted">—</span>}</td>
-                  <td class="muted small">{t.foundBy}</td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
+          )}
+        />
       </div>
     </details>
   );
@@ -499,249 +496,167 @@ function AllocatorDetails(props: { heap: HeapJSON; ws: number }): JSX.Element {
 
 // ---- census tables ---------------------------------------------------------------
 
-let uid = 0;
-
 function TypesTable(props: { st: TableState<TypeRow>; ws: number; onShowInMap: (addr: string) => void; onOpenBlock: (addr: string) => void }): JSX.Element {
   const st = props.st;
-  const base = `ht${uid++}`;
   return (
-    <>
-      <Toolbar st={st} what="type" testid="heap-types" csv={() => heapTypesTable(st.filtered())} placeholder="Filter: type, module, symbol, 0x address" label="Filter the types by name, kind, module, symbol or address" />
-      <div class="table-wrap">
-        <table class="grid heap-census-table heap-types" data-testid="heap-types">
-          <caption class="sr-only">Used blocks by type: blocks whose first word points into a module’s code or read-only data</caption>
-          <thead>
-            <tr>
-              <th scope="col" class="r">
-                #
-              </th>
-              <SortHeader key="key" label="Type" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} />
-              <th scope="col">Kind</th>
-              <SortHeader key="count" label="Count" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
-              <SortHeader key="bytes" label="Bytes" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
-              <th scope="col" title="The pointer every block of this type starts with">
-                First word
-              </th>
-              <th scope="col">Module</th>
-              <th scope="col">Symbol</th>
-            </tr>
-          </thead>
-          <tbody>
-            <For
-              each={st.shown()}
-              fallback={
-                <tr>
-                  <td colSpan={8} class="muted">
-                    {st.total() ? 'No type matches.' : 'No used block starts with a pointer into a module’s code or read-only data (no vtables).'}
-                  </td>
-                </tr>
-              }
-            >
-              {(r, i) => {
-                const id = `${base}-${i()}`;
-                const isOpen = () => st.open().has(r);
-                return (
-                  <>
-                    <tr class={isOpen() ? 'expanded' : ''}>
-                      <td class="r">
-                        <Disclosure open={isOpen()} controls={id} label={`${isOpen() ? 'Hide' : 'Show'} example blocks of ${r.type}`} onToggle={() => st.toggle(r)}>
-                          <span class="num muted">{i() + 1}</span>
-                        </Disclosure>
-                      </td>
-                      <td class="type-name" title={r.type}>
-                        {r.type}
-                      </td>
-                      <td>
-                        <span class={`chip k-${r.kind}`} title={KIND_TITLES[r.kind]}>
-                          {r.kind}
-                        </span>
-                      </td>
-                      <td class="r num">{num(r.count)}</td>
-                      <td class="r num" title={bytes(r.bytes)}>
-                        {num(r.bytes)}
-                      </td>
-                      <td class="mono">
-                        <AddrLink addr={r.value} ws={props.ws} onShowInMap={props.onShowInMap} title="The pointer every block of this type starts with; show its mapping" />
-                      </td>
-                      <td class="mono">{r.module ?? <span class="muted">—</span>}</td>
-                      <td class="sym">
-                        {r.symbol ?? <span class="muted">—</span>} <GroupScan scope={{ kind: 'type', value: BigInt(r.value), name: r.type }} what={`the used blocks of type ${r.type}`} />
-                      </td>
-                    </tr>
-                    <Show when={isOpen()}>
-                      <tr class="detail-row">
-                        <td colSpan={8} id={id}>
-                          <Examples list={r.examples} ws={props.ws} onOpenBlock={props.onOpenBlock} sizeNote="the group’s mean usable size" />
-                        </td>
-                      </tr>
-                    </Show>
-                  </>
-                );
-              }}
-            </For>
-          </tbody>
-        </table>
-      </div>
-      <More st={st} testid="heap-types" what="type" />
-    </>
+    <CensusTable
+      st={st}
+      what="type"
+      testid="heap-types"
+      class="heap-types"
+      csv={() => heapTypesTable(st.filtered())}
+      placeholder="Filter: type, module, symbol, 0x address"
+      label="Filter the types by name, kind, module, symbol or address"
+      caption="Used blocks by type: blocks whose first word points into a module’s code or read-only data"
+      cols={8}
+      empty="No used block starts with a pointer into a module’s code or read-only data (no vtables)."
+      head={
+        <>
+          <SortHeader key="key" label="Type" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} />
+          <th scope="col">Kind</th>
+          <SortHeader key="count" label="Count" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
+          <SortHeader key="bytes" label="Bytes" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
+          <th scope="col" title="The pointer every block of this type starts with">
+            First word
+          </th>
+          <th scope="col">Module</th>
+          <th scope="col">Symbol</th>
+        </>
+      }
+      detail={{
+        label: (r, open) => `${open ? 'Hide' : 'Show'} example blocks of ${r.type}`,
+        body: (r) => <Examples list={r.examples} ws={props.ws} onOpenBlock={props.onOpenBlock} sizeNote="the group’s mean usable size" />,
+      }}
+      cells={(r) => (
+        <>
+          <td class="type-name" title={r.type}>
+            {r.type}
+          </td>
+          <td>
+            <span class={`chip k-${r.kind}`} title={KIND_TITLES[r.kind]}>
+              {r.kind}
+            </span>
+          </td>
+          <CountBytes r={r} />
+          <td class="mono">
+            <AddrLink addr={r.value} ws={props.ws} onShowInMap={props.onShowInMap} title="The pointer every block of this type starts with; show its mapping" />
+          </td>
+          <td class="mono">{r.module ?? <span class="muted">—</span>}</td>
+          <td class="sym">
+            {r.symbol ?? <span class="muted">—</span>} <GroupScan scope={{ kind: 'type', value: BigInt(r.value), name: r.type }} what={`the used blocks of type ${r.type}`} />
+          </td>
+        </>
+      )}
+    />
   );
 }
 
 function SizesTable(props: { st: TableState<SizeRow>; ws: number; onOpenBlock: (addr: string) => void }): JSX.Element {
   const st = props.st;
   return (
-    <>
-      <Toolbar st={st} what="size" testid="heap-sizes" csv={() => heapSizesTable(st.filtered())} placeholder="Filter: a size in bytes, or 0x address" label="Filter the sizes: a number matches a usable or chunk size exactly" />
-      <div class="table-wrap">
-        <table class="grid heap-census-table heap-sizes" data-testid="heap-sizes">
-          <caption class="sr-only">Used blocks by usable size</caption>
-          <thead>
-            <tr>
-              <th scope="col" class="r">
-                #
-              </th>
-              <SortHeader key="key" label="Usable size" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by usable size (what malloc_usable_size returns)" />
-              <th scope="col" class="r" title="The chunk's size field: usable size plus the header">
-                Chunk size
-              </th>
-              <SortHeader key="count" label="Count" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
-              <SortHeader key="bytes" label="Bytes" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
-              <th scope="col">Example blocks</th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={st.shown()} fallback={<tr><td colSpan={6} class="muted">{st.total() ? 'No size matches.' : 'No used block.'}</td></tr>}>
-              {(r, i) => (
-                <tr>
-                  <td class="r num muted">{i() + 1}</td>
-                  <td class="r num">{num(r.size)}</td>
-                  <td class="r num muted">{num(r.chunkSize)}</td>
-                  <td class="r num">{num(r.count)}</td>
-                  <td class="r num" title={bytes(r.bytes)}>
-                    {num(r.bytes)}
-                  </td>
-                  <td>
-                    <span class="examples-inline">
-                      <For each={r.examples}>{(a) => <BlockLink addr={a} ws={props.ws} onOpen={props.onOpenBlock} />}</For>
-                    </span>{' '}
-                    <GroupScan scope={{ kind: 'size', size: r.size }} what={`the used blocks of ${r.size} bytes`} />
-                  </td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
-      </div>
-      <More st={st} testid="heap-sizes" what="size" />
-    </>
+    <CensusTable
+      st={st}
+      what="size"
+      testid="heap-sizes"
+      class="heap-sizes"
+      csv={() => heapSizesTable(st.filtered())}
+      placeholder="Filter: a size in bytes, or 0x address"
+      label="Filter the sizes: a number matches a usable or chunk size exactly"
+      caption="Used blocks by usable size"
+      cols={6}
+      empty="No used block."
+      head={
+        <>
+          <SortHeader key="key" label="Usable size" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by usable size (what malloc_usable_size returns)" />
+          <th scope="col" class="r" title="The chunk's size field: usable size plus the header">
+            Chunk size
+          </th>
+          <SortHeader key="count" label="Count" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
+          <SortHeader key="bytes" label="Bytes" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
+          <th scope="col">Example blocks</th>
+        </>
+      }
+      cells={(r) => (
+        <>
+          <td class="r num">{num(r.size)}</td>
+          <td class="r num muted">{num(r.chunkSize)}</td>
+          <CountBytes r={r} />
+          <td>
+            <InlineExamples list={r.examples} ws={props.ws} onOpenBlock={props.onOpenBlock} /> <GroupScan scope={{ kind: 'size', size: r.size }} what={`the used blocks of ${r.size} bytes`} />
+          </td>
+        </>
+      )}
+    />
   );
 }
 
 function SigsTable(props: { st: TableState<SigRow>; ws: number; onOpenBlock: (addr: string) => void }): JSX.Element {
   const st = props.st;
-  const base = `hs${uid++}`;
   return (
-    <>
-      <Toolbar
-        st={st}
-        what="signature"
-        testid="heap-signatures"
-        csv={() => heapSignaturesTable(st.filtered())}
-        placeholder="Filter: a size, +offset, target (heap, vtable for A)"
-        label="Filter the signatures: a number matches the usable size exactly; text matches offsets and targets"
-      />
-      <div class="table-wrap">
-        <table class="grid heap-census-table heap-signatures" data-testid="heap-signatures">
-          <caption class="sr-only">Used blocks by usable size and by which of their first 64 words hold a pointer</caption>
-          <thead>
-            <tr>
-              <th scope="col" class="r">
-                #
-              </th>
-              <SortHeader key="key" label="Usable size" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by usable size" />
-              <th scope="col" title="Byte offsets, within the first 64 words, that hold a pointer into a mapping">
-                Pointer offsets
-              </th>
-              <SortHeader key="count" label="Count" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
-              <SortHeader key="bytes" label="Bytes" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
-              <th scope="col" title="What the first example block's pointers point into">
-                Targets (first example)
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={st.shown()} fallback={<tr><td colSpan={6} class="muted">{st.total() ? 'No signature matches.' : 'No used block.'}</td></tr>}>
-              {(r, i) => {
-                const id = `${base}-${i()}`;
-                const isOpen = () => st.open().has(r);
-                return (
-                  <>
-                    <tr class={isOpen() ? 'expanded' : ''}>
-                      <td class="r">
-                        <Disclosure
-                          open={isOpen()}
-                          controls={id}
-                          label={`${isOpen() ? 'Hide' : 'Show'} example blocks of size ${r.size} with ${r.offsets.length} pointer${r.offsets.length === 1 ? '' : 's'}`}
-                          onToggle={() => st.toggle(r)}
-                        >
-                          <span class="num muted">{i() + 1}</span>
-                        </Disclosure>
-                      </td>
-                      <td class="r num">{num(r.size)}</td>
-                      <td class="mono offsets" title={r.offsets.map((o) => `+${o}`).join(' ')}>
-                        <Show when={r.offsets.length} fallback={<span class="muted">no pointers</span>}>
-                          {offsetsText(r.offsets.slice(0, OFFSETS_SHOWN))}
-                          <Show when={r.offsets.length > OFFSETS_SHOWN}>
-                            {' '}
-                            <span class="more-n">+{r.offsets.length - OFFSETS_SHOWN} more</span>
-                          </Show>
-                        </Show>
-                      </td>
-                      <td class="r num">{num(r.count)}</td>
-                      <td class="r num" title={bytes(r.bytes)}>
-                        {num(r.bytes)}
-                      </td>
-                      <td>
-                        <span class="targets">
-                        <For each={r.targets.slice(0, TARGETS_SHOWN)}>{(t) => <TargetItem t={t} />}</For>
-                        <Show when={r.targets.length > TARGETS_SHOWN}>
-                          <button type="button" class="link small" onClick={() => st.toggle(r)} aria-expanded={isOpen()} aria-controls={id}>
-                            +{r.targets.length - TARGETS_SHOWN} more
-                          </button>
-                        </Show>
-                        </span>
-                      </td>
-                    </tr>
-                    <Show when={isOpen()}>
-                      <tr class="detail-row">
-                        <td colSpan={6} id={id}>
-                          <Show when={r.offsets.length}>
-                            <p class="detail-note">
-                              <span class="muted">Pointer offsets ({r.offsets.length}):</span> <code class="wrap">{offsetsText(r.offsets)}</code>
-                            </p>
-                          </Show>
-                          <Show when={r.targets.length}>
-                            <div class="target-list">
-                              <span class="muted">Targets of the first example:</span>
-                              <For each={r.targets}>{(t) => <TargetItem t={t} />}</For>
-                              <Show when={r.offsets.length > r.targets.length}>
-                                <span class="muted small">(targets are read for the first {r.targets.length} offsets)</span>
-                              </Show>
-                            </div>
-                          </Show>
-                          <Examples list={r.examples} ws={props.ws} onOpenBlock={props.onOpenBlock} />
-                        </td>
-                      </tr>
-                    </Show>
-                  </>
-                );
-              }}
-            </For>
-          </tbody>
-        </table>
-      </div>
-      <More st={st} testid="heap-signatures" what="signature" />
-    </>
+    <CensusTable
+      st={st}
+      what="signature"
+      testid="heap-signatures"
+      class="heap-signatures"
+      csv={() => heapSignaturesTable(st.filtered())}
+      placeholder="Filter: a size, +offset, target (heap, vtable for A)"
+      label="Filter the signatures: a number matches the usable size exactly; text matches offsets and targets"
+      caption="Used blocks by usable size and by which of their first 64 words hold a pointer"
+      cols={6}
+      empty="No used block."
+      head={
+        <>
+          <SortHeader key="key" label="Usable size" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by usable size" />
+          <th scope="col" title="Byte offsets, within the first 64 words, that hold a pointer into a mapping">
+            Pointer offsets
+          </th>
+          <SortHeader key="count" label="Count" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
+          <SortHeader key="bytes" label="Bytes" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" />
+          <th scope="col" title="What the first example block's pointers point into">
+            Targets (first example)
+          </th>
+        </>
+      }
+      detail={{
+        label: (r, open) => `${open ? 'Hide' : 'Show'} example blocks of size ${r.size} with ${r.offsets.length} pointer${r.offsets.length === 1 ? '' : 's'}`,
+        body: (r) => (
+          <>
+            <Show when={r.offsets.length}>
+              <p class="detail-note">
+                <span class="muted">Pointer offsets ({r.offsets.length}):</span> <code class="wrap">{offsetsText(r.offsets)}</code>
+              </p>
+            </Show>
+            <Show when={r.targets.length}>
+              <div class="target-list">
+                <span class="muted">Targets of the first example:</span>
+                <For each={r.targets}>{(t) => <TargetItem t={t} />}</For>
+                <Show when={r.offsets.length > r.targets.length}>
+                  <span class="muted small">(targets are read for the first {r.targets.length} offsets)</span>
+                </Show>
+              </div>
+            </Show>
+            <Examples list={r.examples} ws={props.ws} onOpenBlock={props.onOpenBlock} />
+          </>
+        ),
+      }}
+      cells={(r, x) => (
+        <>
+          <td class="r num">{num(r.size)}</td>
+          <OffsetsCell offsets={r.offsets} />
+          <CountBytes r={r} />
+          <td>
+            <span class="targets">
+              <For each={r.targets.slice(0, TARGETS_SHOWN)}>{(t) => <TargetItem t={t} />}</For>
+              <Show when={r.targets.length > TARGETS_SHOWN}>
+                <button type="button" class="link small" onClick={() => st.toggle(r)} aria-expanded={x.open()} aria-controls={x.id}>
+                  +{r.targets.length - TARGETS_SHOWN} more
+                </button>
+              </Show>
+            </span>
+          </td>
+        </>
+      )}
+    />
   );
 }
 
@@ -776,34 +691,34 @@ function TargetItem(props: { t: Target }): JSX.Element {
 function Examples(props: { list: Example[]; ws: number; onOpenBlock: (addr: string) => void; sizeNote?: string }): JSX.Element {
   return (
     <Show when={props.list.length} fallback={<p class="muted detail-note">No example block.</p>}>
-      <table class="grid examples">
-        <thead>
-          <tr>
+      <Grid
+        wrap={false}
+        class="examples"
+        head={
+          <>
             <th scope="col">Block</th>
             <th scope="col" class="r" title={props.sizeNote ? `Usable size (${props.sizeNote})` : 'Usable size'}>
               Size
             </th>
             <th scope="col">First bytes (hex · ASCII)</th>
+          </>
+        }
+        rows={props.list}
+        cols={3}
+        row={(e) => (
+          <tr>
+            <td class="mono">
+              <BlockLink addr={e.address} ws={props.ws} onOpen={props.onOpenBlock} />
+            </td>
+            <td class="r num">{num(e.size)}</td>
+            <td>
+              <Show when={e.head} fallback={<span class="muted">bytes not in the core</span>}>
+                <pre class="hexdump">{hexdump(e.head)}</pre>
+              </Show>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          <For each={props.list}>
-            {(e) => (
-              <tr>
-                <td class="mono">
-                  <BlockLink addr={e.address} ws={props.ws} onOpen={props.onOpenBlock} />
-                </td>
-                <td class="r num">{num(e.size)}</td>
-                <td>
-                  <Show when={e.head} fallback={<span class="muted">bytes not in the core</span>}>
-                    <pre class="hexdump">{hexdump(e.head)}</pre>
-                  </Show>
-                </td>
-              </tr>
-            )}
-          </For>
-        </tbody>
-      </table>
+        )}
+      />
     </Show>
   );
 }

@@ -712,8 +712,8 @@ function CursorLine(props: {
   );
 }
 
-function Row(props: {
-  slot: { row: bigint; top: number; data?: HexRow };
+/** What a row of the dump is drawn with, besides its data. */
+interface RowProps {
   ws: number;
   mode: 'words' | 'bytes';
   offsets: boolean;
@@ -721,7 +721,9 @@ function Row(props: {
   cellId: (a: bigint) => string;
   onFollow: (target: string) => void;
   onCursor: (a: bigint) => void;
-}): JSX.Element {
+}
+
+function Row(props: RowProps & { slot: { row: bigint; top: number; data?: HexRow } }): JSX.Element {
   const d = () => props.slot.data;
   return (
     <Show
@@ -752,17 +754,7 @@ function GapRow(props: { row: Extract<HexRow, { kind: 'gap' }>; top: number; ws:
   );
 }
 
-function BytesRow(props: {
-  row: HexBytesRow;
-  slot: { row: bigint; top: number };
-  ws: number;
-  mode: 'words' | 'bytes';
-  offsets: boolean;
-  cursor?: bigint;
-  cellId: (a: bigint) => string;
-  onFollow: (target: string) => void;
-  onCursor: (a: bigint) => void;
-}): JSX.Element {
+function BytesRow(props: RowProps & { row: HexBytesRow; slot: { row: bigint; top: number } }): JSX.Element {
   const r = () => props.row;
   const base = () => big(r().address);
   const whyAt = (i: number): MissingWhy | undefined => r().missing?.find((m) => i >= m.from && i < m.to)?.why;

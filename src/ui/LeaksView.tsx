@@ -15,12 +15,10 @@ import {
   ByteLine,
   type ChartBar,
   MemoryNav,
-  More,
   SortHeader,
   Stat,
   type TableState,
   Tabs,
-  Toolbar,
   VerdictChip,
   offsetsText,
   plural,
@@ -30,6 +28,7 @@ import {
 } from './common';
 import { bytes, errorMessage, num, padHex, parseHexQuery } from './fmt';
 import { GroupScan } from './ContentView';
+import { CensusTable, CountBytes, InlineExamples, OffsetsCell, Grid } from './table';
 
 type TypeRow = LeaksJSON['byType'][number];
 type SizeRow = LeaksJSON['bySize'][number];
@@ -39,7 +38,6 @@ type Tab = 'types' | 'sizes' | 'sigs';
 type LeakKey = 'tops' | 'indirect';
 type GroupRow = { count: number; bytes: number; unreferenced: number; indirect: number; examples: string[] };
 
-const OFFSETS_SHOWN = 6;
 const ROOT_KINDS: Record<string, string> = {
   register: 'registers of the threads',
   stack: 'thread stacks, from the stack pointer up',
@@ -301,15 +299,7 @@ function LeakGroups(props: { leaks: LeaksJSON; ws: number; onOpenBlock: (addr: s
               keyCells={(r) => (
                 <>
                   <td class="r num">{num(r.size)}</td>
-                  <td class="mono offsets" title={offsetsText(r.offsets)}>
-                    <Show when={r.offsets.length} fallback={<span class="muted">no pointers</span>}>
-                      {offsetsText(r.offsets.slice(0, OFFSETS_SHOWN))}
-                      <Show when={r.offsets.length > OFFSETS_SHOWN}>
-                        {' '}
-                        <span class="more-n">+{r.offsets.length - OFFSETS_SHOWN} more</span>
-                      </Show>
-                    </Show>
-                  </td>
+                  <OffsetsCell offsets={r.offsets} />
                 </>
               )}
               keyCols={2}
@@ -346,63 +336,43 @@ function GroupTable<R extends GroupRow>(props: {
   actions?: (r: R) => JSX.Element;
 }): JSX.Element {
   const st = props.st;
-  const cols = () => props.keyCols + 6;
   return (
-    <>
-      <Toolbar st={st} what={props.what} testid={props.testid} csv={props.csv} placeholder={props.placeholder} label={`Filter the leaked ${props.what}s`} />
-      <div class="table-wrap">
-        <table class={`grid heap-census-table leak-table ${props.testid}`} data-testid={props.testid}>
-          <caption class="sr-only">{props.caption}</caption>
-          <thead>
-            <tr>
-              <th scope="col" class="r">
-                #
-              </th>
-              {props.keyHead(st)}
-              <SortHeader key="count" label="Leaked" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by leaked blocks" />
-              <SortHeader key="bytes" label="Bytes" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by leaked usable bytes" />
-              <SortHeader key="tops" label="Tops" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by leak tops (blocks nothing points to)" />
-              <SortHeader key="indirect" label="Indirect" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by indirectly leaked blocks (only leaked blocks point to them)" />
-              <th scope="col" class="ex-col" title="Example blocks: open one in the block explorer">
-                Example blocks
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            <For
-              each={st.shown()}
-              fallback={
-                <tr>
-                  <td colSpan={cols()} class="muted">
-                    {st.total() ? `No ${props.what} matches.` : props.empty}
-                  </td>
-                </tr>
-              }
-            >
-              {(r, i) => (
-                <tr>
-                  <td class="r num muted">{i() + 1}</td>
-                  {props.keyCells(r)}
-                  <td class="r num">{num(r.count)}</td>
-                  <td class="r num" title={bytes(r.bytes)}>
-                    {num(r.bytes)}
-                  </td>
-                  <td class={`r num ${r.unreferenced ? '' : 'muted'}`}>{num(r.unreferenced)}</td>
-                  <td class={`r num ${r.indirect ? '' : 'muted'}`}>{num(r.indirect)}</td>
-                  <td class="ex-col">
-                    <span class="examples-inline">
-                      <For each={r.examples}>{(a) => <BlockLink addr={a} ws={props.ws} onOpen={props.onOpenBlock} />}</For>
-                    </span>
-                    {props.actions ? <> {props.actions(r)}</> : null}
-                  </td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
-      </div>
-      <More st={st} testid={props.testid} what={props.what} />
-    </>
+    <CensusTable
+      st={st}
+      what={props.what}
+      testid={props.testid}
+      class={`leak-table ${props.testid}`}
+      csv={props.csv}
+      placeholder={props.placeholder}
+      label={`Filter the leaked ${props.what}s`}
+      caption={props.caption}
+      cols={props.keyCols + 6}
+      empty={props.empty}
+      head={
+        <>
+          {props.keyHead(st)}
+          <SortHeader key="count" label="Leaked" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by leaked blocks" />
+          <SortHeader key="bytes" label="Bytes" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by leaked usable bytes" />
+          <SortHeader key="tops" label="Tops" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by leak tops (blocks nothing points to)" />
+          <SortHeader key="indirect" label="Indirect" sortKey={st.sortKey()} dir={st.dir()} onSort={st.onSort} class="r" title="Sort by indirectly leaked blocks (only leaked blocks point to them)" />
+          <th scope="col" class="ex-col" title="Example blocks: open one in the block explorer">
+            Example blocks
+          </th>
+        </>
+      }
+      cells={(r) => (
+        <>
+          {props.keyCells(r)}
+          <CountBytes r={r} />
+          <td class={`r num ${r.unreferenced ? '' : 'muted'}`}>{num(r.unreferenced)}</td>
+          <td class={`r num ${r.indirect ? '' : 'muted'}`}>{num(r.indirect)}</td>
+          <td class="ex-col">
+            <InlineExamples list={r.examples} ws={props.ws} onOpenBlock={props.onOpenBlock} />
+            {props.actions ? <> {props.actions(r)}</> : null}
+          </td>
+        </>
+      )}
+    />
   );
 }
 
@@ -854,9 +824,11 @@ function BlockCard(props: {
             when={r().incoming.length}
             fallback={<p class="muted small">{r().verdict === 'anchored' ? 'No used block: only a root points to it.' : 'No used block points to it.'}</p>}
           >
-            <table class="grid refs">
-              <thead>
-                <tr>
+            <Grid
+              wrap={false}
+              class="refs"
+              head={
+                <>
                   <th scope="col">Block</th>
                   <th scope="col" class="r" title="Offset of the word, in that block, that points here">
                     At offset
@@ -865,23 +837,21 @@ function BlockCard(props: {
                     Size
                   </th>
                   <th scope="col">Verdict</th>
+                </>
+              }
+              rows={r().incoming}
+              cols={4}
+              row={(x) => (
+                <tr>
+                  <td class="mono">{props.link(x.address)}</td>
+                  <td class="r mono">+{x.offset}</td>
+                  <td class="r num">{num(x.size)}</td>
+                  <td>
+                    <VerdictChip verdict={x.verdict} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                <For each={r().incoming}>
-                  {(x) => (
-                    <tr>
-                      <td class="mono">{props.link(x.address)}</td>
-                      <td class="r mono">+{x.offset}</td>
-                      <td class="r num">{num(x.size)}</td>
-                      <td>
-                        <VerdictChip verdict={x.verdict} />
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
+              )}
+            />
             <Show when={r().incomingTotal > r().incoming.length}>
               <p class="muted small">and {num(r().incomingTotal - r().incoming.length)} more</p>
             </Show>
@@ -893,9 +863,11 @@ function BlockCard(props: {
             What it points to <span class="count">{num(r().outgoing.length)}</span>
           </h4>
           <Show when={r().outgoing.length} fallback={<p class="muted small">It holds no pointer to a used block.</p>}>
-            <table class="grid refs">
-              <thead>
-                <tr>
+            <Grid
+              wrap={false}
+              class="refs"
+              head={
+                <>
                   <th scope="col" class="r" title="Offset of the word, in this block, that holds the pointer">
                     From offset
                   </th>
@@ -904,23 +876,21 @@ function BlockCard(props: {
                     Size
                   </th>
                   <th scope="col">Verdict</th>
+                </>
+              }
+              rows={out()}
+              cols={4}
+              row={(x) => (
+                <tr>
+                  <td class="r mono">+{x.offset}</td>
+                  <td class="mono">{props.link(x.address)}</td>
+                  <td class="r num">{num(x.size)}</td>
+                  <td>
+                    <VerdictChip verdict={x.verdict} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                <For each={out()}>
-                  {(x) => (
-                    <tr>
-                      <td class="r mono">+{x.offset}</td>
-                      <td class="mono">{props.link(x.address)}</td>
-                      <td class="r num">{num(x.size)}</td>
-                      <td>
-                        <VerdictChip verdict={x.verdict} />
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
+              )}
+            />
             <Show when={out().length < r().outgoing.length}>
               <p class="muted small">
                 and {num(r().outgoing.length - out().length)} more{' '}

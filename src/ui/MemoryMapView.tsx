@@ -3,7 +3,8 @@
 import { For, type JSX, Show, createEffect, createMemo, createSignal, on } from 'solid-js';
 import type { AnalysisJSON, RegionJSON } from '../engine/analyze';
 import { LABEL_DESCRIPTIONS, type RegionLabel } from '../engine/memmap';
-import { CsvButton, LabelChip, MemButton, Pager } from './common';
+import { CsvButton, LabelChip, MemButton, Pager, FilterInput } from './common';
+import { Grid } from './table';
 import { regionsTable, totalsTable } from '../engine/tables';
 import { GroupScan } from './ContentView';
 import { bytes, kib, num, padHex, parseHexQuery } from './fmt';
@@ -66,10 +67,13 @@ export function MemoryMapView(props: { json: AnalysisJSON; query: string; onQuer
 
   return (
     <div>
-      <table class="grid totals" data-testid="label-totals">
-        <caption class="sr-only">Totals per label</caption>
-        <thead>
-          <tr>
+      <Grid
+        wrap={false}
+        testid="label-totals"
+        class="totals"
+        caption="Totals per label"
+        head={
+          <>
             <th scope="col">Label</th>
             <th scope="col" class="r">
               Mappings
@@ -84,34 +88,32 @@ export function MemoryMapView(props: { json: AnalysisJSON; query: string; onQuer
               Share of mapped
             </th>
             <th scope="col">What it is</th>
+          </>
+        }
+        rows={props.json.totals}
+        cols={6}
+        row={(t) => (
+          <tr>
+            <td>
+              <LabelChip label={t.label} />
+            </td>
+            <td class="r num">{num(t.count)}</td>
+            <td class="r num" title={`${num(t.size)} bytes`}>
+              {bytes(t.size)}
+            </td>
+            <td class="r num" title={`${num(t.inCore)} bytes`}>
+              {bytes(t.inCore)}
+            </td>
+            <td class="share-col">
+              <span class="share">
+                <span class={`share-bar l-${t.label}`} style={{ width: `${Math.max(0.5, (t.size / totalSize()) * 100)}%` }} />
+              </span>
+              <span class="num muted small">{((t.size / totalSize()) * 100).toFixed(1)}%</span>
+            </td>
+            <td class="muted">{LABEL_DESCRIPTIONS[t.label]}</td>
           </tr>
-        </thead>
-        <tbody>
-          <For each={props.json.totals}>
-            {(t) => (
-              <tr>
-                <td>
-                  <LabelChip label={t.label} />
-                </td>
-                <td class="r num">{num(t.count)}</td>
-                <td class="r num" title={`${num(t.size)} bytes`}>
-                  {bytes(t.size)}
-                </td>
-                <td class="r num" title={`${num(t.inCore)} bytes`}>
-                  {bytes(t.inCore)}
-                </td>
-                <td class="share-col">
-                  <span class="share">
-                    <span class={`share-bar l-${t.label}`} style={{ width: `${Math.max(0.5, (t.size / totalSize()) * 100)}%` }} />
-                  </span>
-                  <span class="num muted small">{((t.size / totalSize()) * 100).toFixed(1)}%</span>
-                </td>
-                <td class="muted">{LABEL_DESCRIPTIONS[t.label]}</td>
-              </tr>
-            )}
-          </For>
-        </tbody>
-      </table>
+        )}
+      />
 
       <div class="toolbar">
         <div class="chips" role="group" aria-label="Filter by label">
@@ -132,15 +134,7 @@ export function MemoryMapView(props: { json: AnalysisJSON; query: string; onQuer
             )}
           </For>
         </div>
-        <input
-          type="search"
-          class="filter"
-          placeholder="Filter: path, label, detail — or 0x address"
-          aria-label="Filter mappings by text, or find the mapping holding a 0x address"
-          value={props.query}
-          onInput={(e) => props.onQuery(e.currentTarget.value)}
-          data-testid="map-filter"
-        />
+        <FilterInput value={props.query} onInput={props.onQuery} placeholder="Filter: path, label, detail — or 0x address" label="Filter mappings by text, or find the mapping holding a 0x address" testid="map-filter" />
         <CsvButton testid="memory-map-csv" table={() => regionsTable(filtered())} />
         <CsvButton testid="label-totals-csv" title="Download the totals per label as CSV" table={() => totalsTable(props.json.totals)} />
       </div>
@@ -155,52 +149,51 @@ export function MemoryMapView(props: { json: AnalysisJSON; query: string; onQuer
         </p>
       </Show>
 
-      <div class="table-wrap">
-        <table class="grid map" data-testid="memory-map">
-          <thead>
-            <tr>
-              <th scope="col">Address</th>
-              <th scope="col">End</th>
-              <th scope="col" class="r">
-                Size KiB
-              </th>
-              <th scope="col" class="r">
-                In core KiB
-              </th>
-              <th scope="col">Perms</th>
-              <th scope="col">Label</th>
-              <th scope="col">Detail</th>
-              <th scope="col">Mapping</th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={rows()} fallback={<tr><td colSpan={8} class="muted">No mapping matches.</td></tr>}>
-              {(r) => (
-                <tr>
-                  <td class="mono">
-                    {padHex(r.start, ws())}
-                    <Show when={r.inCore > 0}>
-                      <MemButton addr={r.start} what={`the start of this ${r.label} mapping`} />
-                      <GroupScan scope={{ kind: 'region', start: BigInt(r.start), end: BigInt(r.end) }} what={`this ${r.label} mapping`} />
-                    </Show>
-                  </td>
-                  <td class="mono muted">{padHex(r.end, ws())}</td>
-                  <td class="r num">{kib(r.size)}</td>
-                  <td class={`r num ${r.inCore === 0 ? 'muted' : ''}`}>{kib(r.inCore)}</td>
-                  <td class="mono">{r.perms}</td>
-                  <td>
-                    <LabelChip label={r.label} />
-                  </td>
-                  <td>{r.detail ?? ''}</td>
-                  <td class="path" title={r.file ? `${r.file}${r.fileOffset ? ` @ offset ${r.fileOffset}` : ''}` : r.module}>
-                    {r.file ?? (r.module ? `${r.module} (${r.label})` : '')}
-                  </td>
-                </tr>
-              )}
-            </For>
-          </tbody>
-        </table>
-      </div>
+      <Grid
+        testid="memory-map"
+        class="map"
+        head={
+          <>
+            <th scope="col">Address</th>
+            <th scope="col">End</th>
+            <th scope="col" class="r">
+              Size KiB
+            </th>
+            <th scope="col" class="r">
+              In core KiB
+            </th>
+            <th scope="col">Perms</th>
+            <th scope="col">Label</th>
+            <th scope="col">Detail</th>
+            <th scope="col">Mapping</th>
+          </>
+        }
+        rows={rows()}
+        cols={8}
+        empty="No mapping matches."
+        row={(r) => (
+          <tr>
+            <td class="mono">
+              {padHex(r.start, ws())}
+              <Show when={r.inCore > 0}>
+                <MemButton addr={r.start} what={`the start of this ${r.label} mapping`} />
+                <GroupScan scope={{ kind: 'region', start: BigInt(r.start), end: BigInt(r.end) }} what={`this ${r.label} mapping`} />
+              </Show>
+            </td>
+            <td class="mono muted">{padHex(r.end, ws())}</td>
+            <td class="r num">{kib(r.size)}</td>
+            <td class={`r num ${r.inCore === 0 ? 'muted' : ''}`}>{kib(r.inCore)}</td>
+            <td class="mono">{r.perms}</td>
+            <td>
+              <LabelChip label={r.label} />
+            </td>
+            <td>{r.detail ?? ''}</td>
+            <td class="path" title={r.file ? `${r.file}${r.fileOffset ? ` @ offset ${r.fileOffset}` : ''}` : r.module}>
+              {r.file ?? (r.module ? `${r.module} (${r.label})` : '')}
+            </td>
+          </tr>
+        )}
+      />
       <Pager page={page()} pageSize={PAGE} total={filtered().length} onPage={setPage} what="Mappings" />
     </div>
   );

@@ -1,7 +1,8 @@
 // Start page: what heaplens does, where to drop files, the sample, and recent analyses.
-import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
+import { type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { RecentEntry, StorageUsage } from './cache';
 import { FilePicker } from './common';
+import { Grid } from './table';
 import { bytes, dateTime } from './fmt';
 
 export function StartPage(props: {
@@ -107,9 +108,11 @@ export function StartPage(props: {
         </Show>
         <div data-testid="recent">
           <Show when={props.recent.length > 0} fallback={<p class="muted">None yet. Analyses are kept in this browser only (IndexedDB), keyed by the files' fingerprints.</p>}>
-            <table class="grid recent">
-              <thead>
-                <tr>
+            <Grid
+              wrap={false}
+              class="recent"
+              head={
+                <>
                   <th scope="col">Core</th>
                   <th scope="col" class="r">
                     Size
@@ -122,66 +125,64 @@ export function StartPage(props: {
                   <th scope="col">
                     <span class="sr-only">Actions</span>
                   </th>
-                </tr>
-              </thead>
-              <tbody>
-                <For each={props.recent}>
-                  {(e) => (
-                    <tr data-testid="recent-row">
-                      <td>
-                        <button type="button" class="link" title="Open this analysis from the cache" onClick={() => props.onOpenRecent(e)}>
-                          {e.name}
-                        </button>
-                      </td>
-                      <td class="r num">{bytes(e.size)}</td>
-                      <td class="r num" data-testid="recent-bytes">
-                        {e.bytes ? bytes(e.bytes) : '—'}
-                      </td>
-                      <td class="muted">{e.binaries.length ? e.binaries.join(', ') : '—'}</td>
-                      <td class="num">{dateTime(e.savedAt)}</td>
-                      <td class="r nowrap">
-                        <Show
-                          when={comparing()}
-                          fallback={
-                            <button
-                              type="button"
-                              class="btn small ghost"
-                              data-testid="compare"
-                              disabled={props.recent.length < 2}
-                              title="Compare this dump with another stored dump of the same process: what grew"
-                              onClick={() => setComparing(e)}
-                            >
-                              Compare with…
-                            </button>
-                          }
+                </>
+              }
+              rows={props.recent}
+              cols={6}
+              row={(e) => (
+                <tr data-testid="recent-row">
+                  <td>
+                    <button type="button" class="link" title="Open this analysis from the cache" onClick={() => props.onOpenRecent(e)}>
+                      {e.name}
+                    </button>
+                  </td>
+                  <td class="r num">{bytes(e.size)}</td>
+                  <td class="r num" data-testid="recent-bytes">
+                    {e.bytes ? bytes(e.bytes) : '—'}
+                  </td>
+                  <td class="muted">{e.binaries.length ? e.binaries.join(', ') : '—'}</td>
+                  <td class="num">{dateTime(e.savedAt)}</td>
+                  <td class="r nowrap">
+                    <Show
+                      when={comparing()}
+                      fallback={
+                        <button
+                          type="button"
+                          class="btn small ghost"
+                          data-testid="compare"
+                          disabled={props.recent.length < 2}
+                          title="Compare this dump with another stored dump of the same process: what grew"
+                          onClick={() => setComparing(e)}
                         >
-                          {(c) => (
-                            <Show when={c().key !== e.key} fallback={<span class="muted small">(first dump)</span>}>
-                              <button
-                                type="button"
-                                class="btn small primary"
-                                data-testid="compare-with"
-                                title={`Compare ${c().name} (before) with ${e.name} (after)`}
-                                onClick={() => {
-                                  const first = c();
-                                  setComparing(undefined);
-                                  props.onCompare(first, e);
-                                }}
-                              >
-                                Compare with this
-                              </button>
-                            </Show>
-                          )}
-                        </Show>{' '}
-                        <button type="button" class="btn small ghost" data-testid="remove-recent" aria-label={`Remove ${e.name} from the cache`} title="Remove from the cache" onClick={() => props.onRemoveRecent(e)}>
-                          Remove
+                          Compare with…
                         </button>
-                      </td>
-                    </tr>
-                  )}
-                </For>
-              </tbody>
-            </table>
+                      }
+                    >
+                      {(c) => (
+                        <Show when={c().key !== e.key} fallback={<span class="muted small">(first dump)</span>}>
+                          <button
+                            type="button"
+                            class="btn small primary"
+                            data-testid="compare-with"
+                            title={`Compare ${c().name} (before) with ${e.name} (after)`}
+                            onClick={() => {
+                              const first = c();
+                              setComparing(undefined);
+                              props.onCompare(first, e);
+                            }}
+                          >
+                            Compare with this
+                          </button>
+                        </Show>
+                      )}
+                    </Show>{' '}
+                    <button type="button" class="btn small ghost" data-testid="remove-recent" aria-label={`Remove ${e.name} from the cache`} title="Remove from the cache" onClick={() => props.onRemoveRecent(e)}>
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              )}
+            />
           </Show>
         </div>
       </section>

@@ -7,6 +7,7 @@ import type { AnalysisJSON } from '../engine/analyze';
 import { TREND_TABLES, trendRowsTable } from '../engine/tables';
 import { type TrendJSON, type TrendPattern, type TrendRow, sparkPoints, trendAnalyses } from '../engine/trend';
 import { CsvButton, Tabs } from './common';
+import { Grid } from './table';
 import { bytes, num } from './fmt';
 
 const PATTERN_TITLE: Record<TrendPattern, string> = {
@@ -95,44 +96,42 @@ export function TrendPanel(props: { docs: AnalysisJSON[]; names: string[] }): JS
               <span class="spacer" />
               <CsvButton testid="trend-csv" table={() => trendRowsTable(`trend-${current()!.key}`, current()!.title, rows(), props.docs.length)} />
             </div>
-            <div class="table-wrap">
-              <table class="grid diff-table" data-testid="trend-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Group</th>
-                    <For each={props.docs}>{(_, i) => <th scope="col" class="r">Dump {i() + 1}</th>}</For>
-                    <th scope="col" title="Bytes in each dump">Bytes</th>
-                    <th scope="col" class="r">Δ bytes</th>
-                    <th scope="col">Pattern</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  <For each={rows().slice(0, limit())}>
-                    {(r) => (
-                      <tr data-testid="trend-row" data-pattern={r.pattern}>
-                        <td class="diff-label">{r.label}</td>
-                        <For each={r.points}>
-                          {(p) => (
-                            <td class="r num" title={'atMost' in p ? 'not listed in this dump: at most this many bytes' : `${num(p.count)} blocks, ${bytes(p.bytes)}`}>
-                              {'atMost' in p ? `≤ ${bytes(p.atMost)}` : num(p.count)}
-                            </td>
-                          )}
-                        </For>
-                        <td>
-                          <Sparkline row={r} />
-                        </td>
-                        <td class="r num">{r.delta ? `${r.delta.bytes > 0 ? '+' : r.delta.bytes < 0 ? '−' : ''}${bytes(Math.abs(r.delta.bytes))}` : '?'}</td>
-                        <td>
-                          <span class={`badge ${r.pattern === 'steady' ? 'bad' : r.pattern === 'plateau' ? 'warn' : ''}`} title={PATTERN_TITLE[r.pattern]}>
-                            {r.pattern}
-                          </span>
-                        </td>
-                      </tr>
+            <Grid
+              testid="trend-table"
+              class="diff-table"
+              head={
+                <>
+                  <th scope="col">Group</th>
+                  <For each={props.docs}>{(_, i) => <th scope="col" class="r">Dump {i() + 1}</th>}</For>
+                  <th scope="col" title="Bytes in each dump">Bytes</th>
+                  <th scope="col" class="r">Δ bytes</th>
+                  <th scope="col">Pattern</th>
+                </>
+              }
+              rows={rows().slice(0, limit())}
+              cols={props.docs.length + 4}
+              row={(r) => (
+                <tr data-testid="trend-row" data-pattern={r.pattern}>
+                  <td class="diff-label">{r.label}</td>
+                  <For each={r.points}>
+                    {(p) => (
+                      <td class="r num" title={'atMost' in p ? 'not listed in this dump: at most this many bytes' : `${num(p.count)} blocks, ${bytes(p.bytes)}`}>
+                        {'atMost' in p ? `≤ ${bytes(p.atMost)}` : num(p.count)}
+                      </td>
                     )}
                   </For>
-                </tbody>
-              </table>
-            </div>
+                  <td>
+                    <Sparkline row={r} />
+                  </td>
+                  <td class="r num">{r.delta ? `${r.delta.bytes > 0 ? '+' : r.delta.bytes < 0 ? '−' : ''}${bytes(Math.abs(r.delta.bytes))}` : '?'}</td>
+                  <td>
+                    <span class={`badge ${r.pattern === 'steady' ? 'bad' : r.pattern === 'plateau' ? 'warn' : ''}`} title={PATTERN_TITLE[r.pattern]}>
+                      {r.pattern}
+                    </span>
+                  </td>
+                </tr>
+              )}
+            />
             <Show when={rows().length > limit()}>
               <button type="button" class="btn small" onClick={() => setLimit(limit() + 200)}>
                 Show more ({num(rows().length - limit())} left)

@@ -96,6 +96,62 @@ export function FilePicker(props: { label: string; onFiles: (files: File[]) => v
   );
 }
 
+// ---- table state every view shares -----------------------------------------------------
+
+export interface SortState<K extends string> {
+  sortKey: Accessor<K>;
+  dir: Accessor<SortDir>;
+  /** A click on a header: the same key flips the direction, another starts at `firstDir(k)`. */
+  onSort: (k: K) => void;
+}
+
+/** Which column sorts and which way. */
+export function sortState<K extends string>(key: K, dir: SortDir, firstDir: (k: K) => SortDir): SortState<K> {
+  const [sortKey, setSortKey] = createSignal<K>(key);
+  const [d, setDir] = createSignal<SortDir>(dir);
+  return {
+    sortKey,
+    dir: d,
+    onSort: (k) => {
+      if (sortKey() === k) setDir(d() === 'ascending' ? 'descending' : 'ascending');
+      else {
+        setSortKey(() => k);
+        setDir(firstDir(k));
+      }
+    },
+  };
+}
+
+export interface Paged<R> {
+  filtered: Accessor<R[]>;
+  shown: Accessor<R[]>;
+  more: () => void;
+  all: () => void;
+}
+
+/** Which rows are expanded (a set, replaced on each change so views react). */
+export function openSet<T>(): { open: Accessor<ReadonlySet<T>>; toggle: (x: T) => void; set: (s: ReadonlySet<T>) => void } {
+  const [open, setOpen] = createSignal<ReadonlySet<T>>(new Set());
+  return {
+    open,
+    set: setOpen,
+    toggle: (x) => {
+      const s = new Set(open());
+      if (s.has(x)) s.delete(x);
+      else s.add(x);
+      setOpen(s);
+    },
+  };
+}
+
+/** The first `step` rows of a list, `step` more at a time; back to the first `step` when any of `resetOn` changes. */
+export function paged<R>(filtered: Accessor<R[]>, step: number, resetOn: Accessor<unknown>[]): Paged<R> {
+  const [limit, setLimit] = createSignal(step);
+  createEffect(on(resetOn, () => setLimit(step), { defer: true }));
+  const shown = createMemo(() => filtered().slice(0, limit()));
+  return { filtered, shown, more: () => setLimit(limit() + step), all: () => setLimit(filtered().length) };
+}
+
 // ---- census tables (Heap, Leaks) ----------------------------------------------------
 
 /** Rows shown at first and added by "Show more". */
@@ -131,10 +187,8 @@ export function tableState<R extends { count: number; bytes: number }, K extends
   metric?: (r: R, k: K) => number;
 }): TableState<R, K> {
   const [query, setQuery] = createSignal('');
-  const [sortKey, setSortKey] = createSignal<K | BaseSortKey>('bytes');
-  const [dir, setDir] = createSignal<SortDir>('descending');
-  const [limit, setLimit] = createSignal(STEP);
-  const [open, setOpen] = createSignal<ReadonlySet<R>>(new Set());
+  const { sortKey, dir, onSort } = sortState<K | BaseSortKey>('bytes', 'descending', (k) => (k === 'key' ? 'ascending' : 'descending'));
+  const rowsOpen = openSet<R>();
   const indexed = createMemo(() => o.rows().map((r) => ({ r, hay: o.hay(r).toLowerCase() })));
   const value = (r: R, k: K | BaseSortKey): number => (k === 'count' ? r.count : k === 'bytes' ? r.bytes : (o.metric?.(r, k as K) ?? 0));
   const filtered = createMemo(() => {
@@ -151,32 +205,17 @@ export function tableState<R extends { count: number; bytes: number }, K extends
     });
     return list;
   });
-  createEffect(on([query, sortKey, dir], () => setLimit(STEP), { defer: true }));
-  const shown = createMemo(() => filtered().slice(0, limit()));
+  const page = paged(filtered, STEP, [query, sortKey, dir]);
   return {
     query,
     setQuery,
     sortKey,
     dir,
-    onSort: (k) => {
-      if (sortKey() === k) setDir(dir() === 'ascending' ? 'descending' : 'ascending');
-      else {
-        setSortKey(() => k);
-        setDir(k === 'key' ? 'ascending' : 'descending');
-      }
-    },
+    onSort,
     total: () => o.rows().length,
-    filtered,
-    shown,
-    more: () => setLimit(limit() + STEP),
-    all: () => setLimit(filtered().length),
-    open,
-    toggle: (r) => {
-      const s = new Set(open());
-      if (s.has(r)) s.delete(r);
-      else s.add(r);
-      setOpen(s);
-    },
+    ...page,
+    open: rowsOpen.open,
+    toggle: rowsOpen.toggle,
   };
 }
 
@@ -213,6 +252,11 @@ export function CsvButton(props: { table: () => Table; testid?: string; title?: 
   );
 }
 
+/** A table's filter box (`/` on a row of the table goes to it: habits.ts). */
+export function FilterInput(props: { value: string; onInput: (q: string) => void; placeholder: string; label: string; testid?: string }): JSX.Element {
+  return <input type="search" class="filter" placeholder={props.placeholder} aria-label={props.label} value={props.value} onInput={(e) => props.onInput(e.currentTarget.value)} data-testid={props.testid} />;
+}
+
 /** "12 types · 3,400 blocks · 1,234 B", the filter box, and the table's CSV button. */
 export function Toolbar<R extends { count: number; bytes: number }>(props: {
   st: { filtered: Accessor<R[]>; total: Accessor<number>; query: Accessor<string>; setQuery: (q: string) => void };
@@ -229,29 +273,21 @@ export function Toolbar<R extends { count: number; bytes: number }>(props: {
         {props.st.query().trim() ? `${num(props.st.filtered().length)} of ${plural(props.st.total(), props.what)}` : plural(props.st.filtered().length, props.what)} ·{' '}
         {plural(sums().count, 'block')} · <ByteLine n={sums().bytes} />
       </span>
-      <input
-        type="search"
-        class="filter"
-        placeholder={props.placeholder}
-        aria-label={props.label}
-        value={props.st.query()}
-        onInput={(e) => props.st.setQuery(e.currentTarget.value)}
-        data-testid={`${props.testid}-filter`}
-      />
+      <FilterInput value={props.st.query()} onInput={props.st.setQuery} placeholder={props.placeholder} label={props.label} testid={`${props.testid}-filter`} />
       <Show when={props.csv}>{(t) => <CsvButton table={t()} testid={`${props.testid}-csv`} />}</Show>
     </div>
   );
 }
 
 /** "Showing 50 of 120 sizes [Show more] [Show all]". */
-export function More<R>(props: { st: { shown: Accessor<R[]>; filtered: Accessor<R[]>; more: () => void; all: () => void }; testid: string; what: string }): JSX.Element {
+export function More<R>(props: { st: Paged<R>; testid: string; what?: string; moreTestid?: string }): JSX.Element {
   return (
     <div class="pager">
       <span class="muted">
-        Showing {num(props.st.shown().length)} of {plural(props.st.filtered().length, props.what)}
+        Showing {num(props.st.shown().length)} of {props.what ? plural(props.st.filtered().length, props.what) : num(props.st.filtered().length)}
       </span>
       <Show when={props.st.shown().length < props.st.filtered().length}>
-        <button type="button" class="btn small" data-testid={`${props.testid}-more`} onClick={() => props.st.more()}>
+        <button type="button" class="btn small" data-testid={props.moreTestid ?? `${props.testid}-more`} onClick={() => props.st.more()}>
           Show more
         </button>
         <button type="button" class="btn small ghost" onClick={() => props.st.all()}>

@@ -1,7 +1,8 @@
 // Keyboard habits shared by the views: moving between the rows of any table with the arrow keys
-// (Home/End to the first/last), Enter to open the row's block (the block explorer) or address
-// (the memory view), `c` — or Ctrl/Cmd+C on a focused row — to copy the row's address. Rows are
-// focusable (a roving tab stop per table). The copied address is announced in a status line.
+// or j / k (Home/End to the first/last), Enter to open the row's block (the block explorer) or
+// address (the memory view), `c` or `y` — or Ctrl/Cmd+C on a focused row — to copy the row's
+// address, `/` to go to the filter of the row's table. Rows are focusable (a roving tab stop per
+// table). The copied address is announced in a status line.
 import { createSignal } from 'solid-js';
 
 const [copied, setCopied] = createSignal<{ text: string; seq: number; failed?: boolean }>();
@@ -44,7 +45,9 @@ export function rowAddress(row: HTMLElement): string | undefined {
   if (b?.dataset.block) return b.dataset.block;
   const m = row.querySelector<HTMLElement>('[data-memory]');
   if (m?.dataset.memory) return m.dataset.memory;
-  return ADDR.exec(row.textContent ?? '')?.[0];
+  // cell by cell: textContent runs adjacent cells together ("0x10000x2000"), which no \b splits
+  const text = row instanceof HTMLTableRowElement ? Array.from(row.cells, (c) => c.textContent ?? '').join(' ') : (row.textContent ?? '');
+  return ADDR.exec(text)?.[0];
 }
 
 const typing = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
@@ -67,6 +70,16 @@ function markRows(root: HTMLElement): void {
     }
     if (!stop && rows[0]) rows[0].tabIndex = 0;
   }
+}
+
+/** The filter box of a table: the nearest one above it, within its section (the results' sections, an evidence view). */
+function filterOf(table: HTMLElement): HTMLInputElement | undefined {
+  for (let el: HTMLElement | null = table.parentElement; el; el = el.parentElement) {
+    const f = el.querySelector<HTMLInputElement>('input.filter');
+    if (f) return f;
+    if (el.tagName === 'SECTION' || el.classList.contains('ev-view')) return undefined;
+  }
+  return undefined;
 }
 
 function focusRow(from: HTMLTableRowElement, to: HTMLTableRowElement): void {
@@ -104,8 +117,10 @@ export function installTableKeys(root: HTMLElement): () => void {
     const rows = dataRows(tbody);
     const i = rows.indexOf(row);
     if (plain && !e.shiftKey && i >= 0) {
-      const to = e.key === 'ArrowDown' ? rows[i + 1] : e.key === 'ArrowUp' ? rows[i - 1] : onRow && e.key === 'Home' ? rows[0] : onRow && e.key === 'End' ? rows[rows.length - 1] : undefined;
-      if (e.key === 'ArrowDown' || e.key === 'ArrowUp' || (onRow && (e.key === 'Home' || e.key === 'End'))) {
+      const down = e.key === 'ArrowDown' || (onRow && e.key === 'j');
+      const up = e.key === 'ArrowUp' || (onRow && e.key === 'k');
+      const to = down ? rows[i + 1] : up ? rows[i - 1] : onRow && e.key === 'Home' ? rows[0] : onRow && e.key === 'End' ? rows[rows.length - 1] : undefined;
+      if (down || up || (onRow && (e.key === 'Home' || e.key === 'End'))) {
         e.preventDefault();
         if (to) focusRow(row, to);
         else if (!onRow) focusRow(row, row);
@@ -120,7 +135,16 @@ export function installTableKeys(root: HTMLElement): () => void {
       }
       return;
     }
-    const copyKey = (plain && !e.shiftKey && e.key === 'c') || (onRow && (e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'c' && !window.getSelection()?.toString());
+    if (onRow && plain && e.key === '/') {
+      const f = filterOf(tbody.parentElement as HTMLElement);
+      if (f) {
+        e.preventDefault();
+        f.focus();
+        f.select();
+      }
+      return;
+    }
+    const copyKey = (plain && !e.shiftKey && (e.key === 'c' || e.key === 'y')) || (onRow && (e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'c' && !window.getSelection()?.toString());
     if (copyKey) {
       const a = rowAddress(row);
       if (!a) return;

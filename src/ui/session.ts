@@ -11,12 +11,27 @@ import { HeaplensError, throwIfAborted } from '../engine/errors';
 import { fingerprint } from '../engine/fingerprint';
 import type { Progress } from '../engine/pipeline';
 import { openDump } from '../engine/raw/open';
+import { type ThreadStacksDoc, threadStacksFromCore } from '../engine/text/stacks';
 import { browserPool, warmUp } from '../workers/browser-pool';
 import { type SaveOutcome, loadCached, saveCached } from './cache';
 import { downloadText } from './download';
 import { type ContentRunner, type RawChoice, RawNeeded, contentRunner, mayBeRawDump, rawMapsSource, textHash } from './session-content';
 
 export { downloadText };
+
+/**
+ * The thread stacks against the address space of a core's analysis (seed 001 case 4: many threads
+ * with big stacks in a 32-bit process): the engine's `thread-stacks` document, plain data for the
+ * Threads section; undefined when the core has no thread stack to speak of or the map cannot be read.
+ */
+export function coreThreadStacks(json: AnalysisJSON): ThreadStacksDoc | undefined {
+  try {
+    const d = threadStacksFromCore(json);
+    return d.stacks.length ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}
 export * from './session-content';
 
 export interface SortedInputs {

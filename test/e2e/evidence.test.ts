@@ -437,4 +437,64 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     await page.emulateMedia({ colorScheme: 'light' });
     expect(bad).toEqual([]);
   });
+  it('evidence tables have the table keys: j / k move, / goes to the filter, y copies the row\'s address, Enter on the list opens an item', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(site.url).origin });
+    const arenas = (JSON.parse(readFileSync(join(dir, 'arena-truth.1'), 'utf8')) as { threads: { name: string; arena?: string }[] }).threads.filter((t) => t.name === 'handler').map((t) => t.arena!);
+    // Enter on the list's row opens the second pmap -x snapshot.
+    const row = page.locator('[data-testid=evidence-row][data-kind=maps]', { hasText: 'pmap.02' });
+    await row.focus();
+    await page.keyboard.press('Enter');
+    const regions = page.getByTestId('evidence-item').getByTestId('ev-maps-regions');
+    await regions.waitFor();
+    expect(await page.getByTestId('evidence-item').locator('h3 .mono').innerText()).toBe('pmap.02');
+    const rows = regions.locator('table.grid > tbody > tr');
+    const focused = () => page.evaluate(() => Array.from(document.querySelectorAll('[data-testid=ev-maps-regions] table.grid > tbody > tr')).indexOf(document.activeElement as Element));
+    expect(await rows.first().getAttribute('tabindex')).toBe('0');
+    await rows.first().focus();
+    await page.keyboard.press('j');
+    expect(await focused()).toBe(1);
+    await page.keyboard.press('j');
+    await page.keyboard.press('k');
+    expect(await focused()).toBe(1);
+    // / goes to the table's filter.
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.testid)).toBe('ev-maps-regions-filter');
+    const total = await rows.count();
+    await page.keyboard.type(arenas[0]);
+    // the filter keeps the rows naming it (its region; the one ending there) and no other
+    await expect.poll(() => rows.count()).toBeLessThan(total);
+    const kept = await rows.allInnerTexts();
+    expect(kept.length).toBeGreaterThan(0);
+    for (const t of kept) expect(t).toContain(arenas[0]);
+    const starts = await rows.locator('td:first-child').allInnerTexts();
+    const at = starts.indexOf(arenas[0]);
+    expect(at).toBeGreaterThanOrEqual(0);
+    await rows.nth(at).focus();
+    expect(await focused()).toBe(at);
+    await page.keyboard.press('y');
+    await expect.poll(() => page.getByTestId('copied').innerText()).toBe(`Copied ${arenas[0]}`);
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(arenas[0]);
+  });
+
+  it.skipIf(missingTool('gcore', 'gdb'))('removing a bundle removes its member items, from the list and from the browser\'s store', async () => {
+    const list = page.getByTestId('evidence-row');
+    const before = await list.count();
+    const bundleRow = page.locator('[data-testid=evidence-row][data-kind=bundle]');
+    expect(await bundleRow.count()).toBe(1);
+    await bundleRow.getByTestId('evidence-open').click();
+    // the members the bundle made items of: a link each in its members table
+    const members = await page.getByTestId('ev-bundle-members').locator('tbody tr td:first-child button').allInnerTexts();
+    expect(members.length).toBeGreaterThan(0);
+    const bundleName = await bundleRow.getByTestId('evidence-open').innerText();
+    const names = () => page.getByTestId('evidence-list').locator('tbody tr td:first-child button').allInnerTexts();
+    const own = members.map((m) => `${bundleName}: ${m}`);
+    expect((await names()).filter((n) => own.includes(n)).sort()).toEqual([...own].sort());
+    await bundleRow.getByTestId('evidence-remove').click();
+    await expect.poll(() => list.count()).toBe(before - 1 - members.length);
+    expect((await names()).filter((n) => n === bundleName || own.includes(n))).toEqual([]);
+    // gone from IndexedDB too: a reload lists the same
+    await page.reload();
+    await page.getByTestId('evidence-list').waitFor();
+    await expect.poll(() => list.count()).toBe(before - 1 - members.length);
+  });
 });

@@ -1,9 +1,11 @@
 // The Evidence area: the text evidence read so far (dropped or pasted tool output), one view per
 // kind for the item open, and — two items of one kind open — their comparison (compareTexts).
-import { For, type JSX, Match, Show, Switch, createMemo, createSignal } from 'solid-js';
+import { For, type JSX, Match, Show, Switch, createMemo, createSignal, onCleanup, onMount } from 'solid-js';
 import type { HeapProfileDoc, MapsDiffDoc, MapsDoc, TextDocument, ThreadsDoc } from '../../engine/text';
 import { FilePicker } from '../common';
+import { Grid } from '../table';
 import { downloadText } from '../download';
+import { installTableKeys } from '../habits';
 import { bytes, dateTime, num } from '../fmt';
 import './evidence.css';
 import { HeapDiffEvidence, HeapProfileEvidence } from './heap';
@@ -157,6 +159,9 @@ export function EvidenceView(props: {
   onPaste: (text: string) => void;
 }): JSX.Element {
   const byId = (id: string) => props.items.find((i) => i.id === id);
+  let root!: HTMLDivElement;
+  // The table keys of the core's results (habits.ts): every evidence table's rows, the list's too.
+  onMount(() => onCleanup(installTableKeys(root)));
   const opened = createMemo(() => props.open.map(byId).filter((x): x is EvidenceItem => !!x));
   const [single, setSingle] = createSignal<string>();
   const pair = () => (opened().length >= 2 ? opened() : undefined);
@@ -168,7 +173,7 @@ export function EvidenceView(props: {
     return s ? o.find((i) => i.id === s) : undefined;
   };
   return (
-    <div class="evidence" data-testid="evidence">
+    <div class="evidence" data-testid="evidence" ref={root}>
       <div class="section-head">
         <button type="button" class="link" onClick={() => props.onNew()}>
           ← Start page
@@ -178,9 +183,12 @@ export function EvidenceView(props: {
         <span class="spacer" />
         <FilePicker label="Add files…" onFiles={props.onFiles} />
       </div>
-      <table class="grid ev-list" data-testid="evidence-list">
-        <thead>
-          <tr>
+      <Grid
+        wrap={false}
+        testid="evidence-list"
+        class="ev-list"
+        head={
+          <>
             <th scope="col">Name</th>
             <th scope="col">Format</th>
             <th scope="col" class="r">
@@ -193,46 +201,44 @@ export function EvidenceView(props: {
             <th scope="col">
               <span class="sr-only">Actions</span>
             </th>
-          </tr>
-        </thead>
-        <tbody>
-          <For each={props.items}>
-            {(it) => {
-              const isOpen = () => props.open.includes(it.id);
-              const first = () => opened()[0];
-              return (
-                <tr data-testid="evidence-row" data-kind={it.doc.kind} class={isOpen() ? 'ev-open' : ''}>
-                  <td>
-                    <button type="button" class="link mono" data-testid="evidence-open" onClick={() => props.onOpen([it.id])}>
-                      {it.name}
+          </>
+        }
+        rows={props.items}
+        cols={6}
+        row={(it) => {
+          const isOpen = () => props.open.includes(it.id);
+          const first = () => opened()[0];
+          return (
+            <tr data-testid="evidence-row" data-kind={it.doc.kind} class={isOpen() ? 'ev-open' : ''}>
+              <td>
+                <button type="button" class="link mono" data-testid="evidence-open" onClick={() => props.onOpen([it.id])}>
+                  {it.name}
+                </button>
+                {it.pasted ? <span class="muted small"> (pasted)</span> : ''}
+              </td>
+              <td class={it.doc.kind === 'unknown-text' ? 'bad-text' : ''}>{KIND_TITLE[it.doc.kind] ?? it.doc.kind}</td>
+              <td class="r num">{bytes(it.size)}</td>
+              <td class="r num">{num(it.doc.lines)}</td>
+              <td class="num small">{dateTime(it.addedAt)}</td>
+              <td class="r nowrap">
+                <Show when={first() && !isOpen() && comparable(first()!.doc, it.doc)}>
+                  <button type="button" class="btn small ghost" data-testid="evidence-compare" title={`Compare ${first()!.name} (before) with ${it.name} (after)`} onClick={() => props.onOpen([first()!.id, it.id])}>
+                    Compare with open
+                  </button>
+                  <Show when={it.doc.kind === 'maps' && opened().length >= 2}>
+                    <button type="button" class="btn small ghost" data-testid="evidence-add-snapshot" title="Add this snapshot to the comparison" onClick={() => props.onOpen([...props.open, it.id])}>
+                      Add to comparison
                     </button>
-                    {it.pasted ? <span class="muted small"> (pasted)</span> : ''}
-                  </td>
-                  <td class={it.doc.kind === 'unknown-text' ? 'bad-text' : ''}>{KIND_TITLE[it.doc.kind] ?? it.doc.kind}</td>
-                  <td class="r num">{bytes(it.size)}</td>
-                  <td class="r num">{num(it.doc.lines)}</td>
-                  <td class="num small">{dateTime(it.addedAt)}</td>
-                  <td class="r nowrap">
-                    <Show when={first() && !isOpen() && comparable(first()!.doc, it.doc)}>
-                      <button type="button" class="btn small ghost" data-testid="evidence-compare" title={`Compare ${first()!.name} (before) with ${it.name} (after)`} onClick={() => props.onOpen([first()!.id, it.id])}>
-                        Compare with open
-                      </button>
-                      <Show when={it.doc.kind === 'maps' && opened().length >= 2}>
-                        <button type="button" class="btn small ghost" data-testid="evidence-add-snapshot" title="Add this snapshot to the comparison" onClick={() => props.onOpen([...props.open, it.id])}>
-                          Add to comparison
-                        </button>
-                      </Show>
-                    </Show>{' '}
-                    <button type="button" class="btn small ghost" data-testid="evidence-remove" aria-label={`Remove ${it.name}`} onClick={() => props.onRemove(it.id)}>
-                      Remove
-                    </button>
-                  </td>
-                </tr>
-              );
-            }}
-          </For>
-        </tbody>
-      </table>
+                  </Show>
+                </Show>{' '}
+                <button type="button" class="btn small ghost" data-testid="evidence-remove" aria-label={`Remove ${it.name}`} onClick={() => props.onRemove(it.id)}>
+                  Remove
+                </button>
+              </td>
+            </tr>
+          );
+        }}
+      />
       <Show when={pair()}>
         {(p) => (
           <>

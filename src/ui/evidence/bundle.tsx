@@ -4,6 +4,7 @@
 import { For, type JSX, Show } from 'solid-js';
 import type { MapsDoc, TextComparison } from '../../engine/text';
 import { Stat } from '../common';
+import { Grid } from '../table';
 import { bytes, dateTime, num } from '../fmt';
 import { ThreadStacksView } from './maps';
 import { Answer, span } from './parts';
@@ -87,39 +88,39 @@ export function BundleEvidence(props: { doc: BundleSummary; item: (id: string) =
           <strong class="small">Members</strong>
           <span class="muted small">{num(d().members.length)} files</span>
         </div>
-        <table class="grid" data-testid="ev-bundle-members">
-          <thead>
-            <tr>
+        <Grid
+          wrap={false}
+          testid="ev-bundle-members"
+          head={
+            <>
               <th scope="col">Member</th>
               <th scope="col">What</th>
               <th scope="col">Taken</th>
               <th scope="col" class="r">
                 Size
               </th>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={d().members}>
-              {(mem, k) => {
-                const id = () => d().items[k()];
-                return (
-                  <tr>
-                    <td class="mono">
-                      <Show when={id() && props.onOpen} fallback={mem.name}>
-                        <button type="button" class="link mono" onClick={() => props.onOpen!([id()!])}>
-                          {mem.name}
-                        </button>
-                      </Show>
-                    </td>
-                    <td class={mem.kind === 'unknown-text' ? 'bad-text' : ''}>{mem.kind === 'unknown-text' ? mem.title : mem.kind === mem.title ? mem.kind : `${mem.kind}${mem.title ? ` — ${mem.title}` : ''}`}</td>
-                    <td class="num small">{mem.time !== undefined ? dateTime(mem.time * 1000) : ''}</td>
-                    <td class="r num">{bytes(mem.size)}</td>
-                  </tr>
-                );
-              }}
-            </For>
-          </tbody>
-        </table>
+            </>
+          }
+          rows={d().members}
+          cols={4}
+          row={(mem, k) => {
+            const id = () => d().items[k()];
+            return (
+              <tr>
+                <td class="mono">
+                  <Show when={id() && props.onOpen} fallback={mem.name}>
+                    <button type="button" class="link mono" onClick={() => props.onOpen!([id()!])}>
+                      {mem.name}
+                    </button>
+                  </Show>
+                </td>
+                <td class={mem.kind === 'unknown-text' ? 'bad-text' : ''}>{mem.kind === 'unknown-text' ? mem.title : mem.kind === mem.title ? mem.kind : `${mem.kind}${mem.title ? ` — ${mem.title}` : ''}`}</td>
+                <td class="num small">{mem.time !== undefined ? dateTime(mem.time * 1000) : ''}</td>
+                <td class="r num">{bytes(mem.size)}</td>
+              </tr>
+            );
+          }}
+        />
       </div>
       <Show when={d().diagnostics.length}>
         <ul class="small muted ev-diags">

@@ -196,12 +196,12 @@ export function ThreadStacksView(props: { doc: ThreadStacksDoc }): JSX.Element {
         </p>
       </Show>
       <dl class="heap-stats ev-stats">
-        <Stat k="Threads" v={d().threads !== undefined ? num(d().threads!) : '?'}>{d().threadsFrom ?? 'no thread list given'}</Stat>
-        <Stat k="Thread stacks" v={num(d().stacks.length)}>{d().sizes[0] ? `most ${kibText(d().sizes[0].sizeKiB)}` : ''}</Stat>
+        <Stat k="Threads" testid="ev-stacks-threads" v={d().threads !== undefined ? num(d().threads!) : '?'}>{d().threadsFrom ?? 'no thread list given'}</Stat>
+        <Stat k="Thread stacks" testid="ev-stacks-count" v={num(d().stacks.length)}>{d().sizes[0] ? `most ${kibText(d().sizes[0].sizeKiB)}` : ''}</Stat>
         <Stat k="In stacks + guards" v={kibText(d().stackKiB)}>{`${pct(d().shareOfUserSpace)} of user space, ${pct(d().shareOfMapped)} of mapped`}</Stat>
         <Stat k="User space" v={kibText(d().userSpaceKiB)} title={d().userSpaceFrom}>{`${kibText(d().freeKiB)} not mapped`}</Stat>
         <Show when={d().moreThreads !== undefined}>
-          <Stat k="More threads that fit" v={num(d().moreThreads!)} />
+          <Stat k="More threads that fit" testid="ev-stacks-more" v={num(d().moreThreads!)} />
         </Show>
       </dl>
       <Show when={d().missing.length}>

@@ -2,7 +2,8 @@
 // inline-SVG charts (a line chart over time, a stacked bar) coloured by the theme's variables.
 import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { Cell, Table } from '../../engine/tables';
-import { CsvButton, SortHeader, type SortDir } from '../common';
+import { CsvButton, SortHeader, type SortDir, sortState, FilterInput } from '../common';
+import { Grid } from '../table';
 import { bytes, num } from '../fmt';
 
 /** The one sentence a view answers its question with, at its top. */
@@ -11,6 +12,20 @@ export function Answer(props: { children: JSX.Element; tone?: 'bad' | 'ok' | 'mu
     <p class={`ev-answer ${props.tone ? `ev-${props.tone}` : ''}`} data-testid={props.testid ?? 'evidence-answer'}>
       {props.children}
     </p>
+  );
+}
+
+/** "Process [pid command ▾]" when a document holds several processes. */
+export function ProcessPicker(props: { list: { pid: number; command?: string }[]; pick: number; onPick: (i: number) => void }): JSX.Element {
+  return (
+    <Show when={props.list.length > 1}>
+      <label class="small">
+        Process{' '}
+        <select value={props.pick} onChange={(e) => props.onPick(Number(e.currentTarget.value))}>
+          <For each={props.list}>{(x, i) => <option value={i()}>{`${x.pid}${x.command ? ` ${x.command}` : ''}`}</option>}</For>
+        </select>
+      </label>
+    </Show>
   );
 }
 
@@ -25,22 +40,17 @@ export interface Col<R> {
   title?: string;
 }
 
-/** A sortable table (click a header), its rows in a CSV, the first `limit` shown with "show all". */
+/** A sortable, filterable table (click a header; the filter matches any cell's text), the rows the filter keeps in a CSV, the first `limit` shown with "show all". */
 export function EvTable<R>(props: { id: string; title: string; columns: Col<R>[]; rows: R[]; sort?: string; dir?: SortDir; limit?: number; testid?: string; caption?: JSX.Element }): JSX.Element {
-  const [sortKey, setSortKey] = createSignal(props.sort ?? props.columns[0].key);
-  const [dir, setDir] = createSignal<SortDir>(props.dir ?? 'descending');
+  const { sortKey, dir, onSort } = sortState(props.sort ?? props.columns[0].key, props.dir ?? 'descending', (k) => (props.columns.find((c) => c.key === k)?.numeric ? 'descending' : 'ascending'));
   const [all, setAll] = createSignal(false);
-  const onSort = (k: string) => {
-    if (k === sortKey()) setDir(dir() === 'ascending' ? 'descending' : 'ascending');
-    else {
-      setSortKey(k);
-      setDir(props.columns.find((c) => c.key === k)?.numeric ? 'descending' : 'ascending');
-    }
-  };
+  const [query, setQuery] = createSignal('');
   const sorted = createMemo(() => {
     const c = props.columns.find((x) => x.key === sortKey()) ?? props.columns[0];
     const s = dir() === 'ascending' ? 1 : -1;
-    return [...props.rows].sort((a, b) => {
+    const q = query().trim().toLowerCase();
+    const rows = q ? props.rows.filter((r) => props.columns.some((k) => String(k.value(r) ?? '').toLowerCase().includes(q))) : [...props.rows];
+    return rows.sort((a, b) => {
       const x = c.value(a);
       const y = c.value(b);
       if (x === y) return 0;
@@ -56,36 +66,29 @@ export function EvTable<R>(props: { id: string; title: string; columns: Col<R>[]
     <div class="ev-table" data-testid={props.testid}>
       <div class="toolbar">
         <strong class="small">{props.title}</strong>
-        <span class="muted small">{num(props.rows.length)} rows</span>
+        <span class="muted small">{query().trim() ? `${num(sorted().length)} of ${num(props.rows.length)}` : num(props.rows.length)} rows</span>
         <Show when={props.caption}>
           <span class="muted small">{props.caption}</span>
         </Show>
         <span class="spacer" />
+        <FilterInput value={query()} onInput={setQuery} placeholder="Filter" label={`Filter ${props.title}`} testid={props.testid ? `${props.testid}-filter` : undefined} />
         <CsvButton table={table} testid={props.testid ? `${props.testid}-csv` : undefined} />
       </div>
-      <div class="table-wrap">
-        <table class="grid">
-          <thead>
-            <tr>
-              <For each={props.columns}>{(c) => <SortHeader key={c.key} label={c.label} sortKey={sortKey()} dir={dir()} onSort={onSort} class={c.numeric ? 'r' : undefined} title={c.title} />}</For>
-            </tr>
-          </thead>
-          <tbody>
-            <For each={shown()}>
-              {(r) => (
-                <tr>
-                  <For each={props.columns}>
-                    {(c) => {
-                      const v = c.value(r);
-                      return <td class={c.numeric ? 'r num' : undefined}>{c.render ? c.render(r) : typeof v === 'number' ? num(v) : v}</td>;
-                    }}
-                  </For>
-                </tr>
-              )}
+      <Grid
+        head={<For each={props.columns}>{(c) => <SortHeader key={c.key} label={c.label} sortKey={sortKey()} dir={dir()} onSort={onSort} class={c.numeric ? 'r' : undefined} title={c.title} />}</For>}
+        rows={shown()}
+        cols={props.columns.length}
+        row={(r) => (
+          <tr>
+            <For each={props.columns}>
+              {(c) => {
+                const v = c.value(r);
+                return <td class={c.numeric ? 'r num' : undefined}>{c.render ? c.render(r) : typeof v === 'number' ? num(v) : v}</td>;
+              }}
             </For>
-          </tbody>
-        </table>
-      </div>
+          </tr>
+        )}
+      />
       <Show when={!all() && sorted().length > limit()}>
         <button type="button" class="btn small" onClick={() => setAll(true)}>
           Show all {num(sorted().length)}

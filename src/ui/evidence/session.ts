@@ -93,6 +93,19 @@ export async function saveEvidence(items: EvidenceItem[]): Promise<string | unde
   return failed.length ? `Shown but not stored in this browser (${why}): ${failed.join(', ')}.` : undefined;
 }
 
+/**
+ * The ids that go when an item is removed: the item, and for a bundle its member items too —
+ * but not a member another remaining bundle also holds (the same file, one item).
+ */
+export function removalSet(items: EvidenceItem[], id: string): Set<string> {
+  const gone = new Set([id]);
+  const it = items.find((i) => i.id === id);
+  if (it?.doc.kind !== 'bundle') return gone;
+  const kept = new Set(items.filter((i) => i.id !== id && i.doc.kind === 'bundle').flatMap((i) => (i.doc as BundleSummary).items));
+  for (const m of (it.doc as BundleSummary).items) if (m && !kept.has(m)) gone.add(m);
+  return gone;
+}
+
 export async function forgetEvidence(id: string): Promise<void> {
   try {
     await del(id, db());

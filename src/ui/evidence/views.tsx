@@ -8,7 +8,7 @@ import { logTime } from '../../engine/text/report';
 import { sortLossGroups } from '../../engine/text';
 import { Stat, Tabs } from '../common';
 import { bytes, num } from '../fmt';
-import { Answer, type Col, EvTable, LineChart, StackedBar, kibText, signedBytes, signedNum, span } from './parts';
+import { Answer, type Col, EvTable, LineChart, ProcessPicker, StackedBar, kibText, signedBytes, signedNum, span } from './parts';
 
 const plural = (n: number, one: string, many = one + 's') => `${num(n)} ${n === 1 ? one : many}`;
 
@@ -136,14 +136,7 @@ export function SeriesEvidence(props: { doc: SeriesDoc }): JSX.Element {
   return (
     <div class="ev-view" data-testid="ev-series">
       <Answer tone={props.doc.series.some((s) => s.findings.length) ? 'bad' : undefined}>{answer()}</Answer>
-      <Show when={props.doc.series.length > 1}>
-        <label class="small">
-          Process{' '}
-          <select value={pick()} onChange={(e) => setPick(Number(e.currentTarget.value))}>
-            <For each={props.doc.series}>{(s, i) => <option value={i()}>{`${s.pid}${s.command ? ` ${s.command}` : ''}`}</option>}</For>
-          </select>
-        </label>
-      </Show>
+      <ProcessPicker list={props.doc.series} pick={pick()} onPick={setPick} />
       <Show when={series()}>
         {(s) => (
           <div class="ev-charts" data-testid="ev-series-chart">
@@ -427,14 +420,7 @@ export function ValgrindEvidence(props: { doc: ValgrindDoc }): JSX.Element {
   return (
     <div class="ev-view" data-testid="ev-valgrind">
       <Answer tone={(p()?.summary.definitely?.bytes ?? 0) > 0 ? 'bad' : undefined}>{answer()}</Answer>
-      <Show when={props.doc.processes.length > 1}>
-        <label class="small">
-          Process{' '}
-          <select value={pick()} onChange={(e) => setPick(Number(e.currentTarget.value))}>
-            <For each={props.doc.processes}>{(x, i) => <option value={i()}>{`${x.pid}${x.command ? ` ${x.command}` : ''}`}</option>}</For>
-          </select>
-        </label>
-      </Show>
+      <ProcessPicker list={props.doc.processes} pick={pick()} onPick={setPick} />
       <Show when={p()}>
         {(x) => (
           <>

@@ -97,7 +97,8 @@ describe('app in Chromium', () => {
       // (not a reload: that reopens the analysis the URL's hash names — the start page is asked for)
       await page.goto(site.url);
       await page.getByTestId('dropzone').waitFor();
-      expect(await page.getByTestId('recent').innerText()).toContain(fx.core.split('/').pop()!);
+      // The recent list is read from IndexedDB after the start page shows.
+      await expect.poll(() => page.getByTestId('recent').innerText(), { timeout: 10_000 }).toContain(fx.core.split('/').pop()!);
       const t0 = Date.now();
       await page.getByTestId('file-input').setInputFiles([fx.core, fx.exe]);
       await page.getByTestId('from-cache').waitFor({ timeout: 30_000 });

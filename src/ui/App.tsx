@@ -82,6 +82,9 @@ export function App(): JSX.Element {
     for (const i of known) if (i.doc.kind === 'maps') byFormat.set(i.doc.format, [...(byFormat.get(i.doc.format) ?? []), i]);
     const maps = [...byFormat.entries()].sort((x, y) => y[1].length - x[1].length || rank.indexOf(x[0]) - rank.indexOf(y[0]))[0]?.[1] ?? [];
     if (maps.length >= 2) return byName(maps).slice(0, 16);
+    // Heap profiles: two → what grew; three or more → each function's trend (the engine orders them by the numbers in their names).
+    const profiles = known.filter((i) => i.doc.kind === 'heap-profile');
+    if (profiles.length >= 2) return byName(profiles).slice(0, 16);
     if (known.length === 2 && known[0].doc.kind === known[1].doc.kind && COMPARABLE.includes(known[0].doc.kind)) return byName(known);
     return items.length ? [(maps[0] ?? known[0] ?? items[0]).id] : [];
   };

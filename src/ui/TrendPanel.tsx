@@ -4,7 +4,7 @@
 // each dump's count and bytes, a sparkline of the bytes, the pattern, and a CSV export.
 import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
-import { TREND_TABLES, trendRowsTable } from '../engine/tables';
+import { TREND_TABLES, type Table, trendRowsTable } from '../engine/tables';
 import { type TrendJSON, type TrendPattern, type TrendRow, sparkPoints, trendAnalyses } from '../engine/trend';
 import { CsvButton, Tabs } from './common';
 import { Grid } from './table';
@@ -40,6 +40,75 @@ function Sparkline(props: { row: TrendRow }): JSX.Element {
   );
 }
 
+/**
+ * One trend table: a filter (changed / steady growth only / all), CSV, each point's count with its
+ * bytes in the tooltip, a sparkline of the bytes, Δ bytes and the pattern. `what` names a point
+ * ("Dump", "Profile"), `unit` what is counted ("blocks", "objects"), `label` the row column.
+ */
+export function TrendTable(props: { rows: TrendRow[]; points: number; what: string; unit: string; label: string; testid: string; csv: (rows: TrendRow[]) => Table }): JSX.Element {
+  const [filter, setFilter] = createSignal<'moving' | 'steady' | 'all'>('moving');
+  const rows = createMemo(() => {
+    const f = filter();
+    return f === 'all' ? props.rows : f === 'steady' ? props.rows.filter((r) => r.pattern === 'steady') : props.rows.filter((r) => r.pattern !== 'same');
+  });
+  const [limit, setLimit] = createSignal(50);
+  return (
+    <>
+      <div class="toolbar">
+        <label>
+          Show{' '}
+          <select data-testid={`${props.testid}-filter`} value={filter()} onChange={(e) => setFilter(e.currentTarget.value as 'moving' | 'steady' | 'all')}>
+            <For each={FILTERS}>{(f) => <option value={f.key}>{f.label}</option>}</For>
+          </select>
+        </label>
+        <span class="spacer" />
+        <CsvButton testid={`${props.testid}-csv`} table={() => props.csv(rows())} />
+      </div>
+      <Grid
+        testid={`${props.testid}-table`}
+        class="diff-table"
+        head={
+          <>
+            <th scope="col">{props.label}</th>
+            <For each={Array.from({ length: props.points })}>{(_, i) => <th scope="col" class="r">{props.what} {i() + 1}</th>}</For>
+            <th scope="col" title={`Bytes in each ${props.what.toLowerCase()}`}>Bytes</th>
+            <th scope="col" class="r">Δ bytes</th>
+            <th scope="col">Pattern</th>
+          </>
+        }
+        rows={rows().slice(0, limit())}
+        cols={props.points + 4}
+        row={(r) => (
+          <tr data-testid={`${props.testid}-row`} data-pattern={r.pattern}>
+            <td class="diff-label">{r.label}</td>
+            <For each={r.points}>
+              {(p) => (
+                <td class="r num" title={'atMost' in p ? `not listed in this ${props.what.toLowerCase()}: at most this many bytes` : `${num(p.count)} ${props.unit}, ${bytes(p.bytes)}`}>
+                  {'atMost' in p ? `≤ ${bytes(p.atMost)}` : num(p.count)}
+                </td>
+              )}
+            </For>
+            <td>
+              <Sparkline row={r} />
+            </td>
+            <td class="r num">{r.delta ? `${r.delta.bytes > 0 ? '+' : r.delta.bytes < 0 ? '−' : ''}${bytes(Math.abs(r.delta.bytes))}` : '?'}</td>
+            <td>
+              <span class={`badge ${r.pattern === 'steady' ? 'bad' : r.pattern === 'plateau' ? 'warn' : ''}`} title={PATTERN_TITLE[r.pattern]}>
+                {r.pattern}
+              </span>
+            </td>
+          </tr>
+        )}
+      />
+      <Show when={rows().length > limit()}>
+        <button type="button" class="btn small" onClick={() => setLimit(limit() + 200)}>
+          Show more ({num(rows().length - limit())} left)
+        </button>
+      </Show>
+    </>
+  );
+}
+
 export function TrendPanel(props: { docs: AnalysisJSON[]; names: string[] }): JSX.Element {
   const trend = createMemo((): TrendJSON | { error: string } => {
     try {
@@ -57,17 +126,7 @@ export function TrendPanel(props: { docs: AnalysisJSON[]; names: string[] }): JS
     return t ? TREND_TABLES.filter((x) => t.tables[x.table]) : [];
   });
   const [tab, setTab] = createSignal('heap-types');
-  const [filter, setFilter] = createSignal<'moving' | 'steady' | 'all'>('moving');
   const current = () => tabs().find((x) => x.key === tab()) ?? tabs()[0];
-  const rows = createMemo(() => {
-    const t = ok();
-    const c = current();
-    if (!t || !c) return [];
-    const all = t.tables[c.table] ?? [];
-    const f = filter();
-    return f === 'all' ? all : f === 'steady' ? all.filter((r) => r.pattern === 'steady') : all.filter((r) => r.pattern !== 'same');
-  });
-  const [limit, setLimit] = createSignal(50);
   return (
     <section class="panel section" aria-labelledby="trend-h" data-testid="trend">
       <h2 id="trend-h">Across all {props.docs.length} dumps</h2>
@@ -86,56 +145,8 @@ export function TrendPanel(props: { docs: AnalysisJSON[]; names: string[] }): JS
               <For each={t().findings}>{(f) => <li>{f}</li>}</For>
             </ul>
             <Tabs prefix="trend" label="Trend tables" tabs={tabs().map((x) => ({ key: x.key, label: x.title, count: (t().tables[x.table] ?? []).filter((r) => r.pattern !== 'same').length }))} value={current()?.key ?? ''} onChange={setTab} />
-            <div class="toolbar">
-              <label>
-                Show{' '}
-                <select data-testid="trend-filter" value={filter()} onChange={(e) => setFilter(e.currentTarget.value as 'moving' | 'steady' | 'all')}>
-                  <For each={FILTERS}>{(f) => <option value={f.key}>{f.label}</option>}</For>
-                </select>
-              </label>
-              <span class="spacer" />
-              <CsvButton testid="trend-csv" table={() => trendRowsTable(`trend-${current()!.key}`, current()!.title, rows(), props.docs.length)} />
-            </div>
-            <Grid
-              testid="trend-table"
-              class="diff-table"
-              head={
-                <>
-                  <th scope="col">Group</th>
-                  <For each={props.docs}>{(_, i) => <th scope="col" class="r">Dump {i() + 1}</th>}</For>
-                  <th scope="col" title="Bytes in each dump">Bytes</th>
-                  <th scope="col" class="r">Δ bytes</th>
-                  <th scope="col">Pattern</th>
-                </>
-              }
-              rows={rows().slice(0, limit())}
-              cols={props.docs.length + 4}
-              row={(r) => (
-                <tr data-testid="trend-row" data-pattern={r.pattern}>
-                  <td class="diff-label">{r.label}</td>
-                  <For each={r.points}>
-                    {(p) => (
-                      <td class="r num" title={'atMost' in p ? 'not listed in this dump: at most this many bytes' : `${num(p.count)} blocks, ${bytes(p.bytes)}`}>
-                        {'atMost' in p ? `≤ ${bytes(p.atMost)}` : num(p.count)}
-                      </td>
-                    )}
-                  </For>
-                  <td>
-                    <Sparkline row={r} />
-                  </td>
-                  <td class="r num">{r.delta ? `${r.delta.bytes > 0 ? '+' : r.delta.bytes < 0 ? '−' : ''}${bytes(Math.abs(r.delta.bytes))}` : '?'}</td>
-                  <td>
-                    <span class={`badge ${r.pattern === 'steady' ? 'bad' : r.pattern === 'plateau' ? 'warn' : ''}`} title={PATTERN_TITLE[r.pattern]}>
-                      {r.pattern}
-                    </span>
-                  </td>
-                </tr>
-              )}
-            />
-            <Show when={rows().length > limit()}>
-              <button type="button" class="btn small" onClick={() => setLimit(limit() + 200)}>
-                Show more ({num(rows().length - limit())} left)
-              </button>
+            <Show when={current()}>
+              {(c) => <TrendTable rows={t().tables[c().table] ?? []} points={props.docs.length} what="Dump" unit="blocks" label="Group" testid="trend" csv={(rows) => trendRowsTable(`trend-${c().key}`, c().title, rows, props.docs.length)} />}
             </Show>
           </>
         )}

@@ -1,14 +1,14 @@
 // The Evidence area: the text evidence read so far (dropped or pasted tool output), one view per
 // kind for the item open, and — two items of one kind open — their comparison (compareTexts).
 import { For, type JSX, Match, Show, Switch, createMemo, createSignal, onCleanup, onMount } from 'solid-js';
-import type { HeapProfileDoc, MapsDiffDoc, MapsDoc, TextDocument, ThreadsDoc } from '../../engine/text';
+import type { HeapProfileDoc, HeapTrendDoc, MapsDiffDoc, MapsDoc, TextDocument, ThreadsDoc } from '../../engine/text';
 import { FilePicker } from '../common';
 import { Grid } from '../table';
 import { downloadText } from '../download';
 import { installTableKeys } from '../habits';
 import { bytes, dateTime, num } from '../fmt';
 import './evidence.css';
-import { HeapDiffEvidence, HeapProfileEvidence } from './heap';
+import { HeapDiffEvidence, HeapProfileEvidence, HeapTrendEvidence } from './heap';
 import { MapsDiffEvidence, MapsEvidence, ThreadStacksView } from './maps';
 import { Answer } from './parts';
 import { BundleEvidence } from './bundle';
@@ -94,6 +94,9 @@ function Comparison(props: { items: EvidenceItem[]; threads: ThreadsDoc[] }): JS
             </Match>
             <Match when={c().kind === 'heap-profile-diff' && c()}>
               {(x) => <HeapDiffEvidence diff={x() as Extract<NonNullable<ReturnType<typeof compareEvidence>>, { kind: 'heap-profile-diff' }>} base={a().doc as HeapProfileDoc} cur={b().doc as HeapProfileDoc} />}
+            </Match>
+            <Match when={c().kind === 'heap-profile-trend' && c()}>
+              {(x) => <HeapTrendEvidence trend={x() as HeapTrendDoc} docs={props.items.map((i) => i.doc as HeapProfileDoc)} />}
             </Match>
             <Match when={c().kind === 'maps-diff' && c()}>
               {(x) => {
@@ -225,7 +228,7 @@ export function EvidenceView(props: {
                   <button type="button" class="btn small ghost" data-testid="evidence-compare" title={`Compare ${first()!.name} (before) with ${it.name} (after)`} onClick={() => props.onOpen([first()!.id, it.id])}>
                     Compare with open
                   </button>
-                  <Show when={it.doc.kind === 'maps' && opened().length >= 2}>
+                  <Show when={(it.doc.kind === 'maps' || it.doc.kind === 'heap-profile') && opened().length >= 2 && opened().length < 16}>
                     <button type="button" class="btn small ghost" data-testid="evidence-add-snapshot" title="Add this snapshot to the comparison" onClick={() => props.onOpen([...props.open, it.id])}>
                       Add to comparison
                     </button>

@@ -1,9 +1,12 @@
 // Heap profiles (gperftools HEAPPROFILE / GetHeapSample, jemalloc prof.dump): the top functions
 // by flat and cumulative bytes and objects, the stacks, a flame graph of the bytes in use, and
 // the export to pprof's profile.proto. Two profiles: what grew (the diff), its flame graph and
-// its export as a pprof of the growth.
-import { type JSX, Show, createSignal } from 'solid-js';
-import type { HeapDiffDoc, HeapProfileDoc } from '../../engine/text';
+// its export as a pprof of the growth. Three or more: each function's trend (a leak grows at every
+// step, a cache fills and stays), then what grew from the first to the last.
+import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
+import { trendRowsTable } from '../../engine/tables';
+import { type HeapDiffDoc, type HeapProfileDoc, type HeapTrendDoc, diffHeapProfiles, orderProfiles } from '../../engine/text';
+import { TrendTable } from '../TrendPanel';
 import { Stat } from '../common';
 import { bytes, errorMessage, num } from '../fmt';
 import { FlameGraph } from './FlameGraph';
@@ -146,6 +149,36 @@ export function HeapDiffEvidence(props: { diff: HeapDiffDoc; base: HeapProfileDo
           { key: 'frames', label: 'Stack (innermost first)', value: (s) => s.frames.join(' ← '), render: (s) => <span class="mono small ev-name">{s.frames.slice(0, 6).join(' ← ')}</span> },
         ]}
       />
+    </div>
+  );
+}
+
+/** Three or more profiles: each function's in-use bytes from profile to profile, then the first against the last. */
+export function HeapTrendEvidence(props: { trend: HeapTrendDoc; docs: HeapProfileDoc[] }): JSX.Element {
+  const t = () => props.trend;
+  const ordered = createMemo(() => orderProfiles(props.docs).docs);
+  const diff = createMemo(() => diffHeapProfiles(ordered()[0], ordered()[ordered().length - 1]));
+  const steady = () => t().functions.find((r) => r.pattern === 'steady');
+  return (
+    <div class="ev-view" data-testid="ev-heap-trend">
+      <Answer tone={steady() ? 'bad' : undefined}>{t().findings[0]}.</Answer>
+      <p class="muted small">
+        In the order taken ({t().orderedBy === 'as given' ? 'as given: the names carry no sequence numbers' : 'by the sequence numbers in their names'}): {t().profiles.map((p, i) => `${i + 1}. ${p.name}`).join(' · ')}. A leak grows at every step; a cache grows and then stays flat.
+      </p>
+      <Show when={t().findings.length > 1}>
+        <ul class="trend-findings" data-testid="ev-heap-trend-findings">
+          <For each={t().findings.slice(1)}>{(f) => <li>{f}</li>}</For>
+        </ul>
+      </Show>
+      <Show when={t().diagnostics.length}>
+        <ul class="diff-warnings" role="alert">
+          <For each={t().diagnostics}>{(d) => <li>{d.message}</li>}</For>
+        </ul>
+      </Show>
+      <h4>In use by function (flat), profile by profile</h4>
+      <TrendTable rows={t().functions} points={t().profiles.length} what="Profile" unit="objects" label="Function" testid="ev-heap-trend" csv={(rows) => trendRowsTable('heap-profile-trend', 'Heap profiles: in use by function, profile by profile', rows, t().profiles.length)} />
+      <h4>From the first to the last</h4>
+      <HeapDiffEvidence diff={diff()} base={ordered()[0]} cur={ordered()[ordered().length - 1]} />
     </div>
   );
 }

@@ -8,7 +8,7 @@ import { type Binary, openBinary } from '../../engine/elf/symbols';
 import { isAbort, throwIfAborted } from '../../engine/errors';
 import { fingerprint } from '../../engine/fingerprint';
 import type { Progress } from '../../engine/pipeline';
-import { type HeapProfileDoc, type MapsDoc, type TextComparison, type TextDocument, type ThreadStacksDoc, type ThreadsDoc, compareMaps, compareTexts, detectText, encodePprof, heapProfileToPprof, readBundle, readText, threadStacksFromMaps } from '../../engine/text';
+import { type HeapProfileDoc, type MapsDoc, type TextComparison, type TextDocument, type ThreadStacksDoc, type ThreadsDoc, compareMaps, compareTexts, detectText, encodePprof, heapProfileToPprof, readBundle, readText, threadStacksFromMaps, trendHeapProfiles } from '../../engine/text';
 import { BlobListSource, isTarHeader } from '../../engine/text/archive';
 import type { BundleDoc } from '../../engine/text/bundle';
 import { readHead } from '../../engine/text/lines';
@@ -274,6 +274,7 @@ export { isAbort };
 export function compareEvidence(items: EvidenceItem[], threads: ThreadsDoc[] = []): TextComparison | undefined {
   if (items.some((i) => i.doc.kind === 'bundle')) return undefined;
   if (items.length >= 2 && items.every((i) => i.doc.kind === 'maps')) return compareMaps(items.map((i) => i.doc as MapsDoc), { threads });
+  if (items.length >= 3 && items.every((i) => i.doc.kind === 'heap-profile')) return trendHeapProfiles(items.map((i) => i.doc as HeapProfileDoc));
   if (items.length !== 2) return undefined;
   return compareTexts(items[0].doc as TextDocument, items[1].doc as TextDocument);
 }

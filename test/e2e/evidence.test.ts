@@ -13,6 +13,7 @@ import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser
 import { contrastFailures } from '../helpers/contrast';
 import { ROOT, buildFixture, dumpFixture } from '../helpers/fixtures';
 import { missingHeader, missingTool, run, start, workDir } from '../helpers/text-tools';
+import { bytes } from '../../src/ui/fmt';
 
 interface MmapTruth {
   pid: number;
@@ -131,6 +132,10 @@ describe.skipIf(why)(`text evidence in the app${why ? ` (skipped: ${why})` : ''}
     expect(digits(mine[0][5])).toBe(mm.count);
     expect(digits(mine[0][7])).toBe(mm.count);
     expect(await page.getByTestId('ev-strace-chart').locator('path.ev-line').count()).toBe(2);
+    // The suspect on its own scale: it tops out at what the program leaked.
+    const suspectChart = page.getByTestId('ev-strace-suspect-chart');
+    expect(await suspectChart.locator('figcaption').innerText()).toContain(`mmap-leaker's mmap(${mm.size}) still mapped`);
+    expect(await suspectChart.locator('text.ev-tick').first().textContent()).toBe(bytes(mm.count * mm.size));
     // Export JSON: the document the CLI's heaplens text --json writes, with the same suspect.
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('evidence-json').click()]);
     const doc = JSON.parse(readFileSync((await dl.path())!, 'utf8'));

@@ -101,6 +101,8 @@ describe.skipIf(why)(`mmap leak seen by strace, pidstat and /proc/PID/status${wh
     expect(by64).toBeUndefined();
     // Over time: the leaked bytes of each bucket add up to the leak.
     expect(strace.timeline.reduce((a, b) => a + (b.newUnmatchedBytes), 0)).toBeGreaterThanOrEqual(truth.count * truth.size);
+    // The first suspect's part of it is exactly the leak, placed in time.
+    expect(strace.timeline.reduce((a, b) => a + b.suspectBytes, 0)).toBe(truth.count * truth.size);
     expect(strace.bySize[0]).toMatchObject({ size: truth.size, count: truth.count, pids: [truth.leakerTid] });
   });
 

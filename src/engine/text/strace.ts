@@ -46,8 +46,8 @@ export interface StraceDoc extends TextDocBase {
   bySize: { size: number; count: number; bytes: number; pids: number[] }[];
   /** Groups of ≥ 3 same-size anonymous mappings nothing unmapped, most first: the leak candidates. */
   suspects: (MapGroup & { perMinute?: number; summary: string })[];
-  /** Anonymous bytes mapped (net of unmaps) over time, and what of it was never unmapped, per bucket. */
-  timeline: { t: number; mappedBytes: number; newUnmatched: number; newUnmatchedBytes: number }[];
+  /** Anonymous bytes mapped (net of unmaps) over time, what of it was never unmapped, and what of that is the first suspect's, per bucket. */
+  timeline: { t: number; mappedBytes: number; newUnmatched: number; newUnmatchedBytes: number; suspectBytes: number }[];
   brk?: { start: string; end: string; max: string; grew: number; calls: number };
 }
 
@@ -485,6 +485,7 @@ export const straceImporter: TextImporter<StraceDoc> = {
           u.bytes += r.end - r.start;
         }
         const unmatched: MapGroup[] = [];
+        const keyOf = new Map<MapGroup, string>();
         for (const [key, u] of un) {
           const g = groups.get(key)!;
           const bySeq = new Map<number, Rec>();
@@ -493,11 +494,13 @@ export const straceImporter: TextImporter<StraceDoc> = {
           const times = firsts.map((r) => r.t).filter((x): x is number => x !== undefined);
           const first = times.length ? times[0] : undefined;
           const last = times.length ? times[times.length - 1] : undefined;
-          unmatched.push({
+          const group: MapGroup = {
             pid: g.pid, thread: names.get(g.pid), size: g.size, kind: g.kind, prot: g.prot, file: g.file, mapped: g.mapped, unmapped: g.unmapped,
             unmatched: u.seqs.size, unmatchedBytes: u.bytes, first, last, every: times.length > 1 ? (last! - first!) / (times.length - 1) : undefined,
             examples: firsts.slice(0, 20).map((r) => hex(BigInt(r.start))), line: firsts[0].line,
-          });
+          };
+          keyOf.set(group, key);
+          unmatched.push(group);
         }
         unmatched.sort((a, b) => b.unmatchedBytes - a.unmatchedBytes || b.unmatched - a.unmatched);
         const sizes = new Map<number, { count: number; bytes: number; pids: Set<number> }>();
@@ -510,9 +513,9 @@ export const straceImporter: TextImporter<StraceDoc> = {
           sizes.set(g.size, s);
         }
         const bySize = [...sizes].map(([size, s]) => ({ size, count: s.count, bytes: s.bytes, pids: [...s.pids] })).sort((a, b) => b.count - a.count || b.bytes - a.bytes);
-        const suspects = unmatched
-          .filter((g) => g.kind === 'anon' && g.unmatched >= 3)
-          .sort((a, b) => b.unmatched - a.unmatched || b.unmatchedBytes - a.unmatchedBytes)
+        const candidates = unmatched.filter((g) => g.kind === 'anon' && g.unmatched >= 3).sort((a, b) => b.unmatched - a.unmatched || b.unmatchedBytes - a.unmatchedBytes);
+        const suspectKey = candidates.length ? keyOf.get(candidates[0]) : undefined;
+        const suspects = candidates
           .map((g) => {
             const perMinute = g.every ? (60 / g.every) * g.size : undefined;
             const who = `${g.pid ? `thread ${g.pid}` : 'the process'}${g.thread ? ` (${g.thread})` : ''}`;
@@ -530,7 +533,7 @@ export const straceImporter: TextImporter<StraceDoc> = {
         if (start !== undefined && end !== undefined && end > start) {
           const width = Math.max(1, Math.ceil((end - start) / 60));
           const nb = Math.floor((end - start) / width) + 1;
-          for (let i = 0; i < nb; i++) timeline.push({ t: start + i * width, mappedBytes: 0, newUnmatched: 0, newUnmatchedBytes: 0 });
+          for (let i = 0; i < nb; i++) timeline.push({ t: start + i * width, mappedBytes: 0, newUnmatched: 0, newUnmatchedBytes: 0, suspectBytes: 0 });
           const perBucket = new Array(nb).fill(0);
           for (const [sec, d] of netBySecond) perBucket[Math.min(nb - 1, Math.floor(sec / width))] += d;
           let acc = 0;
@@ -540,6 +543,7 @@ export const straceImporter: TextImporter<StraceDoc> = {
             const b = timeline[Math.min(nb - 1, Math.floor((r.t - start) / width))];
             b.newUnmatched++;
             b.newUnmatchedBytes += r.end - r.start;
+            if (r.key === suspectKey) b.suspectBytes += r.end - r.start;
           }
         }
         return {

@@ -309,7 +309,8 @@ export function StraceEvidence(props: { doc: StraceDoc }): JSX.Element {
   const t0 = () => d().timeline[0]?.t ?? d().start ?? 0;
   const live = createMemo(() => {
     let acc = 0;
-    return d().timeline.map((b) => ({ x: b.t - t0(), mapped: b.mappedBytes, leaked: (acc += b.newUnmatchedBytes) }));
+    let sus = 0;
+    return d().timeline.map((b) => ({ x: b.t - t0(), mapped: b.mappedBytes, leaked: (acc += b.newUnmatchedBytes), suspect: (sus += b.suspectBytes ?? 0) }));
   });
   const when = (t?: number) => (t === undefined ? undefined : logTime(t, d().timeBase));
   const groupCols: Col<StraceDoc['unmatched'][number]>[] = [
@@ -360,6 +361,18 @@ export function StraceEvidence(props: { doc: StraceDoc }): JSX.Element {
             { label: 'mapped (net)', cls: 'ev-c1', points: live().map((p) => ({ x: p.x, y: p.mapped })) },
             { label: 'never unmapped', cls: 'ev-c2', points: live().map((p) => ({ x: p.x, y: p.leaked })) },
           ]}
+        />
+      </Show>
+      <Show when={live().length > 1 && d().suspects.length && live()[live().length - 1].suspect > 0}>
+        <LineChart
+          title={`The first suspect on its own scale: ${d().suspects[0].thread ?? `thread ${d().suspects[0].pid}`}'s mmap(${d().suspects[0].size}) still mapped`}
+          testid="ev-strace-suspect-chart"
+          steps
+          zero
+          height={140}
+          yFormat={(y) => bytes(Math.round(y))}
+          xFormat={(x) => `+${span(x)}`}
+          series={[{ label: 'still mapped (the suspect)', cls: 'ev-c2', points: live().map((p) => ({ x: p.x, y: p.suspect })) }]}
         />
       </Show>
       <EvTable id="strace-unmatched" title="Still mapped at the end of the log, by thread, size and protection" testid="ev-strace-unmatched" sort="bytes" rows={d().unmatched} columns={groupCols} />

@@ -3,7 +3,7 @@
 // growth (anongrow.c), two tcmalloc heap profiles of a leak (heapprof.cpp) with the binary —
 // dropped or pasted; each view's answer must say what the fixture's own truth says.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
@@ -11,9 +11,11 @@ import { Profile } from 'pprof-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
 import { contrastFailures } from '../helpers/contrast';
-import { ROOT, buildFixture, dumpFixture } from '../helpers/fixtures';
+import { ROOT, buildFixture, dumpFixture, missing32Bit } from '../helpers/fixtures';
 import { missingHeader, missingTool, run, start, workDir } from '../helpers/text-tools';
 import { bytes } from '../../src/ui/fmt';
+
+const no32 = missing32Bit();
 
 interface MmapTruth {
   pid: number;
@@ -46,14 +48,6 @@ function pprofTotals(p: Profile, fn: string): { total: number; fn: number } {
   }
   return { total, fn: mine };
 }
-
-const no32 = (() => {
-  try {
-    return readdirSync('/usr/lib32').length > 0 ? undefined : 'no 32-bit libraries (gcc-multilib)';
-  } catch {
-    return 'no 32-bit libraries (gcc-multilib)';
-  }
-})();
 
 const digits = (s: string) => Number(s.replace(/[^\d-]/g, ''));
 

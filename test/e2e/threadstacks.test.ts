@@ -3,28 +3,14 @@
 // more stack-sized mappings still fit, records its threads and stacks, and the kernel dumps it
 // (sparse: the untouched stacks are holes). The core dropped in the app: its Threads section says
 // "address space nearly exhausted" with the fix, and the counts it shows are the program's own.
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
-import { buildFixture, kernelCoreSupport, kernelDumpFixture, type Dumped } from '../helpers/fixtures';
+import { type Dumped, type ThreadStacksTruth as Truth, buildFixture, kernelCoreSupport, kernelDumpFixture, missing32Bit } from '../helpers/fixtures';
 
-interface Truth {
-  pid: number;
-  wordSize: number;
-  requested: number;
-  stackMiB: number;
-  more: number;
-  threads: { tid: number; stack: string; size: number; guard: number }[];
-}
+const m32 = missing32Bit();
 
-const m32 = (() => {
-  try {
-    return readdirSync('/usr/lib32').length > 0 ? undefined : 'no 32-bit libraries (gcc-multilib)';
-  } catch {
-    return 'no 32-bit libraries (gcc-multilib)';
-  }
-})();
 const kcore = kernelCoreSupport();
 const why = m32 ?? (kcore.ok ? undefined : kcore.why);
 

@@ -11,27 +11,11 @@ import { reportHtml } from '../../src/engine/report-html';
 import type { MapsDoc, ThreadsDoc } from '../../src/engine/text';
 import { threadStacksFromCore, threadStacksFromMaps } from '../../src/engine/text/stacks';
 import { NodeFileSource } from '../../src/workers/node-source';
-import { ROOT, buildFixture, kernelCoreSupport } from '../helpers/fixtures';
+import { ROOT, type ThreadStacksTruth as Truth, buildFixture, kernelCoreSupport, missing32Bit } from '../helpers/fixtures';
 import { type Running, missingTool, readTextFile, run, start, workDir } from '../helpers/text-tools';
 
-interface Truth {
-  pid: number;
-  wordSize: number;
-  requested: number;
-  stackMiB: number;
-  more: number;
-  capMiB: number;
-  moreUnderCap: number;
-  threads: { tid: number; stack: string; size: number; guard: number }[];
-}
+const m32 = existsSync('/usr/lib/gcc') ? missing32Bit() : 'no gcc';
 
-const m32 = (() => {
-  try {
-    return existsSync('/usr/lib/gcc') && readdirSync('/usr/lib32').length > 0 ? undefined : 'no 32-bit libraries (gcc-multilib)';
-  } catch {
-    return 'no 32-bit libraries (gcc-multilib)';
-  }
-})();
 const why = missingTool('ps', 'procps') ?? m32;
 const kcore = kernelCoreSupport();
 

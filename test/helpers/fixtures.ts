@@ -2,7 +2,7 @@
 // dumps them with gdb's gcore, and returns the core with the truth the program wrote.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -95,6 +95,28 @@ export async function dumpFixture<T = Record<string, unknown>>(
 }
 
 /** How this machine's kernel writes core dumps: to a file named by core_pattern, or not usable here. */
+/** Why 32-bit fixtures cannot be built here (no gcc-multilib libraries), or undefined when they can. */
+export function missing32Bit(): string | undefined {
+  try {
+    return readdirSync('/usr/lib32').length > 0 ? undefined : 'no 32-bit libraries (gcc-multilib)';
+  } catch {
+    return 'no 32-bit libraries (gcc-multilib)';
+  }
+}
+
+/** What test/fixtures/threadstacks.c records. */
+export interface ThreadStacksTruth {
+  pid: number;
+  wordSize: number;
+  requested: number;
+  stackMiB: number;
+  /** Stack-sized mappings that still fit, as it is and under the cap (RLIMIT_AS of capMiB). */
+  more: number;
+  capMiB: number;
+  moreUnderCap: number;
+  threads: { tid: number; stack: string; size: number; guard: number }[];
+}
+
 export function kernelCoreSupport(): { ok: boolean; why?: string } {
   let pattern = '';
   try {

@@ -192,6 +192,10 @@ describe('app in Chromium', () => {
     await expect.poll(() => p.getByTestId('word-census').innerText()).toMatch(/vtable for A/);
     // The heap section's type census: a row for class A (its vtable) with the 20,000 objects of the sample.
     await expect.poll(() => p.getByTestId('heap-types').innerText()).toMatch(/(^|\n)[^\n]*\bA\b\s+vtable\s+20,000\b/);
+    // Nothing leaks in the sample: the leak bar is all anchored (a zero segment takes no room).
+    expect(await p.getByTestId('leaks-leaked').locator('.stat-v').innerText()).toBe('0');
+    const widths = await p.locator('.leak-bar .seg').evaluateAll((xs) => xs.map((x) => x.getBoundingClientRect().width));
+    expect(widths.slice(0, 2)).toEqual([0, 0]);
     await p.close();
   });
 

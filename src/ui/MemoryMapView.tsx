@@ -136,7 +136,7 @@ export function MemoryMapView(props: { json: AnalysisJSON; query: string; onQuer
         </div>
         <FilterInput value={props.query} onInput={props.onQuery} placeholder="Filter: path, label, detail — or 0x address" label="Filter mappings by text, or find the mapping holding a 0x address" testid="map-filter" />
         <CsvButton testid="memory-map-csv" table={() => regionsTable(filtered())} />
-        <CsvButton testid="label-totals-csv" title="Download the totals per label as CSV" table={() => totalsTable(props.json.totals)} />
+        <CsvButton testid="label-totals-csv" label="Totals CSV" title="Download the totals per label as CSV" table={() => totalsTable(props.json.totals)} />
       </div>
       <Show when={addr() !== undefined}>
         <p class="hint">

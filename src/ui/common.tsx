@@ -234,7 +234,7 @@ export function useExport(): ExportSettings {
 }
 
 /** "CSV": downloads a table (every row the filter keeps, in the order shown) as RFC 4180 CSV. */
-export function CsvButton(props: { table: () => Table; testid?: string; title?: string }): JSX.Element {
+export function CsvButton(props: { table: () => Table; testid?: string; title?: string; label?: string }): JSX.Element {
   const ex = useExport();
   return (
     <button
@@ -247,7 +247,7 @@ export function CsvButton(props: { table: () => Table; testid?: string; title?: 
         downloadText(csvText(t), `${ex.base}-${t.id}.csv`, 'text/csv');
       }}
     >
-      CSV
+      {props.label ?? 'CSV'}
     </button>
   );
 }

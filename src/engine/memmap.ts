@@ -280,25 +280,36 @@ export async function labelArenaHeaps(regions: Region[], mem: CoreMemory, ws: 4 
   const heapMaxSize = heapMaxSizeOf(ws);
   const arenaStarts = new Set<bigint>();
   const candidates = regions.filter((r) => r.label === 'anon' && (opts.anyPerms || r.perms.includes('w')) && r.start % (1n << 20n) === 0n && r.inCore >= 4 * ws);
+  // Full heaps next to each other merge into one mapping (a 32-bit arena of 12 MB is 12 heaps of
+  // 1 MiB): every heap-aligned address inside a candidate may start a heap.
   const infos = new Map<bigint, { ar: bigint; prev: bigint; size: bigint }>();
+  const starts = (r: Region) => {
+    const out: bigint[] = [r.start];
+    for (let a = r.start - (r.start % heapMaxSize) + heapMaxSize; a < r.end && out.length < 4096; a += heapMaxSize) out.push(a);
+    return out;
+  };
   for (const r of candidates) {
-    const ar = await mem.word(r.start);
-    const prev = await mem.word(r.start + BigInt(ws));
-    const size = await mem.word(r.start + BigInt(2 * ws));
-    if (ar === undefined || prev === undefined || size === undefined) continue;
-    infos.set(r.start, { ar, prev, size });
+    for (const at of starts(r)) {
+      const ar = await mem.word(at);
+      const prev = await mem.word(at + BigInt(ws));
+      const size = await mem.word(at + BigInt(2 * ws));
+      if (ar === undefined || prev === undefined || size === undefined) continue;
+      infos.set(at, { ar, prev, size });
+    }
   }
   for (const r of candidates) {
-    const hi = infos.get(r.start);
-    if (!hi) continue;
-    const span = r.end - r.start;
-    const sizeOk = hi.size >= 4096n && hi.size <= heapMaxSize && hi.size <= span + 4096n && hi.size % 4096n === 0n;
-    const firstHeap = hi.ar > r.start && hi.ar <= r.start + BigInt(8 * ws) && hi.prev === 0n;
-    const laterHeap = hi.prev !== 0n && infos.has(hi.prev) && hi.prev % (1n << 20n) === 0n;
-    if (sizeOk && (firstHeap || laterHeap)) {
-      r.label = 'arena';
-      r.detail = `arena ${hex(hi.ar)}${firstHeap ? '' : ' (continued heap)'}`;
-      arenaStarts.add(r.start);
+    for (const at of starts(r)) {
+      const hi = infos.get(at);
+      if (!hi) continue;
+      const sizeOk = hi.size >= 4096n && hi.size <= heapMaxSize && hi.size <= r.end - at + 4096n && hi.size % 4096n === 0n;
+      const firstHeap = hi.ar > at && hi.ar <= at + BigInt(8 * ws) && hi.prev === 0n;
+      const laterHeap = hi.prev !== 0n && infos.has(hi.prev) && hi.prev % (1n << 20n) === 0n && infos.get(hi.prev)!.ar === hi.ar;
+      if (sizeOk && (firstHeap || laterHeap)) {
+        r.label = 'arena';
+        r.detail = `arena ${hex(hi.ar)}${firstHeap ? '' : ' (continued heap)'}${at === r.start ? '' : ` (heaps from ${hex(at)})`}`;
+        arenaStarts.add(r.start);
+        break;
+      }
     }
   }
   // The PROT_NONE reserve right after an arena heap belongs to it (gdb dumps it as r--).

@@ -176,6 +176,13 @@ export async function discoverGlibc(map: MemoryMap, mem: CoreMemory, ws: 4 | 8, 
     return !!r && (r.label === 'heap' || r.label === 'arena');
   };
   const alignment = 16;
+  // A thread arena's heaps start HEAP_MAX_SIZE-aligned (2 × DEFAULT_MMAP_THRESHOLD_MAX: 64 MiB,
+  // 1 MiB for 32-bit) with a heap_info whose first word is the arena. Full heaps next to each
+  // other merge into one mapping (a 32-bit arena of 12 MB is 12 of them), so a mapping's start
+  // is not a heap's: heap_for_ptr() is.
+  const heapMax = ws === 8 ? 64n << 20n : 1n << 20n;
+  const heapOf = (a: bigint) => a & ~(heapMax - 1n);
+  const heapNames = async (a: bigint, arena: bigint) => a !== 0n && (await mem.word(heapOf(a))) === arena;
   let shape: Shape | undefined;
   let arenaBases: bigint[] = [];
   outer: for (const r of dataRegions) {
@@ -198,13 +205,14 @@ export async function discoverGlibc(map: MemoryMap, mem: CoreMemory, ws: 4 | 8, 
               ok = false;
               break;
             }
+            // A thread arena lies in its first heap, and its top in its newest: both heaps' heap_info name it.
             const r2 = regionAt(map.regions, cur);
-            if (!r2 || r2.label !== 'arena') {
+            if (!r2 || !r2.perms.includes('w') || !(await heapNames(cur, cur))) {
               ok = false;
               break;
             }
             const b = await readArena(mem, cur, l);
-            if (!b || !inHeapish(b.top)) {
+            if (!b || !(inHeapish(b.top) || (await heapNames(b.top, cur)))) {
               ok = false;
               break;
             }
@@ -232,10 +240,7 @@ export async function discoverGlibc(map: MemoryMap, mem: CoreMemory, ws: 4 | 8, 
   // sizeof(heap_info): the offset of a thread arena's malloc_state from its heap's start.
   let heapInfoSize = ws === 8 ? 48 : 32;
   const firstThread = arenaBases.find((b) => b !== shape!.base);
-  if (firstThread !== undefined) {
-    const r = regionAt(map.regions, firstThread);
-    if (r) heapInfoSize = Number(firstThread - r.start);
-  }
+  if (firstThread !== undefined) heapInfoSize = Number(firstThread - heapOf(firstThread));
   // mp_: its sbrk_base is the [heap] start; tcache_bins, tcache_max_bytes, tcache_count follow.
   let mp: MallocParams | undefined;
   if (heapRegions.length) {
@@ -302,7 +307,7 @@ export async function discoverGlibc(map: MemoryMap, mem: CoreMemory, ws: 4 | 8, 
       }
     } else {
       // From the heap holding top back through heap_info.prev.
-      let h = regionAt(map.regions, a.top)?.start;
+      let h: bigint | undefined = heapOf(a.top);
       const seen = new Set<bigint>();
       while (h !== undefined && h !== 0n && !seen.has(h) && seen.size < 65536) {
         seen.add(h);
@@ -315,7 +320,7 @@ export async function discoverGlibc(map: MemoryMap, mem: CoreMemory, ws: 4 | 8, 
         }
         const holdsArena = addr > h && addr < h + size;
         const first = holdsArena ? alignUpChunk(addr + BigInt(stateSize), ws, alignment) : h + BigInt(heapInfoSize);
-        const regs = map.regions.filter((r) => r.start >= h! && r.start < h! + size && r.label === 'arena' && r.perms.includes('w')).map((r) => r.index);
+        const regs = map.regions.filter((r) => r.end > h! && r.start < h! + size && (r.label === 'arena' || r.label === 'anon') && r.perms.includes('w')).map((r) => r.index);
         heaps.unshift({ start: h, end: h + size, firstChunk: first, regions: regs });
         h = prev === 0n ? undefined : prev;
       }

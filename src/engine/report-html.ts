@@ -7,7 +7,8 @@ import type { AnalysisJSON } from './analyze';
 import type { DiffJSON, DiffRow } from './diff';
 import { type TrendJSON, type TrendRow, sparkPoints } from './trend';
 import { bytes } from './format';
-import { threadStacksFromCore } from './text/stacks';
+import { stacksMatter, threadStacksFromCore } from './text/stacks';
+import { heapKept } from './heap/kept';
 import type { RegexJSON, StringsJSON } from './content/json';
 import { contentTables } from './content/export';
 import {
@@ -119,6 +120,8 @@ function analysisBody(j: AnalysisJSON, opts: ReportOptions): string {
     ]));
     if (h.unwalked) out.push(`<p class="note warn">Bounded: the chunk table reached its limit; ${n(h.unwalked.bytes)} bytes of heap in ${n(h.unwalked.regions)} region(s) were not walked, so these counts are lower bounds (used bytes ≤ ${n(h.used.bytes + h.unwalked.bytes)}).</p>`);
     out.push(`<p>${n(h.arenas.length)} arena(s), ${n(h.chunks)} chunks walked; ${n(h.groupTotals.byType)} types, ${n(h.groupTotals.bySize)} sizes, ${n(h.groupTotals.bySignature)} signatures.</p>`);
+    const k = heapKept(j);
+    if (k) out.push(`<p class="note${k.verdict === 'in use' ? '' : ' warn'}" id="heap-kept"><b>Where malloc's memory is: ${esc(k.verdict)}.</b> ${esc(k.summary)}.${k.hints.length ? `</p><ul class="note">${k.hints.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : '</p>'}`);
     out.push(barChart('Used bytes by type', h.byType.slice(0, 12).map((r) => ({ label: r.type, value: r.bytes, note: `${n(r.count)} blocks` }))));
     out.push(tableHtml(heapTypesTable(h.byType), top));
     out.push(tableHtml(heapSizesTable(h.bySize), top));
@@ -148,7 +151,7 @@ function analysisBody(j: AnalysisJSON, opts: ReportOptions): string {
 function stacksNote(j: AnalysisJSON): string {
   if (j.format === 'raw' || j.threads.length < 2) return '';
   const d = threadStacksFromCore(j);
-  if (!d.stacks.length) return '';
+  if (!stacksMatter(d)) return '';
   const warn = d.verdict !== 'ok';
   return `<p class="note${warn ? ' warn' : ''}" id="thread-stacks"><b>Thread stacks: ${esc(d.verdict)}.</b> ${esc(d.summary)}${d.fix ? ` <b>Fix to try:</b> ${esc(d.fix)}` : ''}</p>`;
 }

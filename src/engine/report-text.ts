@@ -1,6 +1,7 @@
 // Plain-text tables from the analysis JSON, for the CLI (and anything that wants text).
 import type { AnalysisJSON, WordJSON } from './analyze';
 import { bytes, hex, wordAsText } from './format';
+import { heapKept } from './heap/kept';
 import type { BlockReport } from './leaks';
 import type { DiffJSON, DiffRow } from './diff';
 import type { TrendJSON, TrendRow } from './trend';
@@ -97,6 +98,11 @@ export function renderHeap(j: AnalysisJSON, top: number): string {
     `  used ${n(h.used.count)} blocks, ${bytes(h.used.bytes)}; free ${n(h.free.count)} (bins ${n(h.free.bins)}, tcache ${n(h.free.tcache)}, fastbins ${n(h.free.fastbin)}), ${bytes(h.free.bytes)}; ` +
       `mmapped ${n(h.mmapped.count)} blocks, ${bytes(h.mmapped.bytes)}; allocator metadata ${n(h.meta.count)}`,
   );
+  const k = heapKept(j);
+  if (k) {
+    out.push(`  Where malloc's memory is: ${k.verdict}. ${k.summary}.`);
+    for (const x of k.hints) out.push(`    - ${x}`);
+  }
   out.push('');
   if (h.arenas.length) out.push(
     table(

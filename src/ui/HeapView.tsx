@@ -4,6 +4,7 @@
 import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
 import type { HeapJSON } from '../engine/heap/heap';
+import { type HeapKept, heapKept } from '../engine/heap/kept';
 import type { RegionLabel } from '../engine/memmap';
 import {
   BarChart,
@@ -125,6 +126,7 @@ function HeapBody(props: { heap: HeapJSON; json: AnalysisJSON; onShowInMap: (add
   return (
     <div data-testid="heap">
       <HeapSummary heap={h()} ws={ws()} onShowInMap={props.onShowInMap} />
+      <Show when={heapKept(props.json)}>{(k) => <KeptNote k={k()} />}</Show>
 
       <h3 class="sub-h">
         Arenas <CsvButton table={() => arenasTable(h())} testid="heap-arenas-csv" />
@@ -239,6 +241,20 @@ function HeapSummary(props: { heap: HeapJSON; ws: number; onShowInMap: (addr: st
         </p>
       </Show>
     </>
+  );
+}
+
+/** Where malloc's memory is (src/engine/heap/kept.ts): used, leaked, free but kept — with what to try when much is kept. */
+function KeptNote(props: { k: HeapKept }): JSX.Element {
+  return (
+    <div class="hint" data-testid="heap-kept" data-verdict={props.k.verdict}>
+      <span class={`tag ${props.k.verdict === 'in use' ? '' : 'warn'}`}>{props.k.verdict}</span> <strong>Where malloc’s memory is:</strong> {props.k.summary}.
+      <Show when={props.k.hints.length}>
+        <ul data-testid="heap-kept-hints">
+          <For each={props.k.hints}>{(x) => <li>{x}</li>}</For>
+        </ul>
+      </Show>
+    </div>
   );
 }
 

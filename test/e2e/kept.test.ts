@@ -1,0 +1,44 @@
+// Memory that grows without a leak, in the app: the core of test/fixtures/keptfree.c (threads that
+// freed almost all they allocated, the top chunks pinned) dropped with its executable. The Heap
+// section says where malloc's memory is — free but kept, with the fixes to try — and the leaks
+// say nothing leaked.
+import { rmSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
+import { buildFixture, dumpFixture, type Dumped } from '../helpers/fixtures';
+
+describe('free but kept, in the app', () => {
+  let site: StaticSite;
+  let browser: Browser;
+  let page: Page;
+  let fx: Dumped<{ threads: number; freedBytes: number }>;
+
+  beforeAll(async () => {
+    fx = await dumpFixture(await buildFixture('keptfree.c'));
+    site = await serveStatic();
+    browser = await launchChromium();
+    page = await (await browser.newContext()).newPage();
+    await page.goto(site.url);
+    await page.getByTestId('dropzone').waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    if (fx) rmSync(fx.core, { force: true });
+  });
+
+  it("the Heap section names it: kept free, not leaked, with malloc_trim and MALLOC_ARENA_MAX", async () => {
+    await page.getByTestId('file-input').setInputFiles([fx.core, fx.exe]);
+    await page.getByTestId('results').waitFor({ timeout: 120_000 });
+    const note = page.getByTestId('heap-kept');
+    await note.waitFor({ timeout: 60_000 });
+    expect(await note.getAttribute('data-verdict')).toBe('kept free');
+    expect(await note.innerText()).toMatch(/free but kept .* not a leak/);
+    const hints = await page.getByTestId('heap-kept-hints').innerText();
+    expect(hints).toContain('malloc_trim(0)');
+    expect(hints).toContain(`${fx.truth.threads} arenas for ${fx.truth.threads} thread(s)`);
+    await expect.poll(() => page.getByTestId('leaks-leaked').locator('.stat-v').innerText()).toBe('0');
+  });
+});

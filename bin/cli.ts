@@ -43,6 +43,7 @@ import { NodeFileSource } from '../src/workers/node-source';
 import { openBinary, type Binary } from '../src/engine/elf/symbols';
 import { type BundleDoc, type TextComparison, type TextDocument, type ThreadStacksDoc, analyzeTextSet, isBundle, readBundle, threadStacksFromCore, encodePprof, heapProfileToPprof, readText } from '../src/engine/text';
 import { renderBundle, renderComparison, renderText, renderThreadStacks } from '../src/engine/text/report';
+import { stacksMatter } from '../src/engine/text/stacks';
 
 const USAGE = `heaplens — find memory leaks in C/C++ core dumps, offline
 
@@ -547,7 +548,7 @@ export interface TextSetJSON {
 function stacksText(j: AnalysisJSON): string {
   if (j.format === 'raw' || j.threads.length < 2) return '';
   const d = threadStacksFromCore(j);
-  return d.stacks.length ? '\n' + renderThreadStacks(d, 10) : '';
+  return stacksMatter(d) ? '\n' + renderThreadStacks(d, 10) : '';
 }
 
 /** heaplens text FILE...: each file recognized and answered; two of a kind compared (first = base). */

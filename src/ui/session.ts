@@ -11,7 +11,7 @@ import { HeaplensError, throwIfAborted } from '../engine/errors';
 import { fingerprint } from '../engine/fingerprint';
 import type { Progress } from '../engine/pipeline';
 import { openDump } from '../engine/raw/open';
-import { type ThreadStacksDoc, threadStacksFromCore } from '../engine/text/stacks';
+import { type ThreadStacksDoc, stacksMatter, threadStacksFromCore } from '../engine/text/stacks';
 import { browserPool, warmUp } from '../workers/browser-pool';
 import { type SaveOutcome, loadCached, saveCached } from './cache';
 import { downloadText } from './download';
@@ -27,7 +27,7 @@ export { downloadText };
 export function coreThreadStacks(json: AnalysisJSON): ThreadStacksDoc | undefined {
   try {
     const d = threadStacksFromCore(json);
-    return d.stacks.length ? d : undefined;
+    return stacksMatter(d) ? d : undefined;
   } catch {
     return undefined;
   }

@@ -168,6 +168,11 @@ function analyzeStacks(
   };
 }
 
+/** Whether the stacks are worth a word next to a core's threads: a 32-bit address space, or a verdict other than ok (a 64-bit one has room for millions more). */
+export function stacksMatter(d: ThreadStacksDoc): boolean {
+  return d.stacks.length > 0 && (d.wordSize === 4 || d.verdict !== 'ok');
+}
+
 /** From a memory map document (and the thread list of the same process, when there is one). */
 export function threadStacksFromMaps(maps: MapsDoc, threads?: ThreadsDoc, opts: ThreadStacksOptions = {}): ThreadStacksDoc {
   const entries: MapsEntry[] = maps.regions.map((r) => ({

@@ -290,11 +290,11 @@ export async function labelArenaHeaps(regions: Region[], mem: CoreMemory, ws: 4 
   };
   for (const r of candidates) {
     for (const at of starts(r)) {
-      const ar = await mem.word(at);
-      const prev = await mem.word(at + BigInt(ws));
-      const size = await mem.word(at + BigInt(2 * ws));
-      if (ar === undefined || prev === undefined || size === undefined) continue;
-      infos.set(at, { ar, prev, size });
+      const b = await mem.read(at, 3 * ws);
+      if (!b || b.length < 3 * ws) continue;
+      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const w = (i: number) => (ws === 8 ? dv.getBigUint64(8 * i, true) : BigInt(dv.getUint32(4 * i, true)));
+      infos.set(at, { ar: w(0), prev: w(1), size: w(2) });
     }
   }
   for (const r of candidates) {

@@ -4,9 +4,9 @@
 // their names, and names each function's pattern with the program's own counts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
+import { type OpenApp, openApp } from '../helpers/browser';
 import { buildFixture } from '../helpers/fixtures';
 import { missingHeader, run, workDir } from '../helpers/text-tools';
 
@@ -19,8 +19,7 @@ interface Truth {
 }
 
 describe.skipIf(why)(`three heap profiles in the app${why ? ` (skipped: ${why})` : ''}`, () => {
-  let site: StaticSite;
-  let browser: Browser;
+  let app: OpenApp;
   let page: Page;
   let exe: string;
   let truth: Truth;
@@ -30,16 +29,12 @@ describe.skipIf(why)(`three heap profiles in the app${why ? ` (skipped: ${why})`
     exe = await buildFixture('heapprof.cpp', { libs: ['-ltcmalloc'] });
     await run(exe, [join(dir, 'truth.json'), dir, '3']);
     truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8'));
-    site = await serveStatic();
-    browser = await launchChromium();
-    page = await (await browser.newContext()).newPage();
-    await page.goto(site.url);
-    await page.getByTestId('dropzone').waitFor();
+    app = await openApp();
+    page = app.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await site?.close();
+    await app?.close();
   });
 
   it('each function profile by profile: the leak steady, the session cache a plateau, with the counts the program recorded; then the first against the last', async () => {

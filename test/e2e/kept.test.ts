@@ -3,29 +3,24 @@
 // section says where malloc's memory is — free but kept, with the fixes to try — and the leaks
 // say nothing leaked.
 import { rmSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, serveStatic, type StaticSite } from '../helpers/browser';
+import { type OpenApp, openApp } from '../helpers/browser';
 import { buildFixture, dumpFixture, type Dumped } from '../helpers/fixtures';
 
 describe('free but kept, in the app', () => {
-  let site: StaticSite;
-  let browser: Browser;
+  let app: OpenApp;
   let page: Page;
   let fx: Dumped<{ threads: number; freedBytes: number }>;
 
   beforeAll(async () => {
     fx = await dumpFixture(await buildFixture('keptfree.c'));
-    site = await serveStatic();
-    browser = await launchChromium();
-    page = await (await browser.newContext()).newPage();
-    await page.goto(site.url);
-    await page.getByTestId('dropzone').waitFor();
+    app = await openApp();
+    page = app.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await site?.close();
+    await app?.close();
     if (fx) rmSync(fx.core, { force: true });
   });
 

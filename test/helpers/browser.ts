@@ -4,7 +4,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type Page, chromium } from 'playwright-core';
 import { ROOT } from './fixtures';
 
 const TYPES: Record<string, string> = {
@@ -54,4 +54,27 @@ export const CHROMIUM_ARGS = [
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync('/usr/bin/chromium')) throw new Error('Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)');
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+}
+
+export interface OpenApp {
+  site: StaticSite;
+  browser: Browser;
+  page: Page;
+  close: () => Promise<void>;
+}
+
+/** The built app served, Chromium launched, a page on the start page (its drop zone shown). */
+export async function openApp(): Promise<OpenApp> {
+  const site = await serveStatic();
+  const browser = await launchChromium();
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(site.url);
+  await page.getByTestId('dropzone').waitFor();
+  return {
+    site, browser, page,
+    close: async () => {
+      await browser.close();
+      await site.close();
+    },
+  };
 }

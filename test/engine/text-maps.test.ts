@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MapsDoc, type ThreadsDoc, compareMaps, compareTexts, readText } from '../../src/engine/text';
 import { renderText } from '../../src/engine/text/report';
 import { NodeFileSource } from '../../src/workers/node-source';
-import { ROOT, buildFixture } from '../helpers/fixtures';
+import { ROOT, buildFixture, missing32Bit } from '../helpers/fixtures';
 import { type Running, claimedBy, missingTool, readTextFile, run, start, workDir } from '../helpers/text-tools';
 
 interface Thread {
@@ -209,4 +209,39 @@ describe.skipIf(why)(`memory maps from real tools${why ? ` (skipped: ${why})` : 
     expect(doc.kind).toBe('unknown-text');
     if (doc.kind === 'unknown-text') expect(doc.reason).toMatch(/not a memory map/);
   });
+});
+
+// 32-bit: an arena grows by 1 MiB heaps, each its own mapping, interleaved with other arenas' —
+// full heaps above another heap's no-access rest are heaps, not thread stacks, and the diff says
+// why its regions do not count the handler threads.
+describe.skipIf(why ?? missing32Bit())(`32-bit arena heaps in pmap -x${why ?? missing32Bit() ? ` (skipped: ${why ?? missing32Bit()})` : ''}`, () => {
+  it('the thread stacks are exactly the program\'s; the growing regions are said to be arena heaps', async () => {
+    const dir = workDir('maps32');
+    const exe = await buildFixture('arenagrow.c', { bits: 32 });
+    const base = join(dir, 'truth');
+    const prog = start(exe, [base]);
+    try {
+      const pid = Number((await prog.waitFor(/STAGE 0 (\d+)/))[1]);
+      const a = join(dir, 'pmap.01');
+      writeFileSync(a, (await run('pmap', ['-x', String(pid)])).stdout);
+      process.kill(pid, 'SIGUSR1');
+      await prog.waitFor(/STAGE 1 /);
+      const truth = JSON.parse(readFileSync(`${base}.1`, 'utf8')) as Truth;
+      const b = join(dir, 'pmap.02');
+      writeFileSync(b, (await run('pmap', ['-x', String(pid)])).stdout);
+      const top = join(dir, 'top.txt');
+      writeFileSync(top, (await run('top', ['-b', '-H', '-n', '1', '-p', String(pid)], { env: { ...process.env, COLUMNS: '200' } })).stdout);
+      const last = (await readTextFile(b)) as MapsDoc;
+      expect(last.wordSize).toBe(4);
+      // Every thread stack the map shows is one the program has, and every one it has is shown.
+      const shown = last.regions.filter((r) => r.kind === 'thread-stack').map((r) => BigInt(r.start)).sort();
+      const have = truth.threads.filter((t) => t.name !== 'ag-main').map((t) => BigInt(t.stack)).sort();
+      expect(shown).toEqual(have);
+      const diff = compareMaps([(await readTextFile(a)) as MapsDoc, last], { threads: [(await readTextFile(top)) as ThreadsDoc] });
+      const heaps = diff.grown.filter((t) => diff.growing.includes(t.start) && t.kind === 'arena').length;
+      if (!diff.correlation) expect(diff.correlationNote).toContain(`${heaps === diff.growing.length ? 'they are' : `${heaps} of them are`} 32-bit arena heaps`);
+    } finally {
+      prog.child.kill('SIGKILL');
+    }
+  }, 120000);
 });

@@ -247,7 +247,12 @@ function correlate(growing: RegionTrack[], threads: ThreadsDoc[], pid: number | 
   const fams = snap.families.filter((f) => f.count === n).map((f) => ({ name: f.family, count: f.count }));
   const cands = [...names, ...fams];
   const each = Math.round(growing.reduce((a, t) => a + t.growthKiB, 0) / n);
-  if (!cands.length) return { note: `${n} region(s) grew together, and no thread name has ${n} thread(s) in ${doc.input.name} (${snap.groups.slice(0, 5).map((g) => `${g.count} ${g.name}`).join(', ')})` };
+  if (!cands.length) {
+    // 32-bit: an arena grows by 1 MiB heaps, each its own mapping, interleaved with other arenas'.
+    const heaps = growing.filter((t) => t.kind === 'arena').length;
+    const why = heaps > 1 && growing.every((t) => BigInt(t.start) < 0x1_0000_0000n) ? `; ${heaps === n ? 'they are' : `${heaps} of them are`} 32-bit arena heaps (1 MiB each: an arena has as many as it needs, and threads share arenas past 2 per core), so regions do not count arenas or threads here` : '';
+    return { note: `${n} region(s) grew together, and no thread name has ${n} thread(s) in ${doc.input.name} (${snap.groups.slice(0, 5).map((g) => `${g.count} ${g.name}`).join(', ')})${why}` };
+  }
   const c = cands[0];
   const others = cands.slice(1).map((x) => x.name);
   const summary =

@@ -126,6 +126,15 @@ export function classify(entries: MapsEntry[], wordSize: 4 | 8): { kind: MapKind
       out[i + 1].kind = 'arena-reserve';
     } else if (wordSize === 8 && e.end - e.start === arenaSize) out[i].kind = 'arena';
   });
+  // Full heaps (no rest): rw anon on a boundary, whole heaps long — on 32-bit an arena grows by
+  // 1 MiB heaps, interleaved with other arenas' — unless a small guard lies right below (a thread
+  // stack that happens to start on a boundary).
+  entries.forEach((e, i) => {
+    if (out[i].kind !== 'anon' || !rw(e) || e.start % arenaSize !== 0n || (e.end - e.start) % arenaSize !== 0n) return;
+    const prev = i > 0 ? entries[i - 1] : undefined;
+    const smallGuard = prev && prev.end === e.start && noAccess(prev) && prev.end - prev.start <= 64n * KB;
+    if (!smallGuard) out[i].kind = 'arena';
+  });
   // Thread stacks: rw anon right above a no-access mapping (glibc puts the guard at the low end).
   entries.forEach((e, i) => {
     if (out[i].kind !== 'anon' || !rw(e) || i === 0) return;

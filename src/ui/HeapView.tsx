@@ -1,7 +1,7 @@
 // Heap: the glibc malloc reconstruction — what the allocator holds at a glance, its arenas,
 // and the used blocks by type (vtable), by size and by (size, pointer signature), each
 // filterable, sortable and expandable to example blocks, with a bar chart of bytes per group.
-import { For, type JSX, Show, createMemo, createSignal } from 'solid-js';
+import { For, type JSX, Show, createMemo } from 'solid-js';
 import type { AnalysisJSON } from '../engine/analyze';
 import type { HeapJSON } from '../engine/heap/heap';
 import { type HeapKept, heapKept } from '../engine/heap/kept';
@@ -19,6 +19,7 @@ import {
   type TableState,
   Tabs,
   offsetsText,
+  openSet,
   plural,
   sizeLabel,
   tableState,
@@ -274,13 +275,7 @@ function AddrLink(props: { addr: string | undefined; ws: number; onShowInMap: (a
 // ---- arenas ----------------------------------------------------------------------
 
 function ArenasTable(props: { heap: HeapJSON; ws: number; onShowInMap: (addr: string) => void }): JSX.Element {
-  const [open, setOpen] = createSignal<ReadonlySet<number>>(new Set());
-  const toggle = (i: number) => {
-    const s = new Set(open());
-    if (s.has(i)) s.delete(i);
-    else s.add(i);
-    setOpen(s);
-  };
+  const { open, toggle } = openSet<number>();
   const total = createMemo(() => {
     const sum = (f: (a: Arena) => number) => props.heap.arenas.reduce((x, a) => x + f(a), 0);
     return {
@@ -302,10 +297,14 @@ function ArenasTable(props: { heap: HeapJSON; ws: number; onShowInMap: (addr: st
     </>
   );
   return (
-    <div class="table-wrap">
-      <table class="grid heap-arenas" data-testid="heap-arenas">
-        <caption class="sr-only">Arenas: their heaps, system memory and chunks by state (counts and chunk bytes)</caption>
-        <thead>
+    <Grid
+      testid="heap-arenas"
+      class="heap-arenas"
+      caption="Arenas: their heaps, system memory and chunks by state (counts and chunk bytes)"
+      cols={13}
+      rows={props.heap.arenas}
+      headRows={
+        <>
           <tr>
             <th scope="col" rowSpan={2}>
               Arena
@@ -349,89 +348,84 @@ function ArenasTable(props: { heap: HeapJSON; ws: number; onShowInMap: (addr: st
               )}
             </For>
           </tr>
-        </thead>
-        <tbody>
-          <For each={props.heap.arenas}>
-            {(a) => {
-              const isOpen = () => open().has(a.index);
-              const heapsTitle = () => a.heaps.map((x) => `${padHex(x.start, props.ws)}–${padHex(x.end, props.ws)}`).join('\n');
-              return (
-                <>
-                  <tr class={isOpen() ? 'expanded' : ''}>
-                    <td>{a.main ? <span class="chip l-heap">main</span> : <span class="num">#{a.index}</span>}</td>
-                    <td class="mono">
-                      <AddrLink addr={a.address} ws={props.ws} onShowInMap={props.onShowInMap} />
-                    </td>
-                    <td class="r">
-                      <button
-                        type="button"
-                        class="disclosure"
-                        aria-expanded={isOpen()}
-                        aria-controls={`arena-heaps-${a.index}`}
-                        aria-label={`${isOpen() ? 'Hide' : 'Show'} the ${a.heaps.length} heap${a.heaps.length === 1 ? '' : 's'} of ${a.main ? 'the main arena' : `arena ${a.index}`}`}
-                        title={heapsTitle()}
-                        onClick={() => toggle(a.index)}
-                      >
-                        <span aria-hidden="true">{isOpen() ? '▾' : '▸'}</span> {num(a.heaps.length)}
-                      </button>
-                    </td>
-                    <td class="r num" title={bytes(a.systemMem)}>
-                      {num(a.systemMem)}
-                    </td>
-                    <td class="r num" title={`top chunk at ${padHex(a.top, props.ws)}: ${bytes(a.topSize)}`}>
-                      {num(a.topSize)}
-                    </td>
-                    <Pair v={a.used} />
-                    <Pair v={a.free} />
-                    <Pair v={a.tcache} />
-                    <Pair v={a.fastbin} />
-                  </tr>
-                  <Show when={isOpen()}>
-                    <tr class="detail-row">
-                      <td colSpan={13} id={`arena-heaps-${a.index}`}>
-                        <ul class="heap-list">
-                          <For each={a.heaps}>
-                            {(x) => (
-                              <li>
-                                <AddrLink addr={x.start} ws={props.ws} onShowInMap={props.onShowInMap} /> – <span class="mono">{padHex(x.end, props.ws)}</span>{' '}
-                                <span class="muted num">({bytes(Number(BigInt(x.end) - BigInt(x.start)))})</span>
-                              </li>
-                            )}
-                          </For>
-                        </ul>
-                        <p class="muted small detail-note">
-                          Top chunk at <span class="mono">{padHex(a.top, props.ws)}</span>, {num(a.topSize)} bytes.
-                        </p>
-                      </td>
-                    </tr>
-                  </Show>
-                </>
-              );
-            }}
-          </For>
-        </tbody>
-        <Show when={props.heap.arenas.length > 1}>
-          <tfoot>
-            <tr>
-              <th scope="row" colSpan={2}>
-                Total
-              </th>
-              <td class="r num">{num(total().heaps)}</td>
-              <td class="r num" title={bytes(total().systemMem)}>
-                {num(total().systemMem)}
-              </td>
-              <td class="r num" title={bytes(total().topSize)}>
-                {num(total().topSize)}
-              </td>
-              <Pair v={total().used} />
-              <Pair v={total().free} />
-              <Pair v={total().tcache} />
-              <Pair v={total().fastbin} />
-            </tr>
-          </tfoot>
-        </Show>
-      </table>
-    </div>
+        </>
+      }
+      row={(a, _i, id) => {
+        const isOpen = () => open().has(a.index);
+        const heapsTitle = () => a.heaps.map((x) => `${padHex(x.start, props.ws)}–${padHex(x.end, props.ws)}`).join('\n');
+        return (
+          <tr class={isOpen() ? 'expanded' : ''}>
+            <td>{a.main ? <span class="chip l-heap">main</span> : <span class="num">#{a.index}</span>}</td>
+            <td class="mono">
+              <AddrLink addr={a.address} ws={props.ws} onShowInMap={props.onShowInMap} />
+            </td>
+            <td class="r">
+              <button
+                type="button"
+                class="disclosure"
+                aria-expanded={isOpen()}
+                aria-controls={id}
+                aria-label={`${isOpen() ? 'Hide' : 'Show'} the ${a.heaps.length} heap${a.heaps.length === 1 ? '' : 's'} of ${a.main ? 'the main arena' : `arena ${a.index}`}`}
+                title={heapsTitle()}
+                onClick={() => toggle(a.index)}
+              >
+                <span aria-hidden="true">{isOpen() ? '▾' : '▸'}</span> {num(a.heaps.length)}
+              </button>
+            </td>
+            <td class="r num" title={bytes(a.systemMem)}>
+              {num(a.systemMem)}
+            </td>
+            <td class="r num" title={`top chunk at ${padHex(a.top, props.ws)}: ${bytes(a.topSize)}`}>
+              {num(a.topSize)}
+            </td>
+            <Pair v={a.used} />
+            <Pair v={a.free} />
+            <Pair v={a.tcache} />
+            <Pair v={a.fastbin} />
+          </tr>
+        );
+      }}
+      detail={{
+        open: (a) => open().has(a.index),
+        body: (a) => (
+          <>
+            <ul class="heap-list">
+              <For each={a.heaps}>
+                {(x) => (
+                  <li>
+                    <AddrLink addr={x.start} ws={props.ws} onShowInMap={props.onShowInMap} /> – <span class="mono">{padHex(x.end, props.ws)}</span>{' '}
+                    <span class="muted num">({bytes(Number(BigInt(x.end) - BigInt(x.start)))})</span>
+                  </li>
+                )}
+              </For>
+            </ul>
+            <p class="muted small detail-note">
+              Top chunk at <span class="mono">{padHex(a.top, props.ws)}</span>, {num(a.topSize)} bytes.
+            </p>
+          </>
+        ),
+      }}
+      foot={
+        props.heap.arenas.length > 1 ? (
+          <tr>
+            <th scope="row" colSpan={2}>
+              Total
+            </th>
+            <td class="r num">{num(total().heaps)}</td>
+            <td class="r num" title={bytes(total().systemMem)}>
+              {num(total().systemMem)}
+            </td>
+            <td class="r num" title={bytes(total().topSize)}>
+              {num(total().topSize)}
+            </td>
+            <Pair v={total().used} />
+            <Pair v={total().free} />
+            <Pair v={total().tcache} />
+            <Pair v={total().fastbin} />
+          </tr>
+        ) : undefined
+      }
+    />
   );
 }
 

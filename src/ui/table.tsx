@@ -19,7 +19,7 @@ export interface Detail<R> {
 
 /**
  * A data table: `<div class="table-wrap"><table class="grid …">` with an optional sr-only caption,
- * the head row's cells, one body row per item (`row` gives the `<tr>`), and when the list is empty
+ * the head row's cells (or whole head rows), one body row per item (`row` gives the `<tr>`), and when the list is empty
  * (and `empty` is given) one row with one cell across all `cols` saying so. With `detail`, an expanded row is followed by a
  * `tr.detail-row` whose single cell (id `detailId(i)`) holds the detail.
  */
@@ -27,7 +27,12 @@ export function Grid<R>(props: {
   testid?: string;
   class?: string;
   caption?: string;
-  head: JSX.Element;
+  /** The head row's cells. */
+  head?: JSX.Element;
+  /** Several head rows instead (whole `<tr>`s: grouped column heads). */
+  headRows?: JSX.Element;
+  /** A `<tfoot>`'s rows (totals). */
+  foot?: JSX.Element;
   rows: R[];
   cols: number;
   /** Said in one cell across the table when there is no row (no such row when undefined). */
@@ -45,9 +50,7 @@ export function Grid<R>(props: {
       <Show when={props.caption}>
         <caption class="sr-only">{props.caption}</caption>
       </Show>
-      <thead>
-        <tr>{props.head}</tr>
-      </thead>
+      <thead>{props.headRows ?? <tr>{props.head}</tr>}</thead>
       <tbody>
         <For
           each={props.rows}
@@ -80,6 +83,9 @@ export function Grid<R>(props: {
           }}
         </For>
       </tbody>
+      <Show when={props.foot}>
+        <tfoot>{props.foot}</tfoot>
+      </Show>
     </table>
   );
   return props.wrap === false ? table : <div class="table-wrap">{table}</div>;

@@ -11,7 +11,7 @@ import { buildFixture, dumpFixture, type Dumped } from '../helpers/fixtures';
 describe('free but kept, in the app', () => {
   let app: OpenApp;
   let page: Page;
-  let fx: Dumped<{ threads: number; freedBytes: number }>;
+  let fx: Dumped<{ threads: number; freedBytes: number; mallinfo2: { arena: number } }>;
 
   beforeAll(async () => {
     fx = await dumpFixture(await buildFixture('keptfree.c'));
@@ -35,5 +35,19 @@ describe('free but kept, in the app', () => {
     expect(hints).toContain('malloc_trim(0)');
     expect(hints).toContain(`${fx.truth.threads} arenas for ${fx.truth.threads} thread(s)`);
     await expect.poll(() => page.getByTestId('leaks-leaked').locator('.stat-v').innerText()).toBe('0');
+  });
+
+  it('the arenas table: one row per arena, the total system memory as mallinfo2() has it, a heap list that opens', async () => {
+    const t = page.getByTestId('heap-arenas');
+    expect(await t.locator('tbody > tr:not(.detail-row)').count()).toBe(fx.truth.threads);
+    const total = await t.locator('tfoot tr td').allInnerTexts();
+    expect(Number(total[1].replace(/\D/g, ''))).toBe(fx.truth.mallinfo2.arena);
+    const button = t.locator('tbody > tr').nth(1).locator('button.disclosure');
+    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    await button.click();
+    expect(await button.getAttribute('aria-expanded')).toBe('true');
+    const detail = page.locator(`#${await button.getAttribute('aria-controls')}`);
+    expect(await detail.locator('.heap-list li').count()).toBeGreaterThan(0);
+    expect(await detail.innerText()).toContain('Top chunk at');
   });
 });

@@ -11,7 +11,7 @@
 import type { Diagnostic } from '../errors';
 import { type CoreMemory } from '../elf/core';
 import { hex } from '../format';
-import { type MemoryMap, type Region, regionAt } from '../memmap';
+import { type MemoryMap, type Region, heapMaxSizeOf, regionAt } from '../memmap';
 
 export interface ArenaHeap {
   /** Start of the heap's mapping (heap_info for thread arenas; the sbrk base for main). */
@@ -180,7 +180,7 @@ export async function discoverGlibc(map: MemoryMap, mem: CoreMemory, ws: 4 | 8, 
   // 1 MiB for 32-bit) with a heap_info whose first word is the arena. Full heaps next to each
   // other merge into one mapping (a 32-bit arena of 12 MB is 12 of them), so a mapping's start
   // is not a heap's: heap_for_ptr() is.
-  const heapMax = ws === 8 ? 64n << 20n : 1n << 20n;
+  const heapMax = heapMaxSizeOf(ws);
   const heapOf = (a: bigint) => a & ~(heapMax - 1n);
   const heapNames = async (a: bigint, arena: bigint) => a !== 0n && (await mem.word(heapOf(a))) === arena;
   let shape: Shape | undefined;

@@ -3,6 +3,7 @@
 // thread stack and its guard, glibc arena, anon, text/rodata/data of a file, vdso…) and the
 // totals by kind. Two or more snapshots of one process are compared by ./maps-diff.ts.
 import { hex } from '../format';
+import { heapMaxSizeOf } from '../memmap';
 import { type MapsEntry, type MapsFormat, MapsTextParser } from '../raw/maps-text';
 import { type LineParser, type ParseContext, type TextDocBase, type TextImporter, TEXT_JSON_VERSION, timestampLine } from './common';
 
@@ -101,7 +102,7 @@ const rw = (e: MapsEntry) => e.perms.startsWith('rw');
 
 /** Kinds from paths, permissions and neighbours. */
 export function classify(entries: MapsEntry[], wordSize: 4 | 8): { kind: MapKind; guardKiB?: number }[] {
-  const arenaSize = wordSize === 8 ? 64n << 20n : 1n << 20n;
+  const arenaSize = heapMaxSizeOf(wordSize);
   const out: { kind: MapKind; guardKiB?: number }[] = entries.map(() => ({ kind: 'anon' as MapKind }));
   entries.forEach((e, i) => {
     const p = e.path ?? '';

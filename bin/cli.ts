@@ -43,7 +43,7 @@ import { NodeFileSource } from '../src/workers/node-source';
 import { openBinary, type Binary } from '../src/engine/elf/symbols';
 import { type BundleDoc, type TextComparison, type TextDocument, type ThreadStacksDoc, analyzeTextSet, isBundle, readBundle, threadStacksFromCore, encodePprof, heapProfileToPprof, readText } from '../src/engine/text';
 import { renderBundle, renderComparison, renderText, renderThreadStacks } from '../src/engine/text/report';
-import { stacksMatter } from '../src/engine/text/stacks';
+import { coreThreadStacks } from '../src/engine/text/stacks';
 
 const USAGE = `heaplens — find memory leaks in C/C++ core dumps, offline
 
@@ -546,9 +546,8 @@ export interface TextSetJSON {
 
 /** A core's thread stacks against its address space (seed 001 case 4), after the analysis tables; nothing for a raw dump or a core without thread stacks. */
 function stacksText(j: AnalysisJSON): string {
-  if (j.format === 'raw' || j.threads.length < 2) return '';
-  const d = threadStacksFromCore(j);
-  return stacksMatter(d) ? '\n' + renderThreadStacks(d, 10) : '';
+  const d = coreThreadStacks(j);
+  return d ? '\n' + renderThreadStacks(d, 10) : '';
 }
 
 /** heaplens text FILE...: each file recognized and answered; two of a kind compared (first = base). */

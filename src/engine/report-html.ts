@@ -7,7 +7,7 @@ import type { AnalysisJSON } from './analyze';
 import type { DiffJSON, DiffRow } from './diff';
 import { type TrendJSON, type TrendRow, sparkPoints } from './trend';
 import { bytes } from './format';
-import { stacksMatter, threadStacksFromCore } from './text/stacks';
+import { coreThreadStacks } from './text/stacks';
 import { heapKept } from './heap/kept';
 import type { RegexJSON, StringsJSON } from './content/json';
 import { contentTables } from './content/export';
@@ -149,9 +149,8 @@ function analysisBody(j: AnalysisJSON, opts: ReportOptions): string {
 
 /** The thread stacks against the address space (seed 001 case 4), above the threads table; a warning when too little is left. */
 function stacksNote(j: AnalysisJSON): string {
-  if (j.format === 'raw' || j.threads.length < 2) return '';
-  const d = threadStacksFromCore(j);
-  if (!stacksMatter(d)) return '';
+  const d = coreThreadStacks(j);
+  if (!d) return '';
   const warn = d.verdict !== 'ok';
   return `<p class="note${warn ? ' warn' : ''}" id="thread-stacks"><b>Thread stacks: ${esc(d.verdict)}.</b> ${esc(d.summary)}${d.fix ? ` <b>Fix to try:</b> ${esc(d.fix)}` : ''}</p>`;
 }

@@ -11,7 +11,6 @@ import { HeaplensError, throwIfAborted } from '../engine/errors';
 import { fingerprint } from '../engine/fingerprint';
 import type { Progress } from '../engine/pipeline';
 import { openDump } from '../engine/raw/open';
-import { type ThreadStacksDoc, stacksMatter, threadStacksFromCore } from '../engine/text/stacks';
 import { browserPool, warmUp } from '../workers/browser-pool';
 import { type SaveOutcome, loadCached, saveCached } from './cache';
 import { downloadText } from './download';
@@ -19,19 +18,8 @@ import { type ContentRunner, type RawChoice, RawNeeded, contentRunner, mayBeRawD
 
 export { downloadText };
 
-/**
- * The thread stacks against the address space of a core's analysis (seed 001 case 4: many threads
- * with big stacks in a 32-bit process): the engine's `thread-stacks` document, plain data for the
- * Threads section; undefined when the core has no thread stack to speak of or the map cannot be read.
- */
-export function coreThreadStacks(json: AnalysisJSON): ThreadStacksDoc | undefined {
-  try {
-    const d = threadStacksFromCore(json);
-    return stacksMatter(d) ? d : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** The thread stacks against the address space of a core's analysis (seed 001 case 4), plain data for the Threads section. */
+export { coreThreadStacks } from '../engine/text/stacks';
 export * from './session-content';
 
 export interface SortedInputs {

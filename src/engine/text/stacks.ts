@@ -173,6 +173,17 @@ export function stacksMatter(d: ThreadStacksDoc): boolean {
   return d.stacks.length > 0 && (d.wordSize === 4 || d.verdict !== 'ok');
 }
 
+/** A core's thread stacks when they are worth showing beside its threads (CLI, report, app); undefined for a raw dump, one thread, or stacks that do not matter. */
+export function coreThreadStacks(json: AnalysisJSON): ThreadStacksDoc | undefined {
+  if (json.format === 'raw' || json.threads.length < 2) return undefined;
+  try {
+    const d = threadStacksFromCore(json);
+    return stacksMatter(d) ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** From a memory map document (and the thread list of the same process, when there is one). */
 export function threadStacksFromMaps(maps: MapsDoc, threads?: ThreadsDoc, opts: ThreadStacksOptions = {}): ThreadStacksDoc {
   const entries: MapsEntry[] = maps.regions.map((r) => ({
